@@ -1,0 +1,26 @@
+# Lumi as a service: `docker run -v lumi-data:/data lumi` runs `lumi run` on SQLite in /data;
+# set LUMI_DATABASE_URL to a postgresql+psycopg:// URL for production (then `lumi db upgrade`).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    LUMI_DATABASE_URL=sqlite:////data/lumi.db \
+    LUMI_FEEDS=/app/feeds.yaml \
+    LUMI_EXPORT_DIR=/data/digests \
+    LUMI_HTTP_HOST=0.0.0.0
+
+WORKDIR /app
+COPY pyproject.toml README.md feeds.yaml alembic.ini ./
+COPY pipeline/ pipeline/
+COPY classifiers/ classifiers/
+COPY migrations/ migrations/
+RUN pip install --upgrade pip && pip install . \
+    && useradd --system --home /data lumi && mkdir -p /data && chown lumi /data
+
+USER lumi
+VOLUME ["/data"]
+EXPOSE 8787
+HEALTHCHECK --interval=60s --timeout=5s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8787/healthz', timeout=4)"
+ENTRYPOINT ["lumi"]
+CMD ["run"]

@@ -1,0 +1,1 @@
+"""Lumi's versioned classifiers, their registry and their knowledge files."""

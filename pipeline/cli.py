@@ -1,0 +1,405 @@
+"""The ``lumi`` command: a thin layer that parses arguments, calls one library function and
+formats what it returns. Exit codes: 0 success, 1 the work ran but some items failed,
+2 usage or configuration error."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pipeline import __version__
+from pipeline.errors import ConfigError, LumiError
+from pipeline.settings import Settings, load_settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Lumi: AI-industry news ingestion, classification and digests.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+feeds_app = typer.Typer(no_args_is_help=True, help="Manage and diagnose the feed registry.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema management.")
+app.add_typer(feeds_app, name="feeds")
+app.add_typer(db_app, name="db")
+
+_state: dict[str, Any] = {}
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="File of settings (KEY=VALUE lines or YAML); env wins."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def _settings() -> Settings:
+    settings = _state.get("settings")
+    if settings is None:
+        settings = load_settings(config_file=_state.get("config"))
+        _state["settings"] = settings
+    return settings
+
+
+def _emit(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+
+
+def _fail(message: str, code: int) -> None:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(code)
+
+
+@app.callback()
+def _root(
+    config: ConfigOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log at DEBUG level.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+) -> None:
+    if version:
+        typer.echo(f"Lumi {__version__}")
+        raise typer.Exit(0)
+    _state.clear()
+    _state["config"] = config
+    from pipeline.logs import configure_logging
+
+    try:
+        settings = _settings()
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    configure_logging(settings, level="DEBUG" if verbose else None)
+
+
+def _open_store(settings: Settings) -> Any:
+    from pipeline.store import open_store
+
+    return open_store(settings.database_url)
+
+
+def _registry(settings: Settings) -> Any:
+    from pipeline.feeds import load_registry
+
+    return load_registry(settings.feeds)
+
+
+# --- ingestion --------------------------------------------------------------------------
+
+
+@app.command()
+def fetch(
+    all_feeds: Annotated[bool, typer.Option("--all", help="Poll every feed, due or not.")] = False,
+    feed: Annotated[
+        list[str] | None, typer.Option("--feed", help="Poll only this feed id (repeatable).")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Run one ingest cycle: poll due feeds, fetch new pages, extract, classify, store."""
+    from pipeline.ingest import run_cycle
+
+    settings = _settings()
+    try:
+        sources = _registry(settings)
+        if feed:
+            unknown = sorted(set(feed) - {s.id for s in sources})
+            if unknown:
+                _fail(f"no feed with id {', '.join(unknown)} in {settings.feeds}", 2)
+        store = _open_store(settings)
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    try:
+        report = run_cycle(store, settings, sources, force=all_feeds, only=feed or None)
+    finally:
+        store.close()
+    if json_out:
+        _emit(report.to_json())
+    else:
+        for f in report.feeds:
+            status = f.http_status if f.http_status is not None else "-"
+            line = f"{f.feed_id:<32} {status!s:>4} new={f.new}"
+            if f.error_class:
+                line += f"  ERROR {f.error_class}: {f.error_message}"
+            elif f.degraded:
+                line += "  (degraded)"
+            typer.echo(line)
+        typer.echo(
+            f"{len(report.feeds)} feeds polled, {report.new} new, {report.failed} failed "
+            f"in {report.duration_s:.1f}s"
+        )
+    raise typer.Exit(1 if report.failed else 0)
+
+
+@app.command()
+def extract(
+    targets: Annotated[list[str], typer.Argument(help="HTML files or http(s) URLs.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Show what the extractor keeps from pages (title, author, date, language, text, teaser)."""
+    from pipeline.extract import extract_target
+
+    settings = _settings()
+    failed = 0
+    for target in targets:
+        try:
+            page = extract_target(target, settings)
+        except LumiError as exc:
+            failed += 1
+            if json_out:
+                _emit(
+                    {"input": target, "error": {"class": type(exc).__name__, "message": str(exc)}}
+                )
+            else:
+                typer.secho(f"{target}: {exc}", err=True, fg=typer.colors.RED)
+            continue
+        data = page_to_json(page)
+        data["input"] = target
+        if json_out:
+            _emit(data)
+        else:
+            typer.echo(f"== {target}")
+            for key in (
+                "title",
+                "author",
+                "date",
+                "site_name",
+                "language",
+                "is_teaser",
+                "word_count",
+            ):
+                typer.echo(f"{key:>10}: {data[key]}")
+            typer.echo("")
+            typer.echo(data["text"])
+            typer.echo("")
+    raise typer.Exit(1 if failed else 0)
+
+
+def page_to_json(page: Any) -> dict[str, Any]:
+    """The ``lumi extract --json`` object for an extracted page."""
+    return {
+        "url": page.url,
+        "title": page.title,
+        "author": page.author,
+        "date": page.date.isoformat() if page.date else None,
+        "site_name": page.site_name,
+        "language": page.language,
+        "is_teaser": page.is_teaser,
+        "word_count": page.word_count,
+        "description": page.description,
+        "text": page.text,
+    }
+
+
+@app.command()
+def demo(
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Output folder (a fresh SQLite file lumi.db is created there)."),
+    ] = Path("lumi-demo"),
+) -> None:
+    """Offline end-to-end run over the bundled sample feeds, served on a loopback port."""
+    from pipeline.demo import run_demo
+
+    try:
+        result = run_demo(out, _settings(), echo=typer.echo)
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    raise typer.Exit(1 if result.failed else 0)
+
+
+@app.command()
+def run() -> None:
+    """The service: scheduled polling, the daily digest, /healthz and /metrics."""
+    from pipeline.ingest import run_cycle
+    from pipeline.service import Service
+
+    settings = _settings()
+    try:
+        _registry(settings)
+        store = _open_store(settings)
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+
+    def cycle() -> object:
+        # The registry is re-read every cycle so edits to feeds.yaml apply without a restart.
+        return run_cycle(store, settings, _registry(settings))
+
+    service = Service(store, settings, cycle, digest=_digest_job(store, settings))
+    typer.echo(
+        f"Lumi {__version__} running; health on "
+        f"http://{settings.http_host}:{settings.http_port}/healthz (Ctrl-C stops)"
+    )
+    try:
+        service.run_forever()
+    finally:
+        store.close()
+
+
+def _digest_job(store: Any, settings: Settings) -> Any:
+    try:
+        from pipeline.digest import write_digest
+    except ImportError:
+        return None
+
+    def job(day: Any) -> object:
+        return write_digest(store, day, settings, out_dir=Path(settings.export_dir))
+
+    return job
+
+
+# --- feeds ------------------------------------------------------------------------------
+
+
+@feeds_app.command("list")
+def feeds_list(json_out: JsonOpt = False) -> None:
+    """List the feeds of the registry."""
+    settings = _settings()
+    try:
+        sources = _registry(settings)
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    if json_out:
+        for s in sources:
+            _emit(
+                {
+                    "id": s.id,
+                    "url": s.url,
+                    "title": s.title,
+                    "language": s.language,
+                    "tags": list(s.tags),
+                    "poll_minutes": s.poll_minutes,
+                }
+            )
+        return
+    for s in sources:
+        typer.echo(f"{s.id:<32} {s.language:<3} {s.url}  [{', '.join(s.tags)}]")
+    typer.echo(f"{len(sources)} feeds in {settings.feeds}")
+
+
+@feeds_app.command("check")
+def feeds_check(json_out: JsonOpt = False) -> None:
+    """Show every feed's state, last success, last error and next poll."""
+    from pipeline.health import feed_states
+
+    settings = _settings()
+    try:
+        sources = _registry(settings)
+        store = _open_store(settings)
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    try:
+        states = feed_states(store, sources)
+    finally:
+        store.close()
+    if json_out:
+        for st in states:
+            _emit(st)
+    else:
+        for st in states:
+            err = f"{st['error_class']}: {st['error_message']}" if st["error_class"] else "-"
+            typer.echo(
+                f"{st['id']:<32} {st['state']:<9} last_success={st['last_success_at'] or '-'}"
+                f" next_poll={st['next_poll_at'] or 'now'} error={err}"
+            )
+    bad = sum(1 for st in states if st["state"] in ("failing", "disabled"))
+    raise typer.Exit(1 if bad else 0)
+
+
+@feeds_app.command("import-opml")
+def feeds_import_opml(
+    file: Annotated[Path, typer.Argument(help="OPML file to import.")],
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace the registry instead of merging.")
+    ] = False,
+) -> None:
+    """Import feeds from OPML into the registry file (merging by URL unless --replace)."""
+    from pipeline.feeds import dump_registry, import_opml
+
+    settings = _settings()
+    try:
+        imported = import_opml(file.read_bytes())
+        existing = () if replace or not Path(settings.feeds).exists() else _registry(settings)
+    except OSError as exc:
+        _fail(f"cannot read {file}: {exc.strerror}", 2)
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    known_urls = {s.url for s in existing}
+    known_ids = {s.id for s in existing}
+    added = [s for s in imported if s.url not in known_urls and s.id not in known_ids]
+    Path(settings.feeds).write_text(dump_registry([*existing, *added]), encoding="utf-8")
+    typer.echo(
+        f"imported {len(added)} feeds ({len(imported) - len(added)} already present) "
+        f"into {settings.feeds}"
+    )
+
+
+@feeds_app.command("export-opml")
+def feeds_export_opml(
+    out: Annotated[Path | None, typer.Option("--out", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Export the registry as OPML 2.0."""
+    from pipeline.feeds import export_opml
+
+    settings = _settings()
+    try:
+        text = export_opml(_registry(settings))
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+# --- storage and settings ---------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Apply Alembic migrations to LUMI_DATABASE_URL (SQLite or PostgreSQL)."""
+    from pipeline.store import current_revision, engine_for, migrate
+
+    settings = _settings()
+    try:
+        engine = engine_for(settings.database_url)
+        try:
+            migrate(engine, revision)
+            typer.echo(f"database at revision {current_revision(engine)}")
+        finally:
+            engine.dispose()
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+
+
+@app.command()
+def config(json_out: JsonOpt = False) -> None:
+    """Print every setting's effective value, where it came from, and its help."""
+    rows = _settings().describe()
+    if json_out:
+        _emit({r["name"]: r["value"] for r in rows})
+        return
+    for r in rows:
+        typer.echo(f"{r['env']:<30} = {r['value']!s:<40} ({r['source']}, {r['type']})")
+        typer.echo(f"{'':<32} {r['help']}")
+
+
+def main() -> None:
+    """Entry point of the ``lumi`` console script."""
+    try:
+        app(standalone_mode=True)
+    except ConfigError as exc:
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        sys.exit(2)
+    except LumiError as exc:
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    logging.basicConfig()
+    main()

@@ -1,0 +1,538 @@
+"""Article extraction: HTML page -> :class:`ExtractedPage`; feed entry + page -> :class:`Article`.
+
+trafilatura finds the main text and metadata (tuned for precision, no network, no signal
+based timeouts); py3langid names the language; :func:`is_teaser` flags truncated text; and
+:func:`build_article` chooses the best available text for an entry::
+
+    page text (real, not a teaser, not shorter than the feed's own content)   "page"
+    else the feed's full content (content:encoded / atom:content)            "feed"
+    else the longest teaser we have, usually the feed summary                "feed_summary"
+"""
+
+from __future__ import annotations
+
+import codecs
+import copy
+import hashlib
+import re
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+import trafilatura
+from lxml import etree
+from trafilatura.settings import use_config
+
+from pipeline.errors import ExtractionError, NoExtractableText
+from pipeline.parse import guess_legacy_encoding
+from pipeline.records import Article, ExtractedPage, FeedEntry, TextSource
+from pipeline.urls import canonical_url
+
+__all__ = [
+    "TEASER_MAX_WORDS",
+    "build_article",
+    "content_hash",
+    "decode_html",
+    "detect_language",
+    "extract_page",
+    "extract_target",
+    "html_to_text",
+    "is_teaser",
+]
+
+#: Texts shorter than this many words are teasers, not articles.
+TEASER_MAX_WORDS = 120
+#: A page whose text has fewer words than this is "nothing extracted".
+MIN_PAGE_WORDS = 3
+#: Language identification looks at this many characters at most.
+LANGUAGE_PREFIX_CHARS = 2000
+#: Fewer letters than this and the language is not guessed.
+LANGUAGE_MIN_LETTERS = 20
+#: Below this probability the guess counts as uncertain.
+LANGUAGE_MIN_CONFIDENCE = 0.6
+#: The page text may be this much shorter than the feed's full content and still win,
+#: because extraction rightly drops captions and bylines that feeds keep.
+PAGE_VS_FEED_RATIO = 0.9
+
+_READ_MORE = re.compile(
+    r"(?:read\s+more|continue\s+reading|keep\s+reading|read\s+the\s+(?:full|rest)[^.\n]{0,40}"
+    r"|weiterlesen|mehr\s+lesen|lire\s+la\s+suite|leer\s+m[aá]s|continua\s+a\s+leggere"
+    r"|\[\s*(?:\.\.\.|…)\s*\]|\.\.\.|…)\s*[\]\)»›>→.:!]*\s*$",
+    re.IGNORECASE,
+)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE
+)
+_SNIFF_BYTES = 64 * 1024
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_BOMS = (
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+)
+_DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "object",
+    "embed",
+    "svg",
+    "math",
+    "head",
+    "title",
+    "meta",
+    "link",
+    "button",
+    "select",
+    "textarea",
+)
+_BLOCK_TAGS = frozenset(
+    (
+        *("address", "article", "aside", "blockquote", "br", "dd", "details", "div", "dl"),
+        *("dt", "figcaption", "figure", "footer", "form", "header", "hr", "li", "main", "nav"),
+        *("ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul"),
+        *("h1", "h2", "h3", "h4", "h5", "h6"),
+    )
+)
+
+_config = use_config()
+# trafilatura's own timeout uses signals (CLI only, but never in worker threads) and its
+# downloads are never used: extraction works on bytes we fetched through the guarded path.
+_config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+_config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "100")
+
+_identifier: Any = None
+_identifier_lock = threading.Lock()
+
+
+# --- decoding ------------------------------------------------------------------------------
+
+
+def _charset_param(content_type: str | None) -> str | None:
+    for param in (content_type or "").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip().strip("\"'"):
+            return value.strip().strip("\"'")
+    return None
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip()).name
+    except LookupError:
+        return None
+
+
+def decode_html(data: bytes, content_type: str | None = None) -> str:
+    """Decode an HTML page's bytes to text.
+
+    Order: byte-order mark; UTF-8 when the bytes are valid UTF-8 (wrong declarations of
+    ISO-8859-1 on UTF-8 pages are common); the HTTP ``charset``; a ``<meta charset>`` or
+    ``http-equiv`` declaration anywhere in the first 64 KiB; a statistical guess
+    (charset-normalizer, with Latin guesses read as windows-1252); windows-1252.
+
+    Args:
+        data: the raw body.
+        content_type: the response ``Content-Type`` header, if known.
+
+    Returns:
+        The decoded text (undecodable bytes become U+FFFD).
+    """
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(name, "replace")
+    if not data.isascii():
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    meta = _META_CHARSET.search(data[:_SNIFF_BYTES])
+    declared = _codec(_charset_param(content_type)) or _codec(
+        meta.group(1).decode("ascii") if meta else None
+    )
+    # A page that declares UTF-8 but is not valid UTF-8 is mislabelled legacy text.
+    if declared and declared != "utf-8":
+        return data.decode(declared, "replace")
+    guess = guess_legacy_encoding(data) or "windows-1252"
+    return data.decode(guess, "replace")
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if not head:
+        return False
+    if any(head.startswith(bom) for bom, _ in _BOMS):
+        return False
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return b"\x00" in head or controls / len(head) > 0.05
+
+
+# --- language --------------------------------------------------------------------------
+
+
+def _language_identifier() -> Any:
+    global _identifier
+    with _identifier_lock:
+        if _identifier is None:
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+            _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        return _identifier
+
+
+def _primary(tag: str | None) -> str | None:
+    if not tag:
+        return None
+    primary = re.split(r"[-_]", tag.strip(), maxsplit=1)[0].lower()
+    return primary if re.fullmatch(r"[a-z]{2,3}", primary) else None
+
+
+def detect_language(text: str, *, hint: str | None = None) -> str | None:
+    """Identify the language of ``text`` (ISO 639-1 code such as ``en`` or ``de``).
+
+    Looks at the first :data:`LANGUAGE_PREFIX_CHARS` characters with py3langid. A page's
+    declared language (``hint``, e.g. ``<html lang>``) is used only when the text alone is
+    not conclusive and the hint is the best or second-best candidate.
+
+    Args:
+        text: plain text.
+        hint: a declared language tag (``de-DE`` counts as ``de``), or None.
+
+    Returns:
+        The language code, or None when the text is too short or the result uncertain.
+    """
+    prefix = text[:LANGUAGE_PREFIX_CHARS]
+    if sum(ch.isalpha() for ch in prefix) < LANGUAGE_MIN_LETTERS:
+        return None
+    ranking = _language_identifier().rank(prefix)
+    best, confidence = ranking[0]
+    hinted = _primary(hint)
+    if confidence >= LANGUAGE_MIN_CONFIDENCE and best not in ("und", "zxx"):
+        return str(best)
+    if hinted and hinted in (lang for lang, _ in ranking[:2]):
+        return hinted
+    return None
+
+
+# --- teasers -----------------------------------------------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+def _normalised(text: str) -> str:
+    text = _READ_MORE.sub("", text.strip())
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def is_teaser(text: str, *, feed_summary: str | None = None) -> bool:
+    """Return True when ``text`` is a teaser rather than a full article.
+
+    The rule (a heuristic, on purpose simple and predictable): the text is a teaser when
+
+    1. it has fewer than :data:`TEASER_MAX_WORDS` (120) words; or
+    2. it ends with a "read more" marker: "Read more", "Continue reading", "Keep reading",
+       "Read the full story", "Weiterlesen", "Lire la suite", "[...]", "[…]", "..." or "…"; or
+    3. ``feed_summary`` is given and the text is essentially that summary: one contains
+       the other after normalising case, punctuation and whitespace, and the text is at most
+       25% (plus 15 words) longer than the summary.
+
+    Args:
+        text: plain text (not HTML).
+        feed_summary: the entry's summary as plain text, when the caller has one that is
+            distinct from the full content.
+    """
+    words = _words(text)
+    if len(words) < TEASER_MAX_WORDS:
+        return True
+    if _READ_MORE.search(text.rstrip()[-80:]):
+        return True
+    if feed_summary:
+        body, summary = _normalised(text), _normalised(feed_summary)
+        if summary and (summary in body or body in summary):
+            return len(body.split()) <= 1.25 * len(summary.split()) + 15
+    return False
+
+
+# --- HTML to text ----------------------------------------------------------------------
+
+
+def html_to_text(html: str) -> str:
+    """Convert an HTML fragment or document to plain text with lxml.
+
+    Scripts, styles, templates, embedded objects and form controls are removed; block
+    elements become line breaks; whitespace is collapsed within lines; empty lines go.
+    Nothing is fetched and no entity is resolved from outside the text.
+
+    Args:
+        html: HTML (a fragment such as a feed's ``content:encoded``, or a whole page).
+
+    Returns:
+        The text, one paragraph per line ("" for empty or unparseable input).
+    """
+    if not html or not html.strip():
+        return ""
+    if "<" not in html and "&" not in html:
+        return "\n".join(" ".join(line.split()) for line in html.splitlines() if line.strip())
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return ""
+    etree.strip_elements(root, *_DROP_TAGS, etree.Comment, etree.PI, with_tail=False)
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag.lower() in _BLOCK_TAGS:
+            element.tail = "\n" + (element.tail or "")
+            if element.tag.lower() != "br":
+                element.text = "\n" + (element.text or "")
+    text = root.text_content()
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 hex digest of ``text`` with all whitespace runs collapsed to one space."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+# --- page extraction -------------------------------------------------------------------
+
+
+def _page_language_hint(tree: Any) -> str | None:
+    if tree is None:
+        return None
+    lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
+    if not lang:
+        for meta in tree.iter("meta"):
+            if (meta.get("http-equiv") or "").lower() == "content-language":
+                lang = meta.get("content")
+                break
+    return lang
+
+
+def _page_date(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _clean(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    text = " ".join(value.split())
+    return text or None
+
+
+def _run_trafilatura(tree: Any, url: str | None, *, favor_precision: bool) -> Any:
+    # bare_extraction may modify the tree it is given; work on a copy so a second pass
+    # sees the original page.
+    return trafilatura.bare_extraction(
+        copy.deepcopy(tree),
+        url=url,
+        favor_precision=favor_precision,
+        include_comments=False,
+        include_tables=True,
+        with_metadata=True,
+        date_extraction_params={"extensive_search": True, "original_date": True},
+        config=_config,
+    )
+
+
+def _document_text(document: Any) -> str:
+    text = getattr(document, "text", None) or ""
+    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+
+
+def extract_page(
+    html: bytes | str, url: str | None = None, *, content_type: str | None = None
+) -> ExtractedPage:
+    """Extract the main text and metadata of one HTML page (no network access).
+
+    Args:
+        html: the page, as raw bytes (decoded with :func:`decode_html`) or text.
+        url: the page's final URL (helps metadata and is copied into the result).
+        content_type: the response ``Content-Type`` header, for its ``charset``.
+
+    Returns:
+        The extracted page; ``is_teaser`` follows :func:`is_teaser` (without a summary).
+
+    Raises:
+        NoExtractableText: the input is empty or binary, or no article text was found.
+    """
+    if isinstance(html, bytes):
+        if not html.strip():
+            raise NoExtractableText("the page is empty", url=url)
+        if _looks_binary(html):
+            raise NoExtractableText("the page is binary data, not HTML", url=url)
+        text_html = decode_html(html, content_type)
+    else:
+        text_html = html
+    if not text_html.strip():
+        raise NoExtractableText("the page is empty", url=url)
+    if text_html.count("\ufffd") > max(20, len(text_html) // 20):
+        raise NoExtractableText("the page does not decode to text", url=url)
+    # lxml refuses text that still carries an XML encoding declaration (XHTML pages).
+    text_html = _XML_DECLARATION.sub("", text_html, count=1)
+    try:
+        tree = lxml.html.document_fromstring(text_html)
+    except (etree.ParserError, ValueError) as exc:
+        raise NoExtractableText(f"the page could not be parsed as HTML: {exc}", url=url) from None
+
+    document = _run_trafilatura(tree, url, favor_precision=True)
+    text = _document_text(document)
+    if len(_words(text)) < TEASER_MAX_WORDS:
+        # Precision mode sometimes keeps only a dateline of a page whose body it doubts;
+        # the balanced mode then recovers the article. Keep whichever found more.
+        fallback = _run_trafilatura(tree, url, favor_precision=False)
+        fallback_text = _document_text(fallback)
+        if len(_words(fallback_text)) > len(_words(text)):
+            document, text = fallback, fallback_text
+    word_count = len(_words(text))
+    if word_count < MIN_PAGE_WORDS:
+        raise NoExtractableText(
+            "no article text found on the page (try `lumi extract` to see what is kept)",
+            url=url,
+        )
+    hint = _page_language_hint(tree) or getattr(document, "language", None)
+    return ExtractedPage(
+        url=url or _clean(getattr(document, "url", None)),
+        title=_clean(getattr(document, "title", None)),
+        author=_clean(getattr(document, "author", None)),
+        date=_page_date(getattr(document, "date", None)),
+        site_name=_clean(getattr(document, "sitename", None)),
+        language=detect_language(text, hint=hint),
+        text=text,
+        is_teaser=is_teaser(text),
+        word_count=word_count,
+        description=_clean(getattr(document, "description", None)),
+    )
+
+
+def extract_target(target: str, settings: Any) -> ExtractedPage:
+    """Extract a page given as a local file path or an http(s) URL (``lumi extract``).
+
+    URLs are fetched through the guarded fetcher (:func:`pipeline.fetch.fetch_url`), with
+    the same address guard, deadline and size cap as ingestion.
+
+    Args:
+        target: a file path or an ``http://``/``https://`` URL.
+        settings: the effective settings (used only for fetching).
+
+    Raises:
+        FetchError: the URL could not be fetched.
+        ExtractionError: the file does not exist or cannot be read.
+        NoExtractableText: nothing was extracted.
+    """
+    if re.match(r"https?://", target, re.IGNORECASE):
+        from pipeline.fetch import fetch_url
+
+        result = fetch_url(target, settings)
+        return extract_page(
+            result.body, result.final_url, content_type=result.headers.get("content-type")
+        )
+    path = Path(target)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ExtractionError(f"cannot read {target}: {exc.strerror or exc}") from None
+    return extract_page(data, None)
+
+
+# --- article assembly ------------------------------------------------------------------
+
+
+def build_article(entry: FeedEntry, page: ExtractedPage | None, *, fetched_at: datetime) -> Article:
+    """Build the article for a feed entry, choosing the best text available.
+
+    Precedence:
+
+    1. ``"page"``: the extracted page text, when it is real: not a teaser (see
+       :func:`is_teaser`, also against the feed summary) and at least
+       :data:`PAGE_VS_FEED_RATIO` as long as the feed's own full content;
+    2. ``"feed"``: the feed's full content (``content:encoded``/``atom:content``,
+       converted to text) when it is not a teaser itself;
+    3. otherwise the longest teaser available, flagged ``is_teaser=True``: normally the
+       feed summary (``"feed_summary"``), else a short feed content (``"feed"``) or a
+       teaser page (``"page"``).
+
+    ``published_feed`` is the entry's published (else updated) time; ``published_extracted``
+    the page's date. ``key`` is the canonical URL, else ``"<feed_id>:<dedupe_key>"``.
+
+    Args:
+        entry: the feed entry.
+        page: the extracted page, or None when it was not fetched or failed.
+        fetched_at: when the page (or the feed) was fetched.
+
+    Raises:
+        NoExtractableText: neither the page nor the feed holds any text.
+    """
+    feed_text = html_to_text(entry.content) if entry.content else ""
+    summary_text = html_to_text(entry.summary) if entry.summary else ""
+    # feedparser copies content into summary when a feed has no description; a summary
+    # that *is* the content says nothing about teasers.
+    distinct_summary = summary_text if summary_text and summary_text != feed_text else None
+
+    text: str
+    source: TextSource
+    teaser = False
+    feed_words = len(_words(feed_text))
+    if (
+        page is not None
+        and not page.is_teaser
+        and not is_teaser(page.text, feed_summary=distinct_summary)
+        and len(_words(page.text)) >= PAGE_VS_FEED_RATIO * feed_words
+    ):
+        text, source = page.text, "page"
+    elif feed_text and not is_teaser(feed_text, feed_summary=distinct_summary):
+        text, source = feed_text, "feed"
+    else:
+        candidates: list[tuple[str, TextSource]] = [
+            (summary_text, "feed_summary"),
+            (feed_text, "feed"),
+            (page.text if page is not None else "", "page"),
+        ]
+        text, source = max(candidates, key=lambda c: len(_words(c[0])))
+        teaser = True
+        if not text.strip():
+            raise NoExtractableText(
+                "neither the page nor the feed entry holds any text",
+                url=entry.url,
+                feed_id=entry.feed_id,
+            )
+
+    canonical = entry.canonical_url or (canonical_url(page.url) if page and page.url else None)
+    hint = entry.language or (page.language if page else None)
+    language: str | None
+    if source == "page" and page is not None and page.language:
+        language = page.language
+    else:
+        language = detect_language(text, hint=hint) or hint
+    return Article(
+        key=canonical or f"{entry.feed_id}:{entry.dedupe_key}",
+        url=entry.url or (page.url if page else None),
+        canonical_url=canonical,
+        title=entry.title or (page.title if page and page.title else ""),
+        text=text,
+        text_source=source,
+        is_teaser=teaser,
+        content_hash=content_hash(text),
+        language=language,
+        author=entry.author or (page.author if page else None),
+        site_name=page.site_name if page else None,
+        published_feed=entry.published or entry.updated,
+        published_extracted=page.date if page else None,
+        fetched_at=fetched_at,
+        summary=summary_text,
+    )

@@ -1,0 +1,226 @@
+"""The feed registry: ``feeds.yaml`` loading and validation, OPML import and export."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+from pipeline.errors import FeedRegistryError
+from pipeline.records import FeedSource
+
+__all__ = ["dump_registry", "export_opml", "import_opml", "load_registry", "parse_registry"]
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+_FIELDS = {"id", "url", "title", "language", "tags", "poll_minutes"}
+
+
+def _entry_name(index: int, raw: Any) -> str:
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"]:
+        return repr(raw["id"])
+    return f"#{index + 1}"
+
+
+def _validate_entry(index: int, raw: Any) -> FeedSource:
+    name = _entry_name(index, raw)
+    if not isinstance(raw, dict):
+        raise FeedRegistryError("must be a mapping with id, url, title, language", entry=name)
+    unknown = set(raw) - _FIELDS
+    if unknown:
+        raise FeedRegistryError(
+            f"unknown field (allowed: {', '.join(sorted(_FIELDS))})",
+            entry=name,
+            field=sorted(unknown)[0],
+        )
+    for field in ("id", "url", "title", "language"):
+        if not isinstance(raw.get(field), str) or not raw[field].strip():
+            raise FeedRegistryError(
+                "is required and must be a non-empty string", entry=name, field=field
+            )
+    feed_id = raw["id"].strip()
+    if not _ID.match(feed_id):
+        raise FeedRegistryError(
+            "must be lower-case letters, digits, '.', '_' or '-' (max 100)", entry=name, field="id"
+        )
+    url = raw["url"].strip()
+    if not re.match(r"^https?://[^\s/]+", url):
+        raise FeedRegistryError(f"{url!r} is not an http(s) URL", entry=name, field="url")
+    language = raw["language"].strip()
+    if not _LANG.match(language):
+        raise FeedRegistryError(
+            f"{language!r} is not an ISO 639 code such as 'en' or 'de'",
+            entry=name,
+            field="language",
+        )
+    tags = raw.get("tags", [])
+    if tags is None:
+        tags = []
+    if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
+        raise FeedRegistryError("must be a list of non-empty strings", entry=name, field="tags")
+    poll = raw.get("poll_minutes")
+    if poll is not None and (isinstance(poll, bool) or not isinstance(poll, int) or poll <= 0):
+        raise FeedRegistryError(
+            "must be a positive whole number of minutes", entry=name, field="poll_minutes"
+        )
+    return FeedSource(
+        id=feed_id,
+        url=url,
+        title=raw["title"].strip(),
+        language=language,
+        tags=tuple(t.strip() for t in tags),
+        poll_minutes=poll,
+    )
+
+
+def parse_registry(data: Any) -> tuple[FeedSource, ...]:
+    """Validate a registry document (the parsed YAML) into feed sources.
+
+    Raises:
+        FeedRegistryError: names the offending entry and field.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("feeds"), list):
+        raise FeedRegistryError("the registry must be a mapping with a 'feeds' list")
+    sources: list[FeedSource] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(data["feeds"]):
+        source = _validate_entry(index, raw)
+        if source.id in seen:
+            raise FeedRegistryError("duplicate id", entry=repr(source.id), field="id")
+        seen.add(source.id)
+        sources.append(source)
+    return tuple(sources)
+
+
+def load_registry(path: Path) -> tuple[FeedSource, ...]:
+    """Read and validate ``feeds.yaml``.
+
+    Raises:
+        FeedRegistryError: the file is missing, not YAML, or an entry is invalid.
+    """
+    import yaml
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FeedRegistryError(
+            f"cannot read feed registry {path}: {exc.strerror} (set LUMI_FEEDS to its path)"
+        ) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise FeedRegistryError(f"{path} is not valid YAML: {exc}") from None
+    try:
+        return parse_registry(data)
+    except FeedRegistryError as exc:
+        raise FeedRegistryError(f"{path}: {exc.message}") from None
+
+
+def dump_registry(sources: Sequence[FeedSource]) -> str:
+    """Render sources as ``feeds.yaml`` text (the inverse of :func:`load_registry`)."""
+    import yaml
+
+    feeds = []
+    for s in sources:
+        item: dict[str, Any] = {
+            "id": s.id,
+            "url": s.url,
+            "title": s.title,
+            "language": s.language,
+            "tags": list(s.tags),
+        }
+        if s.poll_minutes is not None:
+            item["poll_minutes"] = s.poll_minutes
+        feeds.append(item)
+    return yaml.safe_dump({"feeds": feeds}, sort_keys=False, allow_unicode=True)
+
+
+def export_opml(sources: Sequence[FeedSource], title: str = "Lumi feeds") -> str:
+    """Render sources as OPML 2.0; Lumi's own fields ride along as ``lumi:`` attributes."""
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<opml version="2.0" xmlns:lumi="https://lumi.invalid/ns/opml">',
+        f"  <head><title>{_text(title)}</title></head>",
+        "  <body>",
+    ]
+    for s in sources:
+        attrs = {
+            "type": "rss",
+            "text": s.title,
+            "title": s.title,
+            "xmlUrl": s.url,
+            "language": s.language,
+            "lumi:id": s.id,
+            "category": ",".join(s.tags),
+        }
+        if s.poll_minutes is not None:
+            attrs["lumi:pollMinutes"] = str(s.poll_minutes)
+        rendered = " ".join(f"{k}={quoteattr(v)}" for k, v in attrs.items())
+        lines.append(f"    <outline {rendered}/>")
+    lines += ["  </body>", "</opml>", ""]
+    return "\n".join(lines)
+
+
+def _text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:80] or "feed"
+
+
+def import_opml(data: bytes, *, default_language: str = "en") -> tuple[FeedSource, ...]:
+    """Read feed sources from OPML (nested outlines and categories become tags).
+
+    Raises:
+        FeedRegistryError: the document is not OPML, uses entities, or an outline is invalid.
+    """
+    import defusedxml.ElementTree as SafeET
+    from defusedxml import DefusedXmlException
+
+    try:
+        root = SafeET.fromstring(data)
+    except DefusedXmlException as exc:
+        raise FeedRegistryError(f"OPML refused: {exc}") from None
+    except Exception as exc:
+        raise FeedRegistryError(f"not valid OPML/XML: {exc}") from None
+    if root.tag != "opml":
+        raise FeedRegistryError(f"not an OPML document (root element <{root.tag}>)")
+    lumi_ns = "{https://lumi.invalid/ns/opml}"
+    sources: list[FeedSource] = []
+    used: set[str] = set()
+
+    def walk(node: Any, folders: tuple[str, ...]) -> None:
+        for outline in node.findall("outline"):
+            url = outline.get("xmlUrl")
+            label = outline.get("title") or outline.get("text") or ""
+            if not url:
+                walk(outline, (*folders, _slug(label)) if label else folders)
+                continue
+            feed_id = outline.get(lumi_ns + "id") or _slug(label or url)
+            base, n = feed_id, 2
+            while feed_id in used:
+                feed_id, n = f"{base}-{n}", n + 1
+            used.add(feed_id)
+            tags = [t.strip() for t in (outline.get("category") or "").split(",") if t.strip()]
+            tags = [t.lstrip("/") for t in tags] + [f for f in folders if f not in tags]
+            raw: dict[str, Any] = {
+                "id": feed_id,
+                "url": url,
+                "title": label or url,
+                "language": outline.get("language") or default_language,
+                "tags": tags,
+            }
+            poll = outline.get(lumi_ns + "pollMinutes")
+            if poll:
+                raw["poll_minutes"] = int(poll) if poll.isdigit() else poll
+            sources.append(_validate_entry(len(sources), raw))
+
+    body = root.find("body")
+    if body is None:
+        raise FeedRegistryError("OPML document has no <body>")
+    walk(body, ())
+    return tuple(sources)

@@ -1,0 +1,399 @@
+"""One ingest cycle: poll due feeds, fetch new pages, extract, store, classify.
+
+The scheduler (``lumi run``), ``lumi fetch`` and ``lumi demo`` all call :func:`run_cycle`.
+A bad feed is data: its error class and message are stored on the feed, it backs off, and
+the cycle goes on with the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import logging
+import random
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from pipeline.errors import FetchError, LumiError, NoExtractableText, ParseError
+from pipeline.extract import build_article, extract_page
+from pipeline.fetch import Fetcher
+from pipeline.parse import parse_feed
+from pipeline.records import Article, FeedEntry, FeedSource, FetchResult, ParsedFeed
+from pipeline.schedule import backoff_until, next_poll_at
+from pipeline.settings import Settings
+from pipeline.store import (
+    FeedRow,
+    Store,
+    article_id_for_key,
+    insert_article,
+    known_entry_keys,
+    sync_feeds,
+    update_feeds,
+    utcnow,
+)
+
+__all__ = ["CycleReport", "FeedOutcome", "run_cycle"]
+
+log = logging.getLogger("lumi.ingest")
+
+#: Statuses whose Retry-After we honour and which never count toward disabling a feed.
+_SLOW_DOWN = {429, 503}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FeedOutcome:
+    """What one feed's poll did in a cycle."""
+
+    feed_id: str
+    http_status: int | None
+    new: int
+    error_class: str | None = None
+    error_message: str | None = None
+    degraded: bool = False
+    pages_failed: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``lumi fetch --json`` shape of one feed."""
+        error = None
+        if self.error_class:
+            error = {"class": self.error_class, "message": self.error_message}
+        return {
+            "id": self.feed_id,
+            "http_status": self.http_status,
+            "new": self.new,
+            "error": error,
+            "degraded": self.degraded,
+            "pages_failed": self.pages_failed,
+        }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CycleReport:
+    """What a whole cycle did."""
+
+    feeds: tuple[FeedOutcome, ...]
+    new_article_ids: tuple[int, ...]
+    started_at: datetime
+    duration_s: float
+
+    @property
+    def new(self) -> int:
+        """New article sources linked in this cycle."""
+        return sum(f.new for f in self.feeds)
+
+    @property
+    def failed(self) -> int:
+        """Feeds whose poll failed."""
+        return sum(1 for f in self.feeds if f.error_class)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``lumi fetch --json`` object."""
+        return {"feeds": [f.to_json() for f in self.feeds], "new": self.new, "failed": self.failed}
+
+
+def _due_feeds(
+    store: Store, now: datetime, *, force: bool, only: Sequence[str] | None
+) -> list[FeedRow]:
+    with store.session() as session:
+        query = select(FeedRow).where(FeedRow.in_registry.is_(True))
+        if only:
+            query = query.where(FeedRow.id.in_(list(only)))
+        else:
+            query = query.where(FeedRow.state != "disabled")
+            if not force:
+                query = query.where(
+                    or_(FeedRow.next_poll_at.is_(None), FeedRow.next_poll_at <= now)
+                )
+        rows = list(session.scalars(query.order_by(FeedRow.id)))
+        session.expunge_all()
+        return rows
+
+
+class _Cycle:
+    """State of one running cycle (not shared between cycles)."""
+
+    def __init__(
+        self, store: Store, settings: Settings, fetcher: Fetcher, now: datetime, classify: bool
+    ):
+        self.store = store
+        self.settings = settings
+        self.fetcher = fetcher
+        self.now = now
+        self.classify = classify
+        self.rng = random.Random()
+        self.changes: list[dict[str, Any]] = []
+        self.new_ids: list[int] = []
+
+    async def poll(self, feed: FeedRow) -> FeedOutcome:
+        """Poll one feed; never raises for feed-level problems."""
+        try:
+            result = await self.fetcher.get(
+                feed.url, etag=feed.etag, last_modified=feed.last_modified, feed_id=feed.id
+            )
+        except FetchError as exc:
+            return self._failed(feed, exc.error_class, exc.message, exc.status, exc.retry_after)
+        if result.not_modified:
+            self._succeeded(feed, result, ttl=None, degraded=None)
+            return FeedOutcome(feed.id, result.status, 0)
+        body_hash = hashlib.sha256(result.body).hexdigest()
+        if body_hash == feed.body_hash and feed.state in ("ok", "degraded"):
+            # Servers without validators still send identical bytes: nothing to parse.
+            self._succeeded(feed, result, ttl=None, degraded=None)
+            return FeedOutcome(feed.id, result.status, 0)
+        try:
+            parsed = await asyncio.to_thread(
+                parse_feed,
+                feed.id,
+                result.body,
+                url=result.final_url,
+                content_type=result.content_type,
+                headers=result.headers,
+            )
+        except ParseError as exc:
+            return self._failed(feed, exc.error_class, exc.message, result.status, None)
+        new, pages_failed = await self._store_entries(feed, parsed)
+        self._succeeded(
+            feed,
+            result,
+            ttl=parsed.ttl_minutes,
+            degraded=parsed.problem if parsed.degraded else None,
+            body_hash=body_hash,
+        )
+        return FeedOutcome(
+            feed.id, result.status, new, degraded=parsed.degraded, pages_failed=pages_failed
+        )
+
+    async def _store_entries(self, feed: FeedRow, parsed: ParsedFeed) -> tuple[int, int]:
+        entries = list({e.dedupe_key: e for e in parsed.entries}.values())
+        with self.store.session() as session:
+            seen = known_entry_keys(session, feed.id, [e.dedupe_key for e in entries])
+        fresh = [e for e in entries if e.dedupe_key not in seen]
+        outcomes = await asyncio.gather(*(self._article_for(e) for e in fresh))
+        new = pages_failed = 0
+        for entry, (article, page_failed) in zip(fresh, outcomes, strict=True):
+            pages_failed += page_failed
+            if article is None:
+                continue
+            try:
+                with self.store.session() as session:
+                    article_id, created, linked = insert_article(session, article, entry)
+            except Exception as exc:  # one bad row must not lose the rest
+                log.error(
+                    "entry not stored",
+                    extra={
+                        "stage": "store",
+                        "feed_id": feed.id,
+                        "url": entry.url,
+                        "error": str(exc),
+                    },
+                )
+                continue
+            new += int(linked)
+            if created:
+                self.new_ids.append(article_id)
+        return new, pages_failed
+
+    async def _article_for(self, entry: FeedEntry) -> tuple[Article | None, int]:
+        """Build the article for a new entry: page when possible, else the feed's content."""
+        page = None
+        page_failed = 0
+        fetched_at = utcnow()
+        key = entry.canonical_url
+        if key:
+            with self.store.session() as session:
+                known = article_id_for_key(session, key) is not None
+        else:
+            known = False
+        if entry.url and self.settings.fetch_pages and not known:
+            try:
+                result = await self.fetcher.get(entry.url, feed_id=entry.feed_id)
+                page = await asyncio.to_thread(
+                    extract_page,
+                    result.body,
+                    result.final_url,
+                    content_type=result.headers.get("content-type"),
+                )
+            except (FetchError, NoExtractableText) as exc:
+                page_failed = 1
+                log.info(
+                    "page not used",
+                    extra={
+                        "stage": "extract",
+                        "feed_id": entry.feed_id,
+                        "url": entry.url,
+                        "error": str(exc),
+                    },
+                )
+            except LumiError as exc:
+                page_failed = 1
+                log.warning(
+                    "page failed",
+                    extra={
+                        "stage": "extract",
+                        "feed_id": entry.feed_id,
+                        "url": entry.url,
+                        "error": str(exc),
+                    },
+                )
+        try:
+            return build_article(entry, page, fetched_at=fetched_at), page_failed
+        except NoExtractableText as exc:
+            log.info(
+                "entry dropped",
+                extra={
+                    "stage": "extract",
+                    "feed_id": entry.feed_id,
+                    "url": entry.url,
+                    "error": str(exc),
+                },
+            )
+            return None, page_failed
+
+    def _succeeded(
+        self,
+        feed: FeedRow,
+        result: FetchResult,
+        *,
+        ttl: int | None,
+        degraded: str | None,
+        body_hash: str | None = None,
+    ) -> None:
+        interval = feed.poll_minutes or self.settings.poll_minutes
+        change: dict[str, Any] = {
+            "id": feed.id,
+            "http_status": result.status,
+            "last_polled_at": self.now,
+            "last_success_at": self.now,
+            "next_poll_at": next_poll_at(
+                self.now,
+                interval_minutes=interval,
+                headers=result.headers,
+                ttl_minutes=ttl,
+                settings=self.settings,
+            ),
+            "consecutive_failures": 0,
+            "error_class": None,
+            "error_message": None,
+        }
+        if not result.not_modified:
+            change["etag"] = result.headers.get("etag")
+            change["last_modified"] = result.headers.get("last-modified")
+        if body_hash is not None:
+            change["body_hash"] = body_hash
+            change["state"] = "degraded" if degraded else "ok"
+            change["degraded_reason"] = degraded
+        elif feed.state not in ("ok", "degraded"):
+            change["state"] = "ok"
+        self.changes.append(change)
+
+    def _failed(
+        self,
+        feed: FeedRow,
+        error_class: str,
+        message: str,
+        status: int | None,
+        retry_after: float | None,
+    ) -> FeedOutcome:
+        slow_down = status in _SLOW_DOWN
+        failures = feed.consecutive_failures + (0 if slow_down else 1)
+        state = "failing"
+        disabled_reason = None
+        limit = self.settings.disable_after_errors
+        if status == 410:
+            state, disabled_reason = "disabled", "the server says the feed is gone (410)"
+        elif limit and failures >= limit:
+            state = "disabled"
+            disabled_reason = f"{failures} consecutive failures; last: {error_class}"
+        self.changes.append(
+            {
+                "id": feed.id,
+                "http_status": status,
+                "last_polled_at": self.now,
+                "next_poll_at": backoff_until(
+                    self.now,
+                    failures=max(failures, 1),
+                    retry_after=retry_after,
+                    settings=self.settings,
+                    rng=self.rng,
+                ),
+                "consecutive_failures": failures,
+                "error_class": error_class,
+                "error_message": message,
+                "error_at": self.now,
+                "state": state,
+                "disabled_reason": disabled_reason,
+            }
+        )
+        log.warning(
+            "feed failed",
+            extra={
+                "stage": "fetch",
+                "feed_id": feed.id,
+                "url": feed.url,
+                "error_class": error_class,
+                "error": message,
+            },
+        )
+        return FeedOutcome(feed.id, status, 0, error_class=error_class, error_message=message)
+
+
+async def _run(
+    store: Store, settings: Settings, feeds: list[FeedRow], now: datetime, classify: bool
+) -> tuple[list[FeedOutcome], list[int]]:
+    async with Fetcher(settings) as fetcher:
+        cycle = _Cycle(store, settings, fetcher, now, classify)
+
+        async def guarded(feed: FeedRow) -> FeedOutcome:
+            try:
+                return await cycle.poll(feed)
+            except Exception as exc:  # a bug or a surprise in one feed never stops the cycle
+                log.exception("feed crashed", extra={"stage": "ingest", "feed_id": feed.id})
+                return cycle._failed(feed, "parse_error", f"unexpected error: {exc!r}", None, None)
+
+        outcomes = await asyncio.gather(*(guarded(f) for f in feeds))
+    with store.session() as session:
+        update_feeds(session, cycle.changes)
+    return list(outcomes), cycle.new_ids
+
+
+def run_cycle(
+    store: Store,
+    settings: Settings,
+    sources: Sequence[FeedSource] | None = None,
+    *,
+    force: bool = False,
+    only: Sequence[str] | None = None,
+    classify: bool = True,
+    now: datetime | None = None,
+) -> CycleReport:
+    """Run one ingest cycle and return what it did.
+
+    Args:
+        store: the open database.
+        settings: effective settings.
+        sources: the feed registry; when given, the feeds table is synced to it first.
+        force: poll every enabled feed whether due or not (``lumi fetch --all``).
+        only: poll exactly these feed ids (even disabled ones).
+        classify: run the registered classifiers on new articles.
+        now: the cycle's clock (tests).
+    """
+    started = time.perf_counter()
+    now = now or utcnow()
+    if sources is not None:
+        with store.session() as session:
+            sync_feeds(session, sources)
+    feeds = _due_feeds(store, now, force=force, only=only)
+    outcomes, new_ids = asyncio.run(_run(store, settings, feeds, now, classify))
+    if classify and new_ids:
+        from pipeline.classify import classify_articles
+
+        try:
+            classify_articles(store, new_ids)
+        except ImportError as exc:  # a partial install without the classifiers package
+            log.warning("classification skipped", extra={"stage": "classify", "error": str(exc)})
+    return CycleReport(tuple(outcomes), tuple(new_ids), now, time.perf_counter() - started)

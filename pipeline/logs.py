@@ -1,0 +1,63 @@
+"""Structured logging with a fixed vocabulary of fields.
+
+Values travel as fields (``extra={...}``), never inside the message text, so the JSON
+format (``LUMI_LOG_FORMAT=json``) can be filtered by ``stage``, ``feed_id`` and the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Any
+
+__all__ = ["FIELDS", "configure_logging"]
+
+#: The fields a log record may carry.
+FIELDS = (
+    "stage",
+    "feed_id",
+    "url",
+    "article_id",
+    "classifier",
+    "duration_ms",
+    "error_class",
+    "error",
+    "count",
+)
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in FIELDS:
+            if hasattr(record, name):
+                data[name] = getattr(record, name)
+        if record.exc_info:
+            data["exception"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False, default=str)
+
+
+class _TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        base = super().format(record)
+        fields = " ".join(f"{n}={getattr(record, n)}" for n in FIELDS if hasattr(record, n))
+        return f"{base} {fields}" if fields else base
+
+
+def configure_logging(settings: Any, level: str | None = None) -> None:
+    """Send Lumi's logs to stderr in the configured format and level."""
+    handler = logging.StreamHandler(sys.stderr)
+    if settings.log_format == "json":
+        handler.setFormatter(_JsonFormatter())
+    else:
+        handler.setFormatter(_TextFormatter("%(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("lumi")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level or settings.log_level)
+    logger.propagate = False

@@ -1,0 +1,221 @@
+"""``lumi run``: the scheduled service.
+
+APScheduler runs an ingest cycle every minute (each feed is polled only when due) and the
+daily digest at ``LUMI_DIGEST_TIME`` in ``LUMI_TIMEZONE``. A small HTTP endpoint serves
+``/healthz`` (JSON: last cycle, failing feeds) and ``/metrics`` (Prometheus text format).
+SIGTERM and SIGINT stop the scheduler after the running job finishes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from pipeline.settings import Settings
+from pipeline.store import Store, utcnow
+
+__all__ = ["Metrics", "Service"]
+
+log = logging.getLogger("lumi.service")
+
+
+class Metrics:
+    """Prometheus metrics of one service instance (own registry, so tests stay isolated)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.cycles = Counter("lumi_cycles", "Ingest cycles run", registry=self.registry)
+        self.cycle_seconds = Histogram(
+            "lumi_cycle_seconds", "Ingest cycle duration", registry=self.registry
+        )
+        self.feeds_polled = Counter(
+            "lumi_feeds_polled", "Feed polls", ["outcome"], registry=self.registry
+        )
+        self.articles_new = Counter(
+            "lumi_articles_new", "New article sources stored", registry=self.registry
+        )
+        self.feeds_failing = Gauge(
+            "lumi_feeds_failing", "Feeds whose last poll failed", registry=self.registry
+        )
+        self.last_cycle = Gauge(
+            "lumi_last_cycle_timestamp_seconds",
+            "Unix time the last cycle ended",
+            registry=self.registry,
+        )
+        self.digests = Counter("lumi_digests", "Digests written", registry=self.registry)
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition of every metric."""
+        return generate_latest(self.registry)
+
+
+class Service:
+    """The long-running service: scheduler, health and metrics.
+
+    Args:
+        store: the open database.
+        settings: effective settings.
+        cycle: runs one ingest cycle and returns its report (``pipeline.ingest.run_cycle``).
+        digest: writes the digest for a day (None: no scheduled digest).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        cycle: Callable[[], Any],
+        digest: Callable[[Any], Any] | None = None,
+    ):
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        self.store = store
+        self.settings = settings
+        self._cycle = cycle
+        self._digest = digest
+        self.metrics = Metrics()
+        self.stopped = threading.Event()
+        self.last_report: dict[str, Any] | None = None
+        self.scheduler = BackgroundScheduler(timezone=ZoneInfo(settings.timezone))
+        self._http: ThreadingHTTPServer | None = None
+
+    def run_cycle_job(self) -> None:
+        """One scheduled ingest cycle; failures are logged and counted, never fatal."""
+        try:
+            with self.metrics.cycle_seconds.time():
+                report = self._cycle()
+        except Exception:
+            log.exception("cycle failed", extra={"stage": "service"})
+            self.metrics.feeds_polled.labels("crashed").inc()
+            return
+        self.metrics.cycles.inc()
+        for feed in report.feeds:
+            self.metrics.feeds_polled.labels("error" if feed.error_class else "ok").inc()
+        self.metrics.articles_new.inc(report.new)
+        self.metrics.feeds_failing.set(report.failed)
+        self.metrics.last_cycle.set(utcnow().timestamp())
+        self.last_report = {
+            "at": utcnow().isoformat(),
+            "feeds": len(report.feeds),
+            "new": report.new,
+            "failed": report.failed,
+        }
+
+    def run_digest_job(self) -> None:
+        """Write yesterday's digest (the day that just ended in ``LUMI_TIMEZONE``)."""
+        if self._digest is None:
+            return
+        day = (datetime.now(ZoneInfo(self.settings.timezone)) - timedelta(days=1)).date()
+        try:
+            self._digest(day)
+            self.metrics.digests.inc()
+        except Exception:
+            log.exception("digest failed", extra={"stage": "digest"})
+
+    def health(self) -> dict[str, Any]:
+        """What /healthz answers."""
+        from pipeline.health import feed_states
+
+        states = feed_states(self.store)
+        failing = [s["id"] for s in states if s["state"] in ("failing", "disabled")]
+        return {
+            "status": "ok",
+            "last_cycle": self.last_report,
+            "feeds": len(states),
+            "failing_feeds": failing,
+        }
+
+    def _serve_http(self) -> None:
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.path == "/healthz":
+                    body = json.dumps(service.health()).encode()
+                    ctype = "application/json"
+                elif self.path == "/metrics":
+                    body = service.metrics.render()
+                    ctype = "text/plain; version=0.0.4"
+                else:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                log.debug(format % args, extra={"stage": "http"})
+
+        self._http = ThreadingHTTPServer(
+            (self.settings.http_host, self.settings.http_port), Handler
+        )
+        self._http.daemon_threads = True
+        threading.Thread(target=self._http.serve_forever, name="lumi-http", daemon=True).start()
+
+    @property
+    def http_address(self) -> tuple[str, int] | None:
+        """(host, port) of the health endpoint once started."""
+        if self._http is None:
+            return None
+        host, port = self._http.server_address[:2]
+        return str(host), int(port)
+
+    def start(self) -> None:
+        """Start the scheduler and the HTTP endpoint (non-blocking)."""
+        hour, minute = (int(x) for x in self.settings.digest_time.split(":"))
+        self.scheduler.add_job(
+            self.run_cycle_job,
+            "interval",
+            minutes=1,
+            id="cycle",
+            next_run_time=datetime.now(ZoneInfo(self.settings.timezone)),
+            max_instances=1,
+            coalesce=True,
+        )
+        if self._digest is not None:
+            self.scheduler.add_job(
+                self.run_digest_job,
+                "cron",
+                hour=hour,
+                minute=minute,
+                id="digest",
+                max_instances=1,
+                coalesce=True,
+            )
+        self.scheduler.start()
+        if self.settings.http_port:
+            self._serve_http()
+        log.info("service started", extra={"stage": "service"})
+
+    def stop(self) -> None:
+        """Stop scheduling, wait for the running job, close the HTTP endpoint."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        if self._http is not None:
+            self._http.shutdown()
+            self._http.server_close()
+            self._http = None
+        self.stopped.set()
+
+    def run_forever(self) -> None:
+        """Start, then block until SIGTERM or SIGINT, then stop cleanly."""
+
+        def _signal(signum: int, _frame: Any) -> None:
+            log.info("stopping", extra={"stage": "service", "count": signum})
+            self.stopped.set()
+
+        signal.signal(signal.SIGTERM, _signal)
+        signal.signal(signal.SIGINT, _signal)
+        self.start()
+        self.stopped.wait()
+        self.stop()

@@ -1,0 +1,471 @@
+"""Storage: SQLAlchemy 2 models, engine set-up and the idempotent writes every stage uses.
+
+SQLite (WAL mode) is the embedded default and is created and migrated on first use;
+PostgreSQL (psycopg 3) is the production store, migrated with ``lumi db upgrade``.
+Every write is idempotent: unique keys plus ``INSERT … ON CONFLICT DO NOTHING`` mean that
+re-running a stage on the same input changes nothing, and two concurrent cycles never
+duplicate an entry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from pipeline.errors import ConfigError, StoreError
+from pipeline.records import Article, FeedEntry, FeedSource
+
+__all__ = [
+    "ArticleRow",
+    "ArticleSourceRow",
+    "Base",
+    "ClassificationRow",
+    "FeedRow",
+    "Store",
+    "engine_for",
+    "insert_article",
+    "migrate",
+    "open_store",
+    "utcnow",
+]
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise StoreError(f"naive datetime {value!r} given to the store; use aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class FeedRow(Base):
+    """A feed of the registry and its polling state (a bad feed is data, not a crash)."""
+
+    __tablename__ = "feeds"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    poll_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    in_registry: Mapped[bool] = mapped_column(Boolean, default=True)
+    # ok | degraded | failing | disabled | new
+    state: Mapped[str] = mapped_column(String(16), default="new")
+    etag: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_modified: Mapped[str | None] = mapped_column(Text, nullable=True)
+    body_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    error_class: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    degraded_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ArticleRow(Base):
+    """One article: the same URL from several feeds is one row with several sources."""
+
+    __tablename__ = "articles"
+    __table_args__ = (UniqueConstraint("key", name="uq_articles_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(2000))
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    canonical_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    text_source: Mapped[str] = mapped_column(String(16))
+    is_teaser: Mapped[bool] = mapped_column(Boolean, default=False)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    author: Mapped[str | None] = mapped_column(Text, nullable=True)
+    site_name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    published_feed: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    published_extracted: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class ArticleSourceRow(Base):
+    """One feed entry pointing at an article (dedupe key unique per feed)."""
+
+    __tablename__ = "article_sources"
+    __table_args__ = (UniqueConstraint("feed_id", "entry_key", name="uq_source_feed_entry"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    feed_id: Mapped[str] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
+    entry_key: Mapped[str] = mapped_column(String(2000))
+    guid: Mapped[str | None] = mapped_column(Text, nullable=True)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ClassificationRow(Base):
+    """One classifier's result for one article version (name, version, content hash)."""
+
+    __tablename__ = "classifications"
+    __table_args__ = (
+        UniqueConstraint(
+            "article_id", "classifier", "version", "content_hash", name="uq_classification_version"
+        ),
+        Index("ix_classifications_classifier", "classifier", "version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    classifier: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(16))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    result: Mapped[Any] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def _insert(session: Session, table: Any) -> Any:
+    """A dialect-specific INSERT supporting ``on_conflict_do_nothing``."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def migrations_dir() -> Path:
+    """The installed Alembic script directory (``migrations/`` in the source tree)."""
+    return Path(str(resources.files("pipeline.migrations")))
+
+
+def _alembic_config(url: str) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+_MIGRATE_LOCK = threading.Lock()
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Apply Alembic migrations up to ``revision`` on ``engine``'s database."""
+    from alembic import command
+
+    cfg = _alembic_config(engine.url.render_as_string(hide_password=False))
+    # Alembic's migration context is module-global: one migration per process at a time.
+    with _MIGRATE_LOCK, engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The database's Alembic revision, or None for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+@functools.cache
+def head_revision() -> str:
+    """The newest revision shipped with this version of Lumi."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the digest read while a cycle writes; busy_timeout makes concurrent cycles
+    # wait for each other instead of failing with "database is locked".
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@dataclasses.dataclass(slots=True)
+class Store:
+    """An open database: the engine and a session factory."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+
+def engine_for(url: str) -> Engine:
+    """Create the engine for ``url`` (SQLite: folder created, WAL and busy timeout set).
+
+    Raises:
+        ConfigError: the URL is not a usable database URL.
+    """
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise ConfigError(f"LUMI_DATABASE_URL {url!r} is not a valid database URL: {exc}") from None
+    kwargs: dict[str, Any] = {}
+    is_sqlite = parsed.get_backend_name() == "sqlite"
+    if is_sqlite:
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": 30}
+    elif parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except Exception as exc:
+        raise ConfigError(f"cannot open database {url!r}: {exc}") from None
+    if is_sqlite:
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def open_store(url: str, *, auto_migrate: bool | None = None) -> Store:
+    """Open the database at ``url``.
+
+    A SQLite file is created (with its folder) and migrated to the newest schema on first
+    use. Other backends must be migrated with ``lumi db upgrade``; ``auto_migrate=True``
+    forces migration (tests).
+
+    Raises:
+        ConfigError: the URL is invalid, or the schema is behind and not auto-migrated.
+    """
+    engine = engine_for(url)
+    migrate_now = engine.dialect.name == "sqlite" if auto_migrate is None else auto_migrate
+    try:
+        if migrate_now:
+            if current_revision(engine) != head_revision():
+                migrate(engine)
+        else:
+            rev = current_revision(engine)
+            if rev != head_revision():
+                raise ConfigError(
+                    f"database schema is at {rev or 'nothing'}, Lumi needs {head_revision()}: "
+                    "run `lumi db upgrade`"
+                )
+    except ConfigError:
+        engine.dispose()
+        raise
+    except Exception as exc:
+        engine.dispose()
+        raise ConfigError(f"cannot use database {engine.url!r}: {exc}") from None
+    return Store(engine, sessionmaker(engine, expire_on_commit=False))
+
+
+# --- feed registry state ------------------------------------------------------------
+
+
+def sync_feeds(session: Session, sources: Sequence[FeedSource]) -> None:
+    """Make the feeds table mirror the registry; polling state of known feeds is kept."""
+    existing = {row.id: row for row in session.scalars(select(FeedRow))}
+    wanted = {s.id for s in sources}
+    for src in sources:
+        row = existing.get(src.id)
+        if row is None:
+            # ON CONFLICT: a concurrent cycle may register the same feed at the same moment.
+            session.execute(
+                _insert(session, FeedRow)
+                .values(
+                    id=src.id,
+                    url=src.url,
+                    title=src.title,
+                    language=src.language,
+                    tags=list(src.tags),
+                    poll_minutes=src.poll_minutes,
+                    in_registry=True,
+                    state="new",
+                    consecutive_failures=0,
+                    created_at=utcnow(),
+                )
+                .on_conflict_do_nothing(index_elements=["id"])
+            )
+            continue
+        if row.url != src.url:  # a moved feed starts afresh: old validators don't apply
+            row.etag = row.last_modified = row.body_hash = None
+            row.next_poll_at = None
+            if row.state == "disabled":
+                row.state, row.disabled_reason = "new", None
+        row.url, row.title, row.language = src.url, src.title, src.language
+        row.tags, row.poll_minutes, row.in_registry = list(src.tags), src.poll_minutes, True
+    for feed_id, row in existing.items():
+        if feed_id not in wanted:
+            row.in_registry = False
+
+
+def known_entry_keys(session: Session, feed_id: str, keys: Iterable[str]) -> set[str]:
+    """The subset of ``keys`` already stored for ``feed_id``."""
+    keys = list(keys)
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        found.update(
+            session.scalars(
+                select(ArticleSourceRow.entry_key).where(
+                    ArticleSourceRow.feed_id == feed_id, ArticleSourceRow.entry_key.in_(chunk)
+                )
+            )
+        )
+    return found
+
+
+def article_id_for_key(session: Session, key: str) -> int | None:
+    """The id of the article stored under ``key``, if any."""
+    return session.scalar(select(ArticleRow.id).where(ArticleRow.key == key))
+
+
+def insert_article(session: Session, article: Article, entry: FeedEntry) -> tuple[int, bool, bool]:
+    """Store ``article`` (once, by key) and link ``entry`` as one of its sources.
+
+    Returns:
+        (article id, article newly created, source newly linked).
+    """
+    values = {f.name: getattr(article, f.name) for f in dataclasses.fields(article)}
+    result = session.execute(
+        _insert(session, ArticleRow)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(ArticleRow.id)
+    )
+    row = result.first()
+    created = row is not None
+    article_id = row[0] if row is not None else article_id_for_key(session, article.key)
+    if article_id is None:
+        raise StoreError(f"article {article.key!r} vanished while being stored", url=article.url)
+    linked = session.execute(
+        _insert(session, ArticleSourceRow)
+        .values(
+            article_id=article_id,
+            feed_id=entry.feed_id,
+            entry_key=entry.dedupe_key,
+            guid=entry.guid,
+            url=entry.url,
+            title=entry.title,
+            published=entry.published,
+            seen_at=article.fetched_at,
+        )
+        .on_conflict_do_nothing(index_elements=["feed_id", "entry_key"])
+        .returning(ArticleSourceRow.id)
+    )
+    return article_id, created, linked.first() is not None
+
+
+def store_classification(
+    session: Session, article_id: int, classifier: str, version: str, content_hash: str, result: Any
+) -> bool:
+    """Store one classifier result; returns False when that exact version was stored before."""
+    inserted = session.execute(
+        _insert(session, ClassificationRow)
+        .values(
+            article_id=article_id,
+            classifier=classifier,
+            version=version,
+            content_hash=content_hash,
+            result=result,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(
+            index_elements=["article_id", "classifier", "version", "content_hash"]
+        )
+        .returning(ClassificationRow.id)
+    )
+    return inserted.first() is not None
+
+
+def update_feeds(session: Session, changes: Sequence[dict[str, Any]]) -> None:
+    """Apply many feed-state changes in one statement batch (each dict holds ``id``)."""
+    if not changes:
+        return
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for change in changes:
+        by_columns.setdefault(tuple(sorted(change)), []).append(change)
+    for columns, rows in by_columns.items():
+        params = [{("b_" + k): v for k, v in row.items()} for row in rows]
+        stmt = (
+            update(FeedRow)
+            .where(FeedRow.id == _bindparam("b_id"))
+            .values({c: _bindparam("b_" + c) for c in columns if c != "id"})
+        )
+        session.connection().execute(stmt, params)
+
+
+def _bindparam(name: str) -> Any:
+    from sqlalchemy import bindparam
+
+    return bindparam(name)
+
+
+def count_rows(session: Session, model: Any) -> int:
+    """How many rows ``model``'s table holds."""
+    return int(session.scalar(select(func.count()).select_from(model)) or 0)

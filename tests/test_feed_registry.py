@@ -1,0 +1,107 @@
+"""The feed registry: feeds.yaml validation and OPML round trips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import FeedRegistryError
+from pipeline.feeds import dump_registry, export_opml, import_opml, load_registry, parse_registry
+from pipeline.records import FeedSource
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _doc(**overrides):
+    entry = {
+        "id": "lab-blog",
+        "url": "https://example.org/feed.xml",
+        "title": "Lab blog",
+        "language": "en",
+        "tags": ["labs"],
+    }
+    entry.update(overrides)
+    return {"feeds": [entry]}
+
+
+def test_shipped_registry_is_valid_and_large_enough() -> None:
+    sources = load_registry(REPO / "feeds.yaml")
+    assert len(sources) >= 25
+    assert len({s.id for s in sources}) == len(sources)
+    assert {s.language for s in sources} - {"en"}, "needs at least one other EU language"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"url": "ftp://example.org/feed"}, "url"),
+        ({"url": None}, "url"),
+        ({"language": "English"}, "language"),
+        ({"tags": "labs"}, "tags"),
+        ({"poll_minutes": 0}, "poll_minutes"),
+        ({"poll_minutes": "often"}, "poll_minutes"),
+        ({"id": "Has Spaces"}, "id"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
+def test_invalid_entry_error_names_the_entry_and_the_field(overrides, field) -> None:
+    with pytest.raises(FeedRegistryError) as info:
+        parse_registry(_doc(**overrides))
+    assert info.value.field == field
+    assert f"field '{field}'" in str(info.value)
+    assert "entry" in str(info.value)
+
+
+def test_duplicate_ids_are_refused() -> None:
+    doc = _doc()
+    doc["feeds"].append(dict(doc["feeds"][0]))
+    with pytest.raises(FeedRegistryError, match="duplicate id"):
+        parse_registry(doc)
+
+
+def test_missing_registry_file_says_how_to_point_at_it(tmp_path: Path) -> None:
+    with pytest.raises(FeedRegistryError, match="LUMI_FEEDS"):
+        load_registry(tmp_path / "nope.yaml")
+
+
+def test_yaml_dump_round_trips(tmp_path: Path) -> None:
+    sources = load_registry(REPO / "feeds.yaml")
+    path = tmp_path / "feeds.yaml"
+    path.write_text(dump_registry(sources), encoding="utf-8")
+    assert load_registry(path) == sources
+
+
+def test_opml_export_then_import_round_trips() -> None:
+    sources = load_registry(REPO / "feeds.yaml")
+    assert import_opml(export_opml(sources).encode()) == sources
+
+
+def test_opml_from_another_reader_maps_folders_to_tags() -> None:
+    opml = b"""<?xml version="1.0"?>
+    <opml version="1.0"><head><title>x</title></head><body>
+      <outline text="AI Labs">
+        <outline type="rss" text="Some Lab" xmlUrl="https://lab.example/rss"/>
+      </outline>
+      <outline type="rss" title="Policy &amp; Law" xmlUrl="https://policy.example/atom"
+               language="de"/>
+    </body></opml>"""
+    sources = import_opml(opml)
+    assert sources[0] == FeedSource(
+        "some-lab", "https://lab.example/rss", "Some Lab", "en", ("ai-labs",), None
+    )
+    assert sources[1].id == "policy-law" and sources[1].language == "de"
+
+
+def test_opml_with_entity_expansion_is_refused() -> None:
+    bomb = b"""<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY a "aaaa">]>
+    <opml version="2.0"><body><outline text="&a;" xmlUrl="https://e.org/f"/></body></opml>"""
+    with pytest.raises(FeedRegistryError, match="refused"):
+        import_opml(bomb)
+
+
+def test_opml_outline_with_bad_url_is_named() -> None:
+    opml = b"""<opml version="2.0"><body>
+      <outline text="Bad" xmlUrl="javascript:alert(1)"/></body></opml>"""
+    with pytest.raises(FeedRegistryError, match="field 'url'"):
+        import_opml(opml)
