@@ -214,8 +214,8 @@ def _main(argv: list[str] | None = None) -> int:
         return 0
     with args.out.open("w", encoding="utf-8") as out:
         count = 0
-        for item in materialise(load_labels(), args.shared):
-            out.write(json.dumps(item, ensure_ascii=False) + "\n")
+        for row in materialise(load_labels(), args.shared):
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
             count += 1
     print(f"wrote {count} items to {args.out}")
     return 0

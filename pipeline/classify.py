@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from pipeline.errors import ClassifierNotConfigured
 from pipeline.store import ArticleRow, Store, store_classification
 
 __all__ = ["ClassifyStats", "classify_articles", "load_classifiers"]
@@ -36,19 +35,11 @@ class ClassifyStats:
 
 
 def load_classifiers(only: Sequence[str] | None = None) -> list[Any]:
-    """Build the registered classifiers; those missing their model or data are skipped
-    with a log line saying how to enable them."""
+    """Build the registered classifiers (those missing their model or data are skipped,
+    with a log line saying how to enable them)."""
     from classifiers.registry import build_all
 
-    built = []
-    for name, result in build_all(only=only, strict=False).items():
-        if isinstance(result, ClassifierNotConfigured):
-            log.warning(
-                "classifier not configured", extra={"classifier": name, "error": str(result)}
-            )
-            continue
-        built.append(result)
-    return built
+    return list(build_all(only=only).values())
 
 
 def _batches(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:
@@ -106,3 +97,152 @@ def classify_articles(
         tuple(f"{c.name}.{c.version}" for c in active),
         time.perf_counter() - started,
     )
+
+
+# --- one-off classification of files, URLs and stdin (``lumi classify``) --------------------
+
+#: Longest text classified in one go; longer inputs are cut there (and say so) so that a
+#: 5 MB paste is answered in bounded time.
+MAX_TEXT_CHARS = 400_000
+#: Languages the classifiers are written and trained for. Actor names match in any language;
+#: license phrasing and the risk-theme model are English.
+SUPPORTED_LANGUAGES = ("en",)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ClassifyInput:
+    """One input of ``lumi classify``, read and prepared."""
+
+    name: str
+    title: str
+    text: str
+    language: str | None
+    truncated: bool = False
+    problem: str | None = None
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return True
+    try:
+        decoded = sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 4:  # a cut multi-byte character at the end is fine
+            return True
+        decoded = sample[: exc.start].decode("utf-8")
+    controls = sum(1 for ch in decoded if ord(ch) < 32 and ch not in "\n\r\t\f")
+    return controls > len(decoded) * 0.05
+
+
+def prepare_input(name: str, data: bytes, *, content_type: str | None = None) -> ClassifyInput:
+    """Turn raw bytes (HTML or plain text) into a classifiable input; never raises."""
+    from pipeline.errors import NoExtractableText
+    from pipeline.extract import decode_html, detect_language, extract_page
+
+    if not data.strip():
+        return ClassifyInput(name, "", "", None, problem="empty input: nothing to classify")
+    head = data[:2048].lstrip().lower()
+    is_html = (content_type or "").startswith(("text/html", "application/xhtml")) or (
+        head.startswith((b"<!doctype html", b"<html")) or b"<body" in data[:65536].lower()
+    )
+    if not is_html and _looks_binary(data):
+        return ClassifyInput(
+            name, "", "", None, problem="binary input: not HTML or text, nothing classified"
+        )
+    if is_html:
+        try:
+            page = extract_page(data, None, content_type=content_type)
+        except NoExtractableText as exc:
+            return ClassifyInput(name, "", "", None, problem=f"no article text: {exc.message}")
+        title, text, language = page.title or "", page.text, page.language
+    else:
+        text = (
+            decode_html(data, content_type)
+            if content_type
+            else data.decode("utf-8", errors="replace")
+        )
+        lines = text.lstrip().split("\n", 2)
+        title = ""
+        if len(lines) >= 2 and len(lines[0]) < 200 and not lines[1].strip():
+            title, text = lines[0].strip(), lines[2] if len(lines) > 2 else ""
+        language = detect_language(text[:20000])
+    truncated = len(text) > MAX_TEXT_CHARS
+    if truncated:
+        cut = text.rfind("\n", 0, MAX_TEXT_CHARS)
+        text = text[: cut if cut > MAX_TEXT_CHARS // 2 else MAX_TEXT_CHARS]
+    return ClassifyInput(name, title, text, language, truncated=truncated)
+
+
+def read_input(target: str, settings: Any, stdin: Any = None) -> ClassifyInput:
+    """Read one ``lumi classify`` input: a file path, an http(s) URL or ``-`` (stdin).
+
+    Fetch problems and unreadable files come back as an input with ``problem`` set.
+    """
+    import sys
+
+    from pipeline.errors import LumiError
+
+    if target == "-":
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        return prepare_input("-", stream.read())
+    if target.startswith(("http://", "https://")):
+        from pipeline.fetch import PAGE_ACCEPT, fetch_url
+
+        try:
+            result = fetch_url(target, settings, accept=PAGE_ACCEPT)
+        except LumiError as exc:
+            return ClassifyInput(target, "", "", None, problem=f"fetch failed: {exc}")
+        return prepare_input(target, result.body, content_type=result.headers.get("content-type"))
+    try:
+        with open(target, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        return ClassifyInput(target, "", "", None, problem=f"cannot read {target}: {exc.strerror}")
+    return prepare_input(target, data)
+
+
+def classify_input(
+    inp: ClassifyInput, settings: Any, *, only: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """Classify one prepared input: the output-contract object (design.md section 6), plus
+    ``input`` and, where relevant, ``warnings`` and ``error``."""
+    from classifiers.api import classify_text
+    from pipeline.label import disclosure_for
+    from pipeline.records import ArticleText
+    from pipeline.store import utcnow
+    from pipeline.summarise import summarise_story
+
+    if inp.problem and not inp.text:
+        return {
+            "input": inp.name,
+            "title": inp.title,
+            "language": inp.language,
+            "actors": [],
+            "license_events": [],
+            "risk_themes": [],
+            "summary": None,
+            "disclosure": None,
+            "classifiers": {},
+            "error": {"class": "unusable_input", "message": inp.problem},
+        }
+    report = classify_text(inp.text, title=inp.title, language=inp.language, only=only)
+    out = report.to_json()
+    summary = summarise_story([ArticleText(title=inp.title, text=inp.text)], out)
+    out["summary"] = summary.to_json()
+    out["disclosure"] = disclosure_for(
+        summary.method, settings=settings, generated_at=utcnow().replace(microsecond=0)
+    ).to_json()
+    warnings = []
+    if inp.truncated:
+        warnings.append(
+            f"input longer than {MAX_TEXT_CHARS} characters: classified the first {len(inp.text)}"
+        )
+    if inp.language and inp.language not in SUPPORTED_LANGUAGES:
+        warnings.append(
+            f"language '{inp.language}' is not supported: actor names are matched, "
+            "but license phrasing and risk themes are English-only and may be missed"
+        )
+    if not inp.text.strip():
+        warnings.append("no text to classify")
+    return {"input": inp.name, **out, **({"warnings": warnings} if warnings else {})}

@@ -248,6 +248,305 @@ def _digest_job(store: Any, settings: Settings) -> Any:
     return job
 
 
+# --- classification -------------------------------------------------------------------
+
+
+@app.command()
+def classify(
+    targets: Annotated[
+        list[str], typer.Argument(help="HTML or text files, http(s) URLs, or - for stdin.")
+    ],
+    json_out: JsonOpt = False,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Run only this classifier (repeatable).")
+    ] = None,
+) -> None:
+    """Classify articles without storing them: actors, license events, risk themes,
+    summary and disclosure, with the evidence for each."""
+    from pipeline.classify import classify_input, read_input
+
+    settings = _settings()
+    failed = 0
+    for target in targets:
+        try:
+            result = classify_input(read_input(target, settings), settings, only=only)
+        except LumiError as exc:
+            _fail(str(exc), 2)
+        failed += "error" in result
+        if json_out:
+            _emit(result)
+        else:
+            typer.echo(_classification_text(result))
+    raise typer.Exit(1 if failed else 0)
+
+
+def _classification_text(r: dict[str, Any]) -> str:
+    lines = [f"== {r['input']}: {r.get('title') or '(no title)'}  [language: {r['language']}]"]
+    if "error" in r:
+        lines.append(f"   error: {r['error']['message']}")
+        return "\n".join(lines)
+    for w in r.get("warnings", []):
+        lines.append(f"   warning: {w}")
+    lines.append("Actors:" if r["actors"] else "Actors: none")
+    for a in r["actors"]:
+        lines.append(f"  - {a['name']} ({a['type']})\n      evidence: {a['evidence']}")
+    lines.append("License events:" if r["license_events"] else "License events: none")
+    for e in r["license_events"]:
+        change = f"{e['from_license'] or '?'} -> {e['to_license']}"
+        lines.append(
+            f"  - {e['kind']}: {e['actor'] or '?'} / {e['model'] or '?'}  {change}\n"
+            f"      evidence: {e['evidence']}"
+        )
+    lines.append("Risk themes:" if r["risk_themes"] else "Risk themes: none")
+    for t in r["risk_themes"]:
+        lines.append(f"  - {t['theme']} ({t['score']:.2f})\n      evidence: {t['evidence']}")
+    if r.get("summary"):
+        if r.get("disclosure"):
+            lines.append(f"[{r['disclosure']['label_text']}]")
+        lines.append(f"At a glance: {r['summary']['at_a_glance']}")
+        for sec in r["summary"]["sections"]:
+            lines.append(f"{sec['heading']} {sec['text']}")
+    lines.append("Classifiers: " + ", ".join(f"{k}.{v}" for k, v in r["classifiers"].items()))
+    return "\n".join(lines) + "\n"
+
+
+@app.command("eval")
+def eval_cmd(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Labelled JSON Lines (text or html plus expected "
+            "actors, license_events, risk_themes)."
+        ),
+    ],
+    json_out: JsonOpt = False,
+) -> None:
+    """Score the classifiers against a labelled file: P/R/F1 per label, micro and macro."""
+    from classifiers.api import classify_text
+    from classifiers.evaluate import evaluate, format_report, read_items
+    from pipeline.classify import prepare_input
+
+    def run(item: dict[str, Any]) -> Any:
+        if item.get("text") is not None:
+            return classify_text(item["text"], title=item.get("title", ""))
+        inp = prepare_input(
+            str(item.get("id", "")), str(item.get("html", "")).encode(), content_type="text/html"
+        )
+        return classify_text(inp.text, title=item.get("title") or inp.title, language=inp.language)
+
+    try:
+        report = evaluate(read_items(file), run)
+    except OSError as exc:
+        _fail(f"cannot read {file}: {exc.strerror}", 2)
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    if json_out:
+        _emit(report.to_json())
+    else:
+        typer.echo(format_report(report))
+
+
+@app.command()
+def train(
+    shared: Annotated[
+        Path, typer.Option("--shared", help="The shared data folder the labelled set refers to.")
+    ] = Path("../shared/data"),
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write the model (default: the shipped model file)."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for every fold split.")] = 0,
+    json_out: JsonOpt = False,
+) -> None:
+    """Rebuild the risk-theme model from the labelled development set (reproducible)."""
+    from classifiers.dataset import load_labels
+    from classifiers.train import MODEL_PATH, format_train_report, train_risk_themes
+
+    if not (shared / "corpus").is_dir():
+        _fail(f"{shared} does not hold the shared corpus (pass --shared DIR)", 2)
+    report = train_risk_themes(load_labels(), shared, out or MODEL_PATH, seed=seed)
+    if json_out:
+        _emit(report.to_json())
+    else:
+        typer.echo(format_train_report(report))
+
+
+@app.command()
+def reclassify(
+    since: Annotated[
+        str | None, typer.Option("--since", help="First fetch day, YYYY-MM-DD.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Day after the last, YYYY-MM-DD.")
+    ] = None,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Only this classifier.")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", help="Worker processes (a local Dask cluster when Dask is installed)."
+        ),
+    ] = 1,
+    dask: Annotated[
+        str | None, typer.Option("--dask", help="Dask scheduler address, e.g. tcp://host:8786.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report changes, store nothing.")
+    ] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Re-run classifiers over stored articles; stream, show progress, report what changed."""
+    from pipeline.reclassify import reclassify as run_reclassify
+
+    settings = _settings()
+    try:
+        bounds = [_day_start(d, settings) if d else None for d in (since, until)]
+        store = _open_store(settings)
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    executor, closer = _executor(workers, dask)
+    try:
+        report = run_reclassify(
+            store,
+            since=bounds[0],
+            until=bounds[1],
+            only=only,
+            dry_run=dry_run,
+            executor=executor,
+            progress=None if json_out else lambda n: typer.echo(f"  {n} articles", err=True),
+        )
+    finally:
+        closer()
+        store.close()
+    if json_out:
+        _emit(report.to_json())
+    else:
+        changed = ", ".join(f"{k}: {v}" for k, v in sorted(report.changed.items())) or "none"
+        typer.echo(
+            f"{report.articles} articles, {report.stored} results stored, "
+            f"{report.unchanged} already current; changed: {changed}"
+            + (" (dry run)" if dry_run else "")
+        )
+
+
+def _day_start(value: str, settings: Settings) -> Any:
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    return datetime.combine(day, datetime.min.time(), ZoneInfo(settings.timezone))
+
+
+def _executor(workers: int, address: str | None) -> tuple[Any, Any]:
+    if address is None and workers <= 1:
+        return None, lambda: None
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        if address is not None:
+            _fail("--dask needs Dask: pip install 'lumi[dask]'", 2)
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=workers)
+        return pool, pool.shutdown
+    if address is not None:
+        client = Client(address)
+        return client, client.close
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True)
+    client = Client(cluster)
+
+    def close() -> None:
+        client.close()
+        cluster.close()
+
+    return client, close
+
+
+# --- digest and review ------------------------------------------------------------------
+
+
+@app.command()
+def digest(
+    day: Annotated[
+        str | None,
+        typer.Option("--date", help="Day to export (YYYY-MM-DD, in LUMI_TIMEZONE); default today."),
+    ] = None,
+    formats: Annotated[
+        str, typer.Option("--format", help="Comma-separated: md,html,json,atom.")
+    ] = "md,html,json,atom",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (default LUMI_EXPORT_DIR).")
+    ] = None,
+) -> None:
+    """Build and write the digest of one day's stories in the chosen formats."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from pipeline.digest import write_digest
+
+    settings = _settings()
+    try:
+        when = date.fromisoformat(day) if day else datetime.now(ZoneInfo(settings.timezone)).date()
+    except ValueError:
+        _fail(f"--date {day!r} is not a date (YYYY-MM-DD)", 2)
+    wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
+    try:
+        store = _open_store(settings)
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    try:
+        paths = write_digest(
+            store, when, settings, formats=wanted, out_dir=out or Path(settings.export_dir)
+        )
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    finally:
+        store.close()
+    for path in paths:
+        typer.echo(str(path))
+
+
+@app.command()
+def review(
+    item_id: Annotated[str, typer.Argument(help="The item id the JSON digest prints (s-<n>).")],
+    approve: Annotated[
+        bool,
+        typer.Option(
+            "--approve/--reject",
+            help="Approve the item, or reject it (back to the unreviewed label).",
+        ),
+    ] = True,
+    editor: Annotated[
+        str,
+        typer.Option("--editor", help="Person or organisation holding editorial responsibility."),
+    ] = "",
+    note: Annotated[
+        str | None, typer.Option("--note", help="Remark kept in the audit trail.")
+    ] = None,
+) -> None:
+    """Record a human review and who holds editorial responsibility (changes the disclosure)."""
+    from pipeline.errors import NotFound
+    from pipeline.review import record_review
+
+    settings = _settings()
+    try:
+        store = _open_store(settings)
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    try:
+        record = record_review(store, item_id, approve=approve, editor=editor, note=note)
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    except NotFound as exc:
+        _fail(str(exc), 1)
+    finally:
+        store.close()
+    verb = "approved" if record.approve else "rejected"
+    typer.echo(f"{record.item_id} {verb} by {record.editor} at {record.reviewed_at.isoformat()}")
+
+
 # --- feeds ------------------------------------------------------------------------------
 
 

@@ -130,5 +130,15 @@ def _summary(store: Any) -> str:
 def _finish(
     store: Any, settings: Settings, out: Path, echo: Callable[[str], Any]
 ) -> tuple[Path, ...]:
-    """Later stages the demo ends with (the digest), when installed."""
-    return ()
+    """Write the digest of the day the demo ran, in every format, under ``out/digest``."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from pipeline.digest import write_digest
+
+    day = datetime.now(ZoneInfo(settings.timezone)).date()
+    paths = write_digest(store, day, settings, out_dir=out / "digest")
+    echo(f"Digest for {day.isoformat()}:")
+    for path in paths:
+        echo(f"  {path}")
+    return tuple(paths)

@@ -6,7 +6,8 @@ context needed to act on them (feed id, URL) and say how to fix the problem::
     LumiError
     ├── ConfigError                  bad settings or registry; CLI exit code 2
     │   ├── SettingError             one LUMI_* value is invalid
-    │   └── FeedRegistryError        feeds.yaml / OPML entry is invalid (names entry and field)
+    │   ├── FeedRegistryError        feeds.yaml / OPML entry is invalid (names entry and field)
+    │   └── EditorRequired           an approval without a named editor (Article 50(4))
     ├── FetchError                   one HTTP fetch failed; ``error_class`` is stored on the feed
     │   ├── FeedTimeout              "timeout": connect/read/total deadline exceeded
     │   ├── DNSFailure               "dns": the host name does not resolve
@@ -26,6 +27,8 @@ context needed to act on them (feed id, URL) and say how to fix the problem::
     ├── ClassifierError
     │   ├── ClassifierNotConfigured  a classifier's model or data file is missing
     │   └── UnknownClassifier        no classifier registered under that name
+    ├── LLMError                     the optional paraphraser failed (``reason`` says how);
+    │                                the extractive summary is used instead
     └── StoreError
         └── NotFound                 no row with that id
 
@@ -43,6 +46,7 @@ __all__ = [
     "ConnectFailure",
     "ContentDecodingError",
     "DNSFailure",
+    "EditorRequired",
     "ExtractionError",
     "FeedParseError",
     "FeedRegistryError",
@@ -50,6 +54,7 @@ __all__ = [
     "FetchError",
     "HTTPStatusError",
     "HostileXML",
+    "LLMError",
     "LumiError",
     "NoExtractableText",
     "NotAFeed",
@@ -130,6 +135,14 @@ class FeedRegistryError(ConfigError):
         super().__init__(f"{where}: {message}" if where else message)
         self.entry = entry
         self.field = field
+
+
+class EditorRequired(ConfigError):
+    """A review approval names no editor.
+
+    Only a recorded human review *and* a named person or organisation holding editorial
+    responsibility may switch an item to the reviewed form (Article 50(4) EU AI Act).
+    """
 
 
 class FetchError(LumiError):
@@ -255,6 +268,20 @@ class ClassifierNotConfigured(ClassifierError):
 
 class UnknownClassifier(ClassifierError):
     """No classifier is registered under that name."""
+
+
+class LLMError(LumiError):
+    """The optional paraphraser could not give a usable summary.
+
+    ``reason`` is one of ``timeout``, ``connection``, ``http_error``, ``malformed`` (not
+    JSON), ``shape`` (JSON without the required fields), ``overlap`` (too far from the
+    sources) or ``budget`` (the daily token budget, ``LUMI_LLM_DAILY_TOKENS``, is spent).
+    Callers fall back to the extractive summary; it is never fatal.
+    """
+
+    def __init__(self, message: str, *, reason: str, url: str | None = None):
+        super().__init__(message, url=url)
+        self.reason = reason
 
 
 class StoreError(LumiError):

@@ -463,7 +463,9 @@ def build_article(entry: FeedEntry, page: ExtractedPage | None, *, fetched_at: d
        :data:`PAGE_VS_FEED_RATIO` as long as the feed's own full content;
     2. ``"feed"``: the feed's full content (``content:encoded``/``atom:content``,
        converted to text) when it is not a teaser itself;
-    3. otherwise the longest teaser available, flagged ``is_teaser=True``: normally the
+    3. ``"feed_summary"``: a feed without content whose summary is itself full text
+       (many feeds carry the whole article in ``<description>``);
+    4. otherwise the longest teaser available, flagged ``is_teaser=True``: normally the
        feed summary (``"feed_summary"``), else a short feed content (``"feed"``) or a
        teaser page (``"page"``).
 
@@ -497,6 +499,9 @@ def build_article(entry: FeedEntry, page: ExtractedPage | None, *, fetched_at: d
         text, source = page.text, "page"
     elif feed_text and not is_teaser(feed_text, feed_summary=distinct_summary):
         text, source = feed_text, "feed"
+    elif not feed_text and summary_text and not is_teaser(summary_text):
+        # Many feeds carry the full article in <description>: full text, not a teaser.
+        text, source = summary_text, "feed_summary"
     else:
         candidates: list[tuple[str, TextSource]] = [
             (summary_text, "feed_summary"),

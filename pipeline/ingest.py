@@ -361,6 +361,19 @@ async def _run(
     return list(outcomes), cycle.new_ids
 
 
+def _after_store(store: Store, settings: Settings, new_ids: list[int], *, classify: bool) -> None:
+    """Classify new articles, group them into stories and summarise the stories touched."""
+    from pipeline.stories import assign_stories
+    from pipeline.summarise import summarise_stories
+
+    if classify:
+        from pipeline.classify import classify_articles
+
+        classify_articles(store, new_ids)
+    assignments = assign_stories(store, new_ids, settings=settings)
+    summarise_stories(store, sorted({a.story_id for a in assignments}), settings)
+
+
 def run_cycle(
     store: Store,
     settings: Settings,
@@ -389,11 +402,6 @@ def run_cycle(
             sync_feeds(session, sources)
     feeds = _due_feeds(store, now, force=force, only=only)
     outcomes, new_ids = asyncio.run(_run(store, settings, feeds, now, classify))
-    if classify and new_ids:
-        from pipeline.classify import classify_articles
-
-        try:
-            classify_articles(store, new_ids)
-        except ImportError as exc:  # a partial install without the classifiers package
-            log.warning("classification skipped", extra={"stage": "classify", "error": str(exc)})
+    if new_ids:
+        _after_store(store, settings, new_ids, classify=classify)
     return CycleReport(tuple(outcomes), tuple(new_ids), now, time.perf_counter() - started)

@@ -50,9 +50,24 @@ class _TextFormatter(logging.Formatter):
         return f"{base} {fields}" if fields else base
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of the record (it may be swapped)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def configure_logging(settings: Any, level: str | None = None) -> None:
     """Send Lumi's logs to stderr in the configured format and level."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     if settings.log_format == "json":
         handler.setFormatter(_JsonFormatter())
     else:

@@ -10,16 +10,23 @@ into these at the edge and never passed around::
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 __all__ = [
     "Article",
+    "ArticleText",
     "ExtractedPage",
     "FeedEntry",
     "FeedSource",
     "FetchResult",
     "ParsedFeed",
+    "Story",
+    "StoryAssignment",
+    "StoryMember",
+    "StorySource",
+    "Summary",
+    "SummarySection",
 ]
 
 
@@ -147,3 +154,278 @@ class Article:
     published_extracted: datetime | None
     fetched_at: datetime
     summary: str = ""
+
+
+# --- stories and summaries ---------------------------------------------------------------
+
+MergeReason = Literal["new_story", "canonical_url", "near_duplicate_text", "similar_title"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoryAssignment:
+    """Which story one article belongs to, and why.
+
+    ``reason`` is ``new_story`` when the article founded the story, else what merged it:
+    ``canonical_url`` (same canonical URL as ``matched_article_id``), ``near_duplicate_text``
+    (``score`` is the estimated Jaccard similarity of the texts' word shingles) or
+    ``similar_title`` (``score`` is the title similarity). ``assigned_now`` is False when the
+    article already had its story before this call.
+    """
+
+    article_id: int
+    story_id: int
+    reason: MergeReason
+    score: float
+    matched_article_id: int | None
+    assigned_now: bool
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoryMember:
+    """One article of a story, with the reason it joined."""
+
+    article_id: int
+    title: str
+    reason: MergeReason
+    score: float
+    matched_article_id: int | None
+    published: datetime
+    merged_at: datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StorySource:
+    """One feed entry that carried a story.
+
+    The first source of each article has its article's merge reason; every further source
+    of the same article (another feed linking the same canonical URL) has ``canonical_url``.
+    """
+
+    feed_id: str
+    article_id: int
+    url: str | None
+    site: str | None
+    published: datetime | None
+    reason: MergeReason
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Story:
+    """One news story: every article (and feed entry) that reports it."""
+
+    id: int
+    title: str
+    first_seen_at: datetime
+    last_seen_at: datetime
+    members: tuple[StoryMember, ...]
+    sources: tuple[StorySource, ...]
+
+    @property
+    def article_ids(self) -> tuple[int, ...]:
+        """The member articles' ids, oldest first."""
+        return tuple(m.article_id for m in self.members)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ArticleText:
+    """The part of an article the summariser reads."""
+
+    title: str
+    text: str
+    article_id: int | None = None
+    site: str | None = None
+    url: str | None = None
+    published: datetime | None = None
+    content_hash: str | None = None
+    is_teaser: bool = False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SummarySection:
+    """One headed section of a summary (``heading`` ends with a full stop: "Licensing.")."""
+
+    heading: str
+    text: str
+
+
+SummaryMethod = Literal["extractive", "llm"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Summary:
+    """A story's summary: "At a glance" plus headed sections.
+
+    ``method`` is ``extractive`` (every sentence selected verbatim from the sources; ``model``
+    None) or ``llm`` (a paraphrase by ``model``). ``ngram_overlap`` is the share of the
+    output's word 3-grams found in the sources; ``unsupported`` lists numbers and names in
+    the output that the sources do not contain. ``fallback_reason`` says why a configured
+    paraphraser was not used for this summary (None when it was used or is off).
+    """
+
+    at_a_glance: str
+    sections: tuple[SummarySection, ...]
+    method: SummaryMethod
+    model: str | None
+    generator: str
+    ngram_overlap: float | None
+    unsupported: tuple[str, ...] = ()
+    content_hash: str = ""
+    story_id: int | None = None
+    created_at: datetime | None = None
+    fallback_reason: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """The output-contract shape (design.md section 6): at a glance and sections."""
+        return {
+            "at_a_glance": self.at_a_glance,
+            "sections": [{"heading": s.heading, "text": s.text} for s in self.sections],
+        }
+
+
+# --- disclosure and digest ---------------------------------------------------------------
+
+DisclosureLevel = Literal["ai-autonomous", "ai-assisted"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class HumanReview:
+    """A recorded human review of one digest item (who, when, and an optional note)."""
+
+    reviewer: str
+    reviewed_at: datetime
+    note: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """The ``human_review`` object of the JSON digest."""
+        return {
+            "reviewer": self.reviewer,
+            "reviewed_at": self.reviewed_at.isoformat(),
+            "note": self.note,
+        }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Disclosure:
+    """The Article 50 disclosure of one item (design.md section 7).
+
+    ``exemption_applied`` is True only with a recorded human review *and* a named person or
+    organisation holding editorial responsibility; ``label_text`` is the visible label.
+    """
+
+    ai_generated: bool
+    digital_source_type: str  # IPTC digital source type URI
+    disclosure_level: DisclosureLevel
+    operations: tuple[str, ...]
+    human_review: HumanReview | None
+    editorial_responsibility: str | None
+    exemption_applied: bool
+    label_text: str
+    policy_url: str
+    generator_name: str
+    generator_version: str
+    generated_at: datetime
+    legal_basis: str
+    language: str = "en"
+    model: str | None = None
+
+    @property
+    def schema_org_source_type(self) -> str:
+        """The schema.org ``IPTCDigitalSourceEnumeration`` member for this source type."""
+        term = self.digital_source_type.rsplit("/", 1)[-1]
+        return "https://schema.org/" + term[:1].upper() + term[1:] + "DigitalSource"
+
+    def to_json(self) -> dict[str, object]:
+        """The ``ai_disclosure`` object of the JSON digest (design.md section 7)."""
+        return {
+            "ai_generated": self.ai_generated,
+            "digital_source_type": self.digital_source_type,
+            "disclosure_level": self.disclosure_level,
+            "operations": list(self.operations),
+            "human_review": self.human_review.to_json() if self.human_review else None,
+            "editorial_responsibility": self.editorial_responsibility,
+            "exemption_applied": self.exemption_applied,
+            "label_text": self.label_text,
+            "policy_url": self.policy_url,
+            "generator": {"name": self.generator_name, "version": self.generator_version},
+            "generated_at": self.generated_at.isoformat(),
+            "legal_basis": self.legal_basis,
+        }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DigestSource:
+    """One source of a digest item: the site, the article URL and its publication time."""
+
+    site: str
+    url: str | None
+    published: datetime | None
+
+    def to_json(self) -> dict[str, object]:
+        """The ``sources[]`` object of the JSON digest."""
+        return {
+            "site": self.site,
+            "url": self.url,
+            "published": self.published.isoformat() if self.published else None,
+        }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DigestItem:
+    """One item of a digest: a story with its summary, classification and disclosure.
+
+    ``id`` is stable (``s-<story id>``) and is what ``lumi review`` takes. ``actors``,
+    ``license_events`` and ``risk_themes`` hold the output-contract objects (design.md
+    section 6) merged over the story's articles.
+    """
+
+    id: str
+    section: str
+    title: str
+    at_a_glance: str
+    sections: tuple[SummarySection, ...]
+    sources: tuple[DigestSource, ...]
+    actors: tuple[dict[str, object], ...]
+    license_events: tuple[dict[str, object], ...]
+    risk_themes: tuple[dict[str, object], ...]
+    disclosure: Disclosure
+    language: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """The item object of the JSON digest (design.md section 7)."""
+        return {
+            "id": self.id,
+            "section": self.section,
+            "title": self.title,
+            "at_a_glance": self.at_a_glance,
+            "sections": [{"heading": s.heading, "text": s.text} for s in self.sections],
+            "sources": [s.to_json() for s in self.sources],
+            "actors": [dict(a) for a in self.actors],
+            "license_events": [dict(e) for e in self.license_events],
+            "risk_themes": [dict(t) for t in self.risk_themes],
+            "ai_disclosure": self.disclosure.to_json(),
+        }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Digest:
+    """The digest of one day (in ``LUMI_TIMEZONE``): ranked items grouped by section."""
+
+    day: date
+    generator_name: str
+    generator_version: str
+    language: str
+    timezone: str
+    policy_url: str
+    items: tuple[DigestItem, ...]
+    updated: datetime  # derived from stored data, never the wall clock
+
+    def to_json(self) -> dict[str, object]:
+        """The JSON digest object (design.md section 7)."""
+        return {
+            "date": self.day.isoformat(),
+            "generator": {"name": self.generator_name, "version": self.generator_version},
+            "items": [item.to_json() for item in self.items],
+        }
+
+
+__all__ += ["Digest", "DigestItem", "DigestSource", "Disclosure", "HumanReview"]

@@ -69,6 +69,10 @@ def _host_ports(values: list[str]) -> str | None:
     return None
 
 
+def _fraction(value: float) -> str | None:
+    return None if 0.0 <= value <= 1.0 else "must be between 0 and 1"
+
+
 def _one_of(*choices: str) -> Callable[[str], str | None]:
     def check(value: str) -> str | None:
         return None if value in choices else f"must be one of {', '.join(choices)}"
@@ -240,6 +244,46 @@ SETTINGS: tuple[Setting, ...] = (
         "int",
         "Daily token budget for the paraphraser; 0 disables it.",
         _non_negative,
+    ),
+    Setting(
+        "llm_max_output_tokens",
+        800,
+        "int",
+        "Most tokens the paraphraser may write for one story (sent as max_tokens).",
+        _positive,
+    ),
+    Setting(
+        "llm_min_overlap",
+        0.1,
+        "float",
+        "Least share of a paraphrase's word 3-grams that must occur in the sources; below "
+        "it the extractive summary is used instead (0 only reports the overlap).",
+        _fraction,
+    ),
+    # stories
+    Setting(
+        "story_window_days",
+        3,
+        "int",
+        "Articles published at most this many days apart may merge into one story by "
+        "similar title or near-duplicate text (same canonical URL always merges).",
+        _positive,
+    ),
+    Setting(
+        "story_title_similarity",
+        0.65,
+        "float",
+        "Title similarity (normalised token Jaccard, 0-1) from which two articles in the "
+        "window are one story, unless their titles name different models or versions.",
+        _fraction,
+    ),
+    Setting(
+        "story_text_similarity",
+        0.5,
+        "float",
+        "Estimated Jaccard similarity of word 5-gram shingles (MinHash, 0-1) from which two "
+        "article texts in the window are near-duplicates and one story.",
+        _fraction,
     ),
     Setting(
         "ai_policy_url",

@@ -23,6 +23,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -49,7 +50,13 @@ __all__ = [
     "Base",
     "ClassificationRow",
     "FeedRow",
+    "LLMFailureRow",
+    "LLMUsageRow",
+    "ReviewRow",
     "Store",
+    "StoryArticleRow",
+    "StoryRow",
+    "SummaryRow",
     "engine_for",
     "insert_article",
     "migrate",
@@ -469,3 +476,123 @@ def _bindparam(name: str) -> Any:
 def count_rows(session: Session, model: Any) -> int:
     """How many rows ``model``'s table holds."""
     return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+# --- stories and summaries ---------------------------------------------------------------
+
+
+class StoryRow(Base):
+    """One story: the articles (from any feed) that report the same news."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StoryArticleRow(Base):
+    """An article's membership of its one story, with the merge reason and score.
+
+    ``signature`` is the MinHash of the article's text (hex) as of ``text_hash``; it is
+    kept here so candidate stories are compared without re-reading every text.
+    """
+
+    __tablename__ = "story_articles"
+    __table_args__ = (UniqueConstraint("article_id", name="uq_story_articles_article"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    # new_story | canonical_url | near_duplicate_text | similar_title
+    reason: Mapped[str] = mapped_column(String(32))
+    score: Mapped[float] = mapped_column(Float, default=1.0)
+    matched_article_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    text_hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(Text, nullable=True)
+    shingles: Mapped[int] = mapped_column(Integer, default=0)
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SummaryRow(Base):
+    """One summary of one story version; never computed twice for the same inputs.
+
+    ``model`` is "" for extractive summaries so the unique key also holds on backends where
+    NULLs never collide.
+    """
+
+    __tablename__ = "summaries"
+    __table_args__ = (
+        UniqueConstraint("story_id", "content_hash", "method", "model", name="uq_summary_inputs"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+    method: Mapped[str] = mapped_column(String(16))  # extractive | llm
+    model: Mapped[str] = mapped_column(String(200), default="")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    at_a_glance: Mapped[str] = mapped_column(Text)
+    sections: Mapped[Any] = mapped_column(JSON)
+    ngram_overlap: Mapped[float | None] = mapped_column(Float, nullable=True)
+    unsupported: Mapped[Any] = mapped_column(JSON, default=list)
+    generator: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LLMUsageRow(Base):
+    """Tokens the paraphraser spent on one day (the daily budget is checked against it)."""
+
+    __tablename__ = "llm_usage"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD
+    tokens: Mapped[int] = mapped_column(Integer, default=0)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LLMFailureRow(Base):
+    """A paraphrase the model got wrong for these exact inputs; not asked again.
+
+    Only answers that would come out the same again (malformed, wrong shape, too far from
+    the sources) are recorded; timeouts, HTTP errors and an exhausted budget are retried.
+    """
+
+    __tablename__ = "llm_failures"
+    __table_args__ = (
+        UniqueConstraint("story_id", "content_hash", "model", name="uq_llm_failure_inputs"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- reviews -----------------------------------------------------------------------------
+
+
+class ReviewRow(Base):
+    """One human review of a digest item: an append-only audit trail, never updated.
+
+    ``item_id`` is the digest item id (``s-<story id>``); the newest row (by ``reviewed_at``,
+    then ``id``) decides whether the item is shown as reviewed.
+    """
+
+    __tablename__ = "reviews"
+    __table_args__ = (Index("ix_reviews_item", "item_id", "reviewed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(String(64))
+    story_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    approve: Mapped[bool] = mapped_column(Boolean)
+    editor: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

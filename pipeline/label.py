@@ -1,0 +1,144 @@
+"""The Article 50 labeller: the disclosure every AI-generated or AI-selected item carries.
+
+Rules (design.md section 7, compliance.md):
+
+- every item is marked: ``ai_generated`` is always true and the IPTC digital source type
+  says how the text came about: ``compositeWithTrainedAlgorithmicMedia`` for an extractive
+  summary (source sentences selected and assembled by the pipeline),
+  ``trainedAlgorithmicMedia`` for a model-written paraphrase;
+- the W3C disclosure level is ``ai-autonomous`` unless a human approved the item, then
+  ``ai-assisted``;
+- the Article 50(4) exemption is claimed only with a recorded human review **and** a named
+  person or organisation holding editorial responsibility. Nothing automatic can claim it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from pipeline import GENERATOR_NAME, __version__
+from pipeline.records import Disclosure, HumanReview
+from pipeline.render.i18n import text
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
+
+__all__ = [
+    "IPTC_SCHEME",
+    "SOURCE_TYPES",
+    "ReviewLike",
+    "disclosure_for",
+    "label_for",
+]
+
+#: The IPTC digital source type vocabulary (an Atom category scheme).
+IPTC_SCHEME = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+
+#: Summary method -> IPTC digital source type URI.
+SOURCE_TYPES = {
+    "extractive": IPTC_SCHEME + "compositeWithTrainedAlgorithmicMedia",
+    "llm": IPTC_SCHEME + "trainedAlgorithmicMedia",
+}
+
+_OPERATIONS = {
+    "extractive": ("selection", "summarisation", "classification"),
+    "llm": ("selection", "summarisation", "paraphrase", "classification"),
+}
+
+
+class ReviewLike(Protocol):
+    """What the labeller reads from a recorded review (see ``pipeline.review.ReviewRecord``)."""
+
+    @property
+    def approve(self) -> bool: ...
+
+    @property
+    def editor(self) -> str: ...
+
+    @property
+    def note(self) -> str | None: ...
+
+    @property
+    def reviewed_at(self) -> datetime: ...
+
+
+def label_for(
+    *, language: str, editor: str | None, version: str = __version__, generator: str = ""
+) -> str:
+    """The visible label text: reviewed or not, the legal clause and the generator.
+
+    Args:
+        language: ``en`` or ``de``.
+        editor: who reviewed and holds editorial responsibility; None when not reviewed.
+        version: the generator version shown.
+        generator: the generator name (default ``Lumi``).
+    """
+    head = (
+        text(language, "label_reviewed", editor=editor)
+        if editor
+        else text(language, "label_unreviewed")
+    )
+    return " ".join(
+        (
+            head,
+            text(language, "label_legal"),
+            text(
+                language,
+                "label_generator",
+                generator=generator or GENERATOR_NAME,
+                version=version,
+            ),
+        )
+    )
+
+
+def disclosure_for(
+    summary_method: str,
+    *,
+    review: ReviewLike | None = None,
+    settings: Settings,
+    generated_at: datetime,
+    model: str | None = None,
+) -> Disclosure:
+    """Build the disclosure of one item.
+
+    Args:
+        summary_method: ``extractive`` or ``llm`` (the summary's ``method``).
+        review: the item's latest recorded review, or None. Only an approval naming an
+            editor (a person or organisation holding editorial responsibility) switches the
+            item to ``ai-assisted`` and claims the exemption; a rejection is ignored.
+        settings: ``language`` picks the label language, ``ai_policy_url`` the policy link.
+        generated_at: when the text was generated (taken from stored data).
+        model: the paraphrasing model, for ``llm`` summaries.
+
+    Raises:
+        ValueError: ``summary_method`` is not ``extractive`` or ``llm``.
+    """
+    if summary_method not in SOURCE_TYPES:
+        raise ValueError(f"unknown summary method {summary_method!r}: use extractive or llm")
+    language = settings.language
+    editor = None
+    human_review = None
+    if review is not None and review.approve and review.editor and review.editor.strip():
+        editor = " ".join(review.editor.split())
+        human_review = HumanReview(editor, review.reviewed_at, review.note)
+    reviewed = human_review is not None and editor is not None
+    legal_key = "legal_basis_reviewed" if reviewed else "legal_basis_unreviewed"
+    return Disclosure(
+        ai_generated=True,
+        digital_source_type=SOURCE_TYPES[summary_method],
+        disclosure_level="ai-assisted" if reviewed else "ai-autonomous",
+        operations=_OPERATIONS[summary_method],
+        human_review=human_review,
+        editorial_responsibility=editor,
+        exemption_applied=reviewed,
+        label_text=label_for(language=language, editor=editor),
+        policy_url=settings.ai_policy_url,
+        generator_name=GENERATOR_NAME,
+        generator_version=__version__,
+        generated_at=generated_at,
+        legal_basis=text(language, legal_key, editor=editor or ""),
+        language=language,
+        model=model if summary_method == "llm" else None,
+    )

@@ -1,0 +1,481 @@
+"""The optional paraphraser: an OpenAI-compatible ``/v1/chat/completions`` endpoint.
+
+Off unless ``LUMI_LLM_URL`` is set. Every call is bounded by a total deadline
+(``LUMI_LLM_TIMEOUT``, connect to last byte) and by a daily token budget
+(``LUMI_LLM_DAILY_TOKENS``, counted from the response's ``usage`` and stored per day in
+``llm_usage``). The model must answer with the summary's structure as JSON; an answer is
+accepted only when it has that shape and enough of its word 3-grams occur in the sources
+(``LUMI_LLM_MIN_OVERLAP``). Any failure raises :class:`~pipeline.errors.LLMError` and the
+caller (:func:`pipeline.summarise.summarise_stories`) keeps the extractive summary.
+
+:func:`ngram_overlap` and :func:`unsupported_terms` are the faithfulness checks reported
+with every summary: the share of output 3-grams found in the sources, and the numbers and
+names the output has but the sources do not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import json
+import re
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from classifiers.base import split_sentences
+from pipeline.errors import LLMError
+from pipeline.records import ArticleText, Summary, SummarySection
+from pipeline.settings import Settings
+from pipeline.store import LLMUsageRow, Store, _insert, utcnow
+
+__all__ = [
+    "HEADINGS",
+    "PROMPT_VERSION",
+    "ChatReply",
+    "LLMConfig",
+    "Paraphrase",
+    "build_messages",
+    "chat",
+    "endpoint",
+    "ngram_overlap",
+    "paraphrase",
+    "parse_paraphrase",
+    "record_usage",
+    "tokens_used",
+    "unsupported_terms",
+]
+
+#: Changes whenever the prompt or the accepted shape changes (part of the cache key).
+PROMPT_VERSION = "paraphrase.v1"
+#: Section headings the model may use, in display order.
+HEADINGS = (
+    "What's new.",
+    "Who.",
+    "Licensing.",
+    "Market structure.",
+    "Regulation.",
+    "Risk.",
+    "Details.",
+)
+MAX_GLANCE_WORDS = 60
+MAX_SECTION_WORDS = 120
+#: Source text sent per story; long articles are cut (the lead carries the news).
+MAX_SOURCE_CHARS = 12_000
+MAX_RESPONSE_BYTES = 1_000_000
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LLMConfig:
+    """How to reach the paraphraser and how much it may spend."""
+
+    base_url: str
+    model: str
+    api_key: str
+    timeout: float
+    daily_tokens: int
+    max_output_tokens: int = 800
+    min_overlap: float = 0.1
+    timezone: str = "UTC"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LLMConfig | None:
+        """The configuration, or None when the paraphraser is off (no URL, or no budget)."""
+        if not settings.llm_url or settings.llm_daily_tokens <= 0:
+            return None
+        return cls(
+            base_url=settings.llm_url,
+            model=settings.llm_model,
+            api_key=settings.llm_api_key,
+            timeout=float(settings.llm_timeout),
+            daily_tokens=int(settings.llm_daily_tokens),
+            max_output_tokens=int(settings.llm_max_output_tokens),
+            min_overlap=float(settings.llm_min_overlap),
+            timezone=settings.timezone,
+        )
+
+    def day(self, now: datetime | None = None) -> str:
+        """The budget day (YYYY-MM-DD in ``LUMI_TIMEZONE``) of ``now``."""
+        return (now or utcnow()).astimezone(ZoneInfo(self.timezone)).date().isoformat()
+
+
+def endpoint(base_url: str) -> str:
+    """The chat-completions URL for a base URL given with or without ``/v1``."""
+    base = base_url.rstrip("/")
+    if base.endswith("/chat/completions"):
+        return base
+    if not base.endswith("/v1"):
+        base += "/v1"
+    return base + "/chat/completions"
+
+
+# --- faithfulness checks ---------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+(?:[-.'’]\w+)*")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NAME = re.compile(r"[A-Z][\w’'-]*")
+_SENTENCE_START = ".!?:;\"'“”‘’([\n"
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def _grams(words: Sequence[str], n: int) -> list[tuple[str, ...]]:
+    return [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+
+
+def ngram_overlap(output: str, sources: Sequence[str], n: int = 3) -> float:
+    """Share (0-1) of the output's word ``n``-grams that occur in the sources.
+
+    N-grams are taken within each sentence of the output, so joining selected sentences
+    costs nothing; a sentence shorter than ``n`` words counts once, as found when all its
+    words occur in the sources.
+    """
+    vocabulary: set[str] = set()
+    known: set[tuple[str, ...]] = set()
+    for source in sources:
+        words = _words(source)
+        vocabulary.update(words)
+        known.update(_grams(words, n))
+    found = total = 0
+    for start, end in split_sentences(output):
+        words = _words(output[start:end])
+        if not words:
+            continue
+        if len(words) < n:
+            total += 1
+            found += all(w in vocabulary for w in words)
+            continue
+        grams = _grams(words, n)
+        total += len(grams)
+        found += sum(1 for g in grams if g in known)
+    return found / total if total else 1.0
+
+
+def _numbers(text: str) -> set[str]:
+    return {m.group(0).replace(",", "") for m in _NUMBER.finditer(text)}
+
+
+def unsupported_terms(output: str, sources: Sequence[str]) -> tuple[str, ...]:
+    """Numbers and capitalised names in ``output`` that no source contains (sorted).
+
+    Sentence-initial words are not checked as names (any word is capitalised there).
+    """
+    joined = "\n".join(sources)
+    numbers = _numbers(joined)
+    vocabulary = set(_words(joined))
+    found = {n for n in _numbers(output) if n not in numbers}
+    text = unicodedata.normalize("NFKC", output)
+    for match in _NAME.finditer(text):
+        start = match.start()
+        if start and text[start - 1].isalnum():
+            continue  # inside a word
+        before = text[:start].rstrip()
+        if not before or before[-1] in _SENTENCE_START:
+            continue
+        word = match.group(0).rstrip("'’-")
+        if word and not any(c.isdigit() for c in word) and word.casefold() not in vocabulary:
+            found.add(word)
+    return tuple(sorted(found))
+
+
+# --- the request -----------------------------------------------------------------------------
+
+
+def _source_block(texts: Sequence[ArticleText]) -> str:
+    per_source = max(1000, MAX_SOURCE_CHARS // max(1, len(texts)))
+    parts = []
+    for i, t in enumerate(texts, 1):
+        head = f"[Source {i}] {t.site or ''} {t.title}".strip()
+        parts.append(f"{head}\n{t.text[:per_source]}")
+    return "\n\n".join(parts)
+
+
+def build_messages(texts: Sequence[ArticleText], draft: Summary) -> list[dict[str, str]]:
+    """The chat messages asking for a paraphrase of ``texts`` in the summary's structure.
+
+    ``draft`` (the extractive summary) tells the model which sentences and headings matter.
+    """
+    headings = ", ".join(f'"{h}"' for h in HEADINGS)
+    system = (
+        "You summarise AI-industry news for compliance, data and procurement leads. "
+        "Use only facts stated in the sources: no outside knowledge, no new numbers, names "
+        "or dates, no opinions. Reply with one JSON object and nothing else, of the form "
+        '{"at_a_glance": "<one or two sentences, at most 60 words>", '
+        '"sections": [{"heading": "<heading>", "text": "<one to three sentences>"}]} '
+        f"with 2 to 4 sections whose headings are taken from: {headings}."
+    )
+    draft_lines = [f"At a glance: {draft.at_a_glance}"]
+    draft_lines += [f"{s.heading} {s.text}" for s in draft.sections]
+    user = (
+        "Sources:\n\n"
+        + _source_block(texts)
+        + "\n\nSentences selected from the sources (paraphrase these, keep their headings "
+        "where they fit):\n" + "\n".join(draft_lines)
+    )
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ChatReply:
+    """The model's answer text and the tokens the call cost."""
+
+    content: str
+    tokens: int
+    model: str
+
+
+def _estimate_tokens(messages: Sequence[dict[str, str]], max_output: int) -> int:
+    # About four characters per token for English; a deliberate over-estimate is fine here.
+    return sum(len(m["content"]) for m in messages) // 4 + max_output
+
+
+async def _post(config: LLMConfig, payload: dict[str, Any]) -> tuple[int, bytes]:
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if config.api_key:
+        headers["Authorization"] = f"Bearer {config.api_key}"
+    timeout = httpx.Timeout(config.timeout)
+    async with (
+        asyncio.timeout(config.timeout),
+        httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client,
+        client.stream("POST", endpoint(config.base_url), json=payload, headers=headers) as resp,
+    ):
+        body = bytearray()
+        async for chunk in resp.aiter_bytes():
+            body += chunk
+            if len(body) > MAX_RESPONSE_BYTES:
+                raise LLMError(
+                    f"paraphraser answer above {MAX_RESPONSE_BYTES} bytes",
+                    reason="malformed",
+                    url=config.base_url,
+                )
+        return resp.status_code, bytes(body)
+
+
+def _run(coro: Any) -> Any:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    # Called from inside an event loop (the service): run on a worker thread's own loop.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def chat(config: LLMConfig, messages: Sequence[dict[str, str]]) -> ChatReply:
+    """Send one chat-completions request and return the answer text and its token cost.
+
+    Raises:
+        LLMError: ``timeout`` (total deadline passed), ``connection``, ``http_error``
+            (status >= 300) or ``malformed`` (not an OpenAI-style JSON answer).
+    """
+    payload = {
+        "model": config.model,
+        "messages": list(messages),
+        "temperature": 0,
+        "max_tokens": config.max_output_tokens,
+    }
+    url = config.base_url
+    try:
+        status, body = _run(_post(config, payload))
+    except LLMError:
+        raise
+    except (TimeoutError, httpx.TimeoutException):
+        raise LLMError(
+            f"no answer within {config.timeout:g} s (LUMI_LLM_TIMEOUT)", reason="timeout", url=url
+        ) from None
+    except httpx.HTTPError as exc:
+        raise LLMError(
+            f"cannot reach the paraphraser: {exc.__class__.__name__}: {exc}",
+            reason="connection",
+            url=url,
+        ) from None
+    if status >= 300:
+        snippet = body[:200].decode("utf-8", "replace")
+        raise LLMError(
+            f"paraphraser answered HTTP {status}: {snippet}", reason="http_error", url=url
+        )
+    try:
+        data = json.loads(body)
+        content = data["choices"][0]["message"]["content"]
+    except (ValueError, KeyError, IndexError, TypeError):
+        raise LLMError(
+            "paraphraser answer is not an OpenAI-style chat completion", reason="malformed", url=url
+        ) from None
+    if not isinstance(content, str):
+        raise LLMError("paraphraser answer has no text content", reason="malformed", url=url)
+    usage = data.get("usage") if isinstance(data, dict) else None
+    tokens = _usage_tokens(usage) or _estimate_tokens(messages, config.max_output_tokens)
+    return ChatReply(content=content, tokens=tokens, model=str(data.get("model") or config.model))
+
+
+def _usage_tokens(usage: Any) -> int:
+    if not isinstance(usage, dict):
+        return 0
+    total = usage.get("total_tokens")
+    if isinstance(total, int) and total > 0:
+        return total
+    parts = [usage.get("prompt_tokens"), usage.get("completion_tokens")]
+    return sum(p for p in parts if isinstance(p, int) and p > 0)
+
+
+# --- the answer ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Paraphrase:
+    """An accepted paraphrase with its faithfulness checks."""
+
+    at_a_glance: str
+    sections: tuple[SummarySection, ...]
+    ngram_overlap: float
+    unsupported: tuple[str, ...]
+    tokens: int = 0
+
+
+_FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.I)
+
+
+def _count_words(text: str) -> int:
+    return len(text.split())
+
+
+def _heading(value: str) -> str:
+    heading = " ".join(value.split()).rstrip(":")
+    return heading if heading.endswith(".") else heading + "."
+
+
+def parse_paraphrase(
+    content: str, texts: Sequence[ArticleText], *, min_sections: int = 2, min_overlap: float = 0.0
+) -> Paraphrase:
+    """Check the model's answer and turn it into a paraphrase.
+
+    Args:
+        content: the answer text (a JSON object, optionally in a code fence).
+        texts: the sources, for the overlap and unsupported-term checks.
+        min_sections: fewest sections accepted (at most 4 are).
+        min_overlap: least share of output 3-grams found in the sources.
+
+    Raises:
+        LLMError: ``malformed`` (not JSON), ``shape`` (fields missing, empty or too long) or
+            ``overlap`` (too little of the answer is found in the sources).
+    """
+    raw = _FENCE.sub("", content.strip())
+    start, end = raw.find("{"), raw.rfind("}")
+    try:
+        data = json.loads(raw[start : end + 1] if 0 <= start < end else raw)
+    except ValueError:
+        raise LLMError("paraphraser answer is not JSON", reason="malformed") from None
+    if not isinstance(data, dict):
+        raise LLMError("paraphraser answer is not a JSON object", reason="shape")
+    glance = data.get("at_a_glance")
+    sections = data.get("sections")
+    if not isinstance(glance, str) or not glance.strip():
+        raise LLMError("paraphraser answer has no at_a_glance text", reason="shape")
+    glance = " ".join(glance.split())
+    if _count_words(glance) > MAX_GLANCE_WORDS:
+        raise LLMError(f"at_a_glance longer than {MAX_GLANCE_WORDS} words", reason="shape")
+    if not isinstance(sections, list) or not min_sections <= len(sections) <= 4:
+        raise LLMError(f"answer needs {min_sections} to 4 sections", reason="shape")
+    parsed = []
+    for item in sections:
+        if not isinstance(item, dict):
+            raise LLMError("a section is not an object", reason="shape")
+        heading, text = item.get("heading"), item.get("text")
+        if not isinstance(heading, str) or not isinstance(text, str):
+            raise LLMError("a section lacks heading or text", reason="shape")
+        heading, text = _heading(heading), " ".join(text.split())
+        if not text or heading == "." or _count_words(heading) > 5:
+            raise LLMError("a section has an empty text or a bad heading", reason="shape")
+        if _count_words(text) > MAX_SECTION_WORDS:
+            raise LLMError(f"a section is longer than {MAX_SECTION_WORDS} words", reason="shape")
+        parsed.append(SummarySection(heading, text))
+    output = " ".join([glance, *(s.text for s in parsed)])
+    sources = [f"{t.title}\n{t.text}" for t in texts]
+    overlap = ngram_overlap(output, sources)
+    if overlap < min_overlap:
+        raise LLMError(
+            f"only {overlap:.0%} of the answer's 3-grams are in the sources "
+            f"(LUMI_LLM_MIN_OVERLAP={min_overlap:g})",
+            reason="overlap",
+        )
+    return Paraphrase(glance, tuple(parsed), round(overlap, 4), unsupported_terms(output, sources))
+
+
+# --- the daily budget ------------------------------------------------------------------------
+
+
+def tokens_used(session: Session, day: str) -> int:
+    """Tokens the paraphraser spent on ``day`` (YYYY-MM-DD)."""
+    return int(session.scalar(select(LLMUsageRow.tokens).where(LLMUsageRow.day == day)) or 0)
+
+
+def record_usage(session: Session, day: str, tokens: int) -> None:
+    """Add one call and its ``tokens`` to ``day``'s usage (safe under concurrent runs)."""
+    session.execute(
+        _insert(session, LLMUsageRow)
+        .values(day=day, tokens=0, calls=0, updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["day"])
+    )
+    session.execute(
+        update(LLMUsageRow)
+        .where(LLMUsageRow.day == day)
+        .values(
+            tokens=LLMUsageRow.tokens + tokens, calls=LLMUsageRow.calls + 1, updated_at=utcnow()
+        )
+    )
+
+
+def paraphrase(
+    store: Store,
+    config: LLMConfig,
+    texts: Sequence[ArticleText],
+    draft: Summary,
+    *,
+    now: datetime | None = None,
+) -> Paraphrase:
+    """Ask the model for a paraphrase of a story within the day's token budget.
+
+    The budget is checked before the call with an estimate (prompt size / 4 + the output
+    cap) and charged afterwards with the ``usage`` the endpoint reports.
+
+    Args:
+        store: the open database (token usage lives there).
+        config: the paraphraser configuration.
+        texts: the story's article texts.
+        draft: the story's extractive summary (guides the model; fixes the section count).
+        now: the clock (tests).
+
+    Raises:
+        LLMError: any failure (see :func:`chat` and :func:`parse_paraphrase`), or
+            ``budget`` when the call could exceed ``LUMI_LLM_DAILY_TOKENS``.
+    """
+    messages = build_messages(texts, draft)
+    day = config.day(now)
+    estimate = _estimate_tokens(messages, config.max_output_tokens)
+    with store.session() as session:
+        used = tokens_used(session, day)
+    if used + estimate > config.daily_tokens:
+        raise LLMError(
+            f"daily token budget spent: {used} of {config.daily_tokens} used on {day}, this "
+            f"call may need {estimate} (LUMI_LLM_DAILY_TOKENS)",
+            reason="budget",
+        )
+    reply = chat(config, messages)
+    with store.session() as session:
+        record_usage(session, day, reply.tokens)
+    result = parse_paraphrase(
+        reply.content,
+        texts,
+        min_sections=min(2, len(draft.sections)),
+        min_overlap=config.min_overlap,
+    )
+    return dataclasses.replace(result, tokens=reply.tokens)

@@ -1,0 +1,71 @@
+"""The labelled development set: every reference resolves, labels use the taxonomies, and
+no text is stored in the repository."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from classifiers.base import ACTOR_TYPES, LICENSE_EVENT_KINDS, RISK_THEMES
+from classifiers.dataset import DEVSET_DIR, load_corpus_file, load_labels, materialise
+
+LABEL_FILES = sorted(DEVSET_DIR.glob("*.jsonl"))
+ALLOWED_KEYS = {"ref", "actors", "license_events", "risk_themes", "note"}
+
+
+def test_there_are_label_files():
+    assert LABEL_FILES, "the development set has no label files"
+
+
+@pytest.mark.parametrize("path", LABEL_FILES, ids=lambda p: p.name)
+def test_label_lines_use_the_taxonomies_and_store_no_text(path):
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        label = json.loads(line)
+        where = f"{path.name}:{lineno}"
+        assert set(label) <= ALLOWED_KEYS, f"{where}: unexpected keys {set(label) - ALLOWED_KEYS}"
+        ref = label["ref"]
+        assert ref["file"].startswith("corpus/dev/"), where
+        span = ref.get("paragraphs")
+        assert span is None or (len(span) == 2 and 0 <= span[0] < span[1]), where
+        assert set(label["risk_themes"]) <= set(RISK_THEMES), where
+        for actor in label["actors"]:
+            assert actor["type"] in ACTOR_TYPES and actor["name"].strip(), where
+        for event in label["license_events"]:
+            assert event["kind"] in LICENSE_EVENT_KINDS, where
+            assert set(event) >= {"actor", "model", "from_license", "to_license"}, where
+
+
+def test_every_reference_resolves_to_nonempty_text(shared_data):
+    labels = load_labels()
+    items = list(materialise(labels, shared_data))
+    assert len(items) == len(labels)
+    for label, item in zip(labels, items, strict=True):
+        assert item["text"].strip() or item["title"].strip(), item["id"]
+        span = label["ref"].get("paragraphs")
+        if span:
+            corpus = {i.entry: i for i in load_corpus_file(shared_data, label["ref"]["file"])}
+            paragraphs = corpus[label["ref"]["entry"]].paragraphs
+            assert span[1] <= len(paragraphs), f"{item['id']}: span beyond the entry"
+
+
+def test_no_passage_is_labelled_twice(shared_data):
+    keys = [
+        (lab["ref"]["file"], lab["ref"]["entry"], tuple(lab["ref"].get("paragraphs") or ()))
+        for lab in load_labels()
+    ]
+    assert len(keys) == len(set(keys))
+
+
+def test_holdout_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="holdout"):
+        load_corpus_file(tmp_path, "corpus/holdout/feed.xml")
+
+
+def test_broken_label_line_is_named(tmp_path):
+    path = tmp_path / "labels-x.jsonl"
+    path.write_text('{"ref": {}}\n{broken\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"labels-x\.jsonl line 2"):
+        load_labels([path])

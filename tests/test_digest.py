@@ -1,0 +1,366 @@
+"""The daily digest: day boundaries, ranking and grouping, reproducible and atomic export."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.digest import build_digest, day_bounds, rank_items, write_digest
+from pipeline.errors import ConfigError
+from pipeline.label import disclosure_for
+from pipeline.records import (
+    Article,
+    DigestItem,
+    DigestSource,
+    FeedEntry,
+    FeedSource,
+    SummarySection,
+)
+from pipeline.render.json_out import validate
+from pipeline.review import record_review
+from pipeline.settings import Settings, load_settings
+from pipeline.store import Store, insert_article, store_classification, sync_feeds
+
+DAY = date(2026, 5, 4)
+NOON = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
+
+
+def settings_for(**changes: Any) -> Settings:
+    """Default settings, environment ignored."""
+    return load_settings(env={}).replace(**changes)
+
+
+def seed_article(
+    store: Store,
+    n: int,
+    *,
+    title: str,
+    text: str,
+    fetched_at: datetime = NOON,
+    feed: str = "wire",
+    url: str | None = None,
+    results: dict[str, list[dict[str, Any]]] | None = None,
+) -> int:
+    """Store one article (and its feed) plus optional classifier results; returns its id."""
+    url = url if url is not None else f"https://news.example/{n}"
+    article = Article(
+        key=url or f"{feed}:{n}",
+        url=url or None,
+        canonical_url=url or None,
+        title=title,
+        text=text,
+        text_source="feed",
+        is_teaser=False,
+        content_hash=f"hash-{n}",
+        language="en",
+        author=None,
+        site_name="News Example",
+        published_feed=fetched_at - timedelta(hours=1),
+        published_extracted=None,
+        fetched_at=fetched_at,
+    )
+    entry = FeedEntry(
+        feed_id=feed,
+        dedupe_key=f"guid:{n}",
+        guid=str(n),
+        url=url or None,
+        canonical_url=url or None,
+        title=title,
+        summary="",
+        content=text,
+        author=None,
+        published=article.published_feed,
+        updated=None,
+    )
+    with store.session() as session:
+        sync_feeds(session, [FeedSource(feed, f"https://{feed}.example/feed", feed, "en")])
+        article_id, _, _ = insert_article(session, article, entry)
+        for name, payload in (results or {}).items():
+            store_classification(session, article_id, name, "v1", article.content_hash, payload)
+    return article_id
+
+
+def actor(name: str, kind: str) -> dict[str, Any]:
+    return {"name": name, "type": kind, "evidence": f"{name} said so.", "score": 1.0}
+
+
+def relicense(model: str) -> dict[str, Any]:
+    return {
+        "kind": "relicense",
+        "actor": "Mistral AI",
+        "model": model,
+        "from_license": None,
+        "to_license": "Apache-2.0",
+        "evidence": f"{model} now ships under Apache 2.0.",
+        "score": 0.9,
+    }
+
+
+def theme(name: str, score: float) -> dict[str, Any]:
+    return {"theme": name, "score": score, "evidence": "Regulators are watching closely."}
+
+
+_WORDS = [
+    "alpha",
+    "bravo",
+    "charlie",
+    "delta",
+    "echo",
+    "foxtrot",
+    "golf",
+    "hotel",
+    "india",
+    "juliet",
+    "kilo",
+    "lima",
+    "mike",
+]
+_WORDS += [
+    "november",
+    "oscar",
+    "papa",
+    "quebec",
+    "romeo",
+    "sierra",
+    "tango",
+    "uniform",
+    "victor",
+    "whiskey",
+    "yankee",
+    "zulu",
+]
+
+
+def body(n: int) -> str:
+    """A distinct article text per ``n`` (so articles never merge as near-duplicates)."""
+    words = [_WORDS[(n * 7 + i * (n + 3)) % len(_WORDS)] for i in range(40)]
+    return (
+        f"Report number {n} was published on Monday for developers. "
+        + " ".join(words[:20]).capitalize()
+        + ". "
+        + " ".join(words[20:]).capitalize()
+        + "."
+    )
+
+
+def test_day_bounds_follow_the_digest_time_zone() -> None:
+    start, end = day_bounds(DAY, "Europe/Berlin")
+    assert start == datetime(2026, 5, 3, 22, 0, tzinfo=UTC)
+    assert end == datetime(2026, 5, 4, 22, 0, tzinfo=UTC)
+
+
+def test_article_fetched_at_2330_utc_belongs_to_next_day_in_berlin(store: Store) -> None:
+    seed_article(
+        store,
+        1,
+        title="Late night model release",
+        text=body(1),
+        fetched_at=datetime(2026, 5, 3, 23, 30, tzinfo=UTC),
+    )
+    berlin = settings_for(timezone="Europe/Berlin")
+    assert [i.title for i in build_digest(store, DAY, berlin).items] == ["Late night model release"]
+    assert build_digest(store, DAY - timedelta(days=1), berlin).items == ()
+    # In UTC the same fetch is still on the earlier day.
+    utc = settings_for(timezone="UTC")
+    assert [i.title for i in build_digest(store, DAY - timedelta(days=1), utc).items] == [
+        "Late night model release"
+    ]
+
+
+def test_license_events_and_risk_themes_rank_first_in_translated_sections(store: Store) -> None:
+    seed_article(store, 1, title="Quarterly hiring update at a lab", text=body(1))
+    seed_article(
+        store,
+        2,
+        title="Regulators open review of chatbot privacy",
+        text=body(2),
+        results={"risk_themes": [theme("privacy", 0.8)], "actors": [actor("OpenAI", "big_tech")]},
+    )
+    seed_article(
+        store,
+        3,
+        title="Devstral switches to Apache 2.0 license",
+        text=body(3),
+        results={
+            "license_events": [relicense("Devstral")],
+            "actors": [actor("Mistral AI", "sovereign")],
+        },
+    )
+    seed_article(
+        store,
+        4,
+        title="New model family tops coding benchmark",
+        text=body(4),
+        results={"actors": [actor("DeepSeek", "model_maker")]},
+    )
+    digest = build_digest(store, DAY, settings_for())
+    assert [i.section for i in digest.items] == ["licensing", "risk", "models", "other"]
+    assert digest.items[0].license_events[0]["model"] == "Devstral"
+    assert digest.items[0].actors == (
+        {"name": "Mistral AI", "type": "sovereign", "evidence": "Mistral AI said so."},
+    )
+    assert digest.items[1].risk_themes[0]["theme"] == "privacy"
+
+
+def _item(n: int, kind: str, *, themes: int = 0) -> DigestItem:
+    disclosure = disclosure_for("extractive", settings=settings_for(), generated_at=NOON)
+    return DigestItem(
+        id=f"s-{n}",
+        section="risk" if themes else "models",
+        title=f"story {n}",
+        at_a_glance="",
+        sections=(SummarySection("Risk.", "x"),),
+        sources=(DigestSource("site", None, None),),
+        actors=({"name": f"org{n}", "type": kind, "evidence": ""},),
+        license_events=(),
+        risk_themes=tuple(theme("security", 0.9) for _ in range(themes)),
+        disclosure=disclosure,
+    )
+
+
+def test_rerank_penalises_repeated_actor_types() -> None:
+    # Three big-tech stories score a little higher than one research story; without the
+    # diversity penalty research would come last.
+    items = [
+        _item(1, "big_tech", themes=1),
+        _item(2, "big_tech", themes=1),
+        _item(3, "big_tech", themes=1),
+        _item(4, "research"),
+    ]
+    order = [i.id for i in rank_items(items)]
+    assert order.index("s-4") < order.index("s-3")
+    assert order[0] == "s-1"  # ties break on the id: deterministic
+    assert [i.id for i in rank_items(reversed(items))] == order
+
+
+def test_reexport_of_the_same_day_is_byte_identical(store: Store, tmp_path: Path) -> None:
+    seed_article(
+        store,
+        1,
+        title="Devstral switches to Apache 2.0 license",
+        text=body(1),
+        results={"license_events": [relicense("Devstral")]},
+    )
+    seed_article(store, 2, title="Quarterly hiring update", text=body(2))
+    settings = settings_for()
+    first = write_digest(store, DAY, settings, out_dir=tmp_path / "a")
+    record_review(
+        store, "s-1", approve=True, editor="Desk Editor", at=datetime(2026, 5, 5, 9, 0, tzinfo=UTC)
+    )
+    second = write_digest(store, DAY, settings, out_dir=tmp_path / "b")
+    third = write_digest(store, DAY, settings, out_dir=tmp_path / "c")
+    assert [p.name for p in first] == [
+        "lumi-digest-2026-05-04.md",
+        "lumi-digest-2026-05-04.html",
+        "lumi-digest-2026-05-04.json",
+        "lumi-digest-2026-05-04.atom",
+    ]
+    for b, c in zip(second, third, strict=True):
+        assert b.read_bytes() == c.read_bytes(), b.name
+    # the review changed the item, so the earlier export differs
+    assert first[2].read_bytes() != second[2].read_bytes()
+
+
+def test_articles_fetched_after_the_day_leave_its_digest_unchanged(
+    store: Store, tmp_path: Path
+) -> None:
+    url = "https://news.example/same"
+    seed_article(store, 1, title="Devstral switches to Apache 2.0", text=body(1), url=url)
+    settings = settings_for()
+    before = write_digest(store, DAY, settings, formats=["json"], out_dir=tmp_path / "a")[0]
+    # The same story reported by another feed the next day joins the story.
+    seed_article(
+        store,
+        2,
+        title="Devstral switches to Apache 2.0",
+        text=body(2),
+        url=url,
+        feed="other",
+        fetched_at=NOON + timedelta(days=1),
+    )
+    seed_article(
+        store,
+        3,
+        title="Devstral now ships under Apache 2.0, a follow-up",
+        text=body(3),
+        fetched_at=NOON + timedelta(days=1),
+    )
+    after = write_digest(store, DAY, settings, formats=["json"], out_dir=tmp_path / "b")[0]
+    assert before.read_bytes() == after.read_bytes()
+
+
+def test_json_digest_validates_against_the_schema(store: Store, tmp_path: Path) -> None:
+    seed_article(
+        store,
+        1,
+        title="Devstral switches to Apache 2.0 license",
+        text=body(1),
+        results={
+            "license_events": [relicense("Devstral")],
+            "actors": [actor("Mistral AI", "sovereign")],
+            "risk_themes": [theme("licensing", 0.7)],
+        },
+    )
+    seed_article(store, 2, title="No URL at all", text=body(2), url="")
+    build_digest(store, DAY, settings_for())  # stories exist once a digest was built
+    record_review(store, "s-1", approve=True, editor="Desk", note="checked sources")
+    path = write_digest(store, DAY, settings_for(), formats=["json"], out_dir=tmp_path)[0]
+    document = json.loads(path.read_text(encoding="utf-8"))
+    validate(document)
+    assert document["date"] == "2026-05-04"
+    assert {i["id"] for i in document["items"]} == {"s-1", "s-2"}
+    reviewed = next(i for i in document["items"] if i["id"] == "s-1")
+    assert reviewed["ai_disclosure"]["human_review"]["note"] == "checked sources"
+
+
+def test_schema_rejects_an_exemption_without_review(store: Store, tmp_path: Path) -> None:
+    import jsonschema
+
+    seed_article(store, 1, title="A story", text=body(1))
+    path = write_digest(store, DAY, settings_for(), formats=["json"], out_dir=tmp_path)[0]
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["items"][0]["ai_disclosure"]["exemption_applied"] = True
+    with pytest.raises(jsonschema.ValidationError):
+        validate(document)
+
+
+def test_unknown_format_is_a_configuration_error(store: Store, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(ConfigError, match="pdf"):
+        write_digest(store, DAY, settings_for(), formats=["md", "pdf"], out_dir=out)
+    assert not out.exists()
+
+
+def test_failed_write_keeps_the_previous_file_and_leaves_no_temp_file(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_article(store, 1, title="A story", text=body(1))
+    settings = settings_for()
+    out = tmp_path / "out"
+    (path,) = write_digest(store, DAY, settings, formats=["html"], out_dir=out)
+    before = path.read_bytes()
+    seed_article(store, 2, title="Another story", text=body(2))
+
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        write_digest(store, DAY, settings, formats=["html"], out_dir=out)
+    assert path.read_bytes() == before
+    assert [p.name for p in out.iterdir()] == [path.name]
+    monkeypatch.undo()
+    write_digest(store, DAY, settings, formats=["html"], out_dir=out)
+    assert b"Another story" in path.read_bytes()
+
+
+def test_empty_day_still_writes_every_format(store: Store, tmp_path: Path) -> None:
+    paths = write_digest(store, DAY, settings_for(language="de"), out_dir=tmp_path / "out")
+    assert len(paths) == 4
+    assert "An diesem Tag wurden keine Meldungen abgerufen." in paths[1].read_text("utf-8")
+    assert json.loads(paths[2].read_text("utf-8"))["items"] == []

@@ -1,0 +1,112 @@
+"""The Article 50 labeller: only a recorded review by a named editor claims the exemption."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from pipeline.label import IPTC_SCHEME, disclosure_for
+from pipeline.records import Disclosure
+from pipeline.render.i18n import TEXT
+from pipeline.review import ReviewRecord
+from pipeline.settings import load_settings
+
+AT = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
+SETTINGS = load_settings(env={}).replace(ai_policy_url="https://publisher.example/ai")
+
+
+def review(approve: bool, editor: str) -> ReviewRecord:
+    return ReviewRecord(1, "s-1", approve, editor, "sources checked", AT)
+
+
+@pytest.mark.parametrize("method", ["extractive", "llm"])
+def test_unreviewed_item_never_claims_the_exemption(method: str) -> None:
+    d = disclosure_for(method, settings=SETTINGS, generated_at=AT)
+    assert d.ai_generated is True
+    assert d.exemption_applied is False
+    assert d.disclosure_level == "ai-autonomous"
+    assert d.human_review is None and d.editorial_responsibility is None
+    assert d.label_text.startswith("AI-generated summary — not reviewed by an editor.")
+    assert "pursuant to Article 50 EU AI Act" in d.label_text
+    assert "Summary and classification by Lumi " in d.label_text
+    assert d.policy_url == "https://publisher.example/ai"
+
+
+@pytest.mark.parametrize(
+    "given", [review(False, "Jane Doe"), review(True, ""), review(True, "  \t ")]
+)
+def test_rejection_or_nameless_approval_does_not_claim_the_exemption(
+    given: ReviewRecord,
+) -> None:
+    d = disclosure_for("extractive", review=given, settings=SETTINGS, generated_at=AT)
+    assert (d.exemption_applied, d.disclosure_level, d.human_review) == (
+        False,
+        "ai-autonomous",
+        None,
+    )
+
+
+def test_approval_with_named_editor_switches_to_ai_assisted_with_exemption() -> None:
+    d = disclosure_for(
+        "llm",
+        review=review(True, " Jane  Doe "),
+        settings=SETTINGS,
+        generated_at=AT,
+        model="small-model",
+    )
+    assert d.disclosure_level == "ai-assisted"
+    assert d.exemption_applied is True
+    assert d.editorial_responsibility == "Jane Doe"
+    assert d.human_review is not None and d.human_review.reviewer == "Jane Doe"
+    assert d.label_text.startswith("AI-assisted, reviewed by Jane Doe.")
+    assert "Article 50(4)" in d.legal_basis and "Jane Doe" in d.legal_basis
+    payload = d.to_json()
+    assert payload["human_review"] == {
+        "reviewer": "Jane Doe",
+        "reviewed_at": "2026-05-04T12:00:00+00:00",
+        "note": "sources checked",
+    }
+    assert payload["generator"]["name"] == "Lumi"
+
+
+def test_iptc_source_type_and_schema_org_member_per_summary_method() -> None:
+    extractive = disclosure_for("extractive", settings=SETTINGS, generated_at=AT)
+    llm = disclosure_for("llm", settings=SETTINGS, generated_at=AT, model="m")
+    assert extractive.digital_source_type == IPTC_SCHEME + "compositeWithTrainedAlgorithmicMedia"
+    assert llm.digital_source_type == IPTC_SCHEME + "trainedAlgorithmicMedia"
+    assert extractive.schema_org_source_type == (
+        "https://schema.org/CompositeWithTrainedAlgorithmicMediaDigitalSource"
+    )
+    assert llm.schema_org_source_type == "https://schema.org/TrainedAlgorithmicMediaDigitalSource"
+    assert "paraphrase" in llm.operations and "paraphrase" not in extractive.operations
+    assert extractive.model is None and llm.model == "m"
+
+
+def test_german_labels() -> None:
+    german = SETTINGS.replace(language="de")
+    plain = disclosure_for("extractive", settings=german, generated_at=AT)
+    reviewed = disclosure_for(
+        "extractive", review=review(True, "Redaktion Nord"), settings=german, generated_at=AT
+    )
+    assert plain.label_text.startswith("KI-generierte Zusammenfassung — nicht redaktionell")
+    assert "gemäß Artikel 50" in plain.label_text
+    assert reviewed.label_text.startswith("KI-gestützt, redaktionell geprüft von Redaktion Nord.")
+    assert "Verordnung (EU) 2024/1689" in reviewed.legal_basis
+
+
+def test_every_language_table_has_the_same_keys() -> None:
+    keys = {lang: set(table) for lang, table in TEXT.items()}
+    assert keys["de"] == keys["en"]
+
+
+def test_unknown_summary_method_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown summary method"):
+        disclosure_for("handwritten", settings=SETTINGS, generated_at=AT)
+
+
+def test_disclosure_is_a_frozen_record() -> None:
+    d = disclosure_for("extractive", settings=SETTINGS, generated_at=AT)
+    assert isinstance(d, Disclosure)
+    with pytest.raises(AttributeError):
+        d.exemption_applied = True  # type: ignore[misc]

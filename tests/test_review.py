@@ -1,0 +1,72 @@
+"""Human review: named editors only, unknown ids refused, every review kept."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from test_digest import DAY, body, seed_article, settings_for
+
+from pipeline.digest import build_digest
+from pipeline.errors import ConfigError, EditorRequired, NotFound
+from pipeline.review import latest_review, record_review, review_history
+from pipeline.store import ReviewRow, Store, count_rows
+
+T0 = datetime(2026, 5, 5, 8, 0, tzinfo=UTC)
+
+
+def _one_item(store: Store) -> str:
+    seed_article(store, 1, title="Devstral switches to Apache 2.0", text=body(1))
+    (item,) = build_digest(store, DAY, settings_for()).items
+    return item.id
+
+
+@pytest.mark.parametrize("editor", ["", "   ", "\t\n"])
+def test_approval_without_an_editor_is_refused_and_not_stored(store: Store, editor: str) -> None:
+    item_id = _one_item(store)
+    with pytest.raises(EditorRequired, match="editorial responsibility") as caught:
+        record_review(store, item_id, approve=True, editor=editor)
+    assert isinstance(caught.value, ConfigError)  # the CLI exits with code 2
+    with store.session() as session:
+        assert count_rows(session, ReviewRow) == 0
+
+
+@pytest.mark.parametrize("item_id", ["s-999", "42", "story-1", "s-1; drop table"])
+def test_unknown_item_id_is_not_found_with_a_hint(store: Store, item_id: str) -> None:
+    _one_item(store)
+    with pytest.raises(NotFound, match="lumi digest --format json"):
+        record_review(store, item_id, approve=True, editor="Jane Doe")
+
+
+def test_reviews_form_an_append_only_audit_trail(store: Store) -> None:
+    item_id = _one_item(store)
+    record_review(store, item_id, approve=True, editor="Jane Doe", note="checked", at=T0)
+    record_review(store, item_id, approve=False, editor="Max Muster", at=T0 + timedelta(hours=1))
+    last = record_review(
+        store, item_id, approve=True, editor="Newsroom GmbH", at=T0 + timedelta(hours=2)
+    )
+    with store.session() as session:
+        history = review_history(session, item_id)
+        latest = latest_review(session, item_id)
+    assert [(r.approve, r.editor) for r in history] == [
+        (True, "Jane Doe"),
+        (False, "Max Muster"),
+        (True, "Newsroom GmbH"),
+    ]
+    assert history[0].note == "checked"
+    assert latest == last
+
+
+def test_approval_switches_the_item_and_a_later_rejection_reverts_it(store: Store) -> None:
+    item_id = _one_item(store)
+    settings = settings_for()
+    record_review(store, item_id, approve=True, editor="Jane Doe", at=T0)
+    reviewed = build_digest(store, DAY, settings).items[0].disclosure
+    assert (reviewed.disclosure_level, reviewed.exemption_applied) == ("ai-assisted", True)
+    assert reviewed.editorial_responsibility == "Jane Doe"
+    record_review(store, item_id, approve=False, editor="Jane Doe", at=T0 + timedelta(minutes=5))
+    reverted = build_digest(store, DAY, settings).items[0].disclosure
+    assert (reverted.disclosure_level, reverted.exemption_applied) == ("ai-autonomous", False)
+    assert reverted.label_text.startswith("AI-generated summary — not reviewed by an editor.")
+    with store.session() as session:
+        assert count_rows(session, ReviewRow) == 2

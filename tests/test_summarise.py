@@ -1,0 +1,214 @@
+"""The extractive summariser: verbatim sentences, the summary's shape, and stored once."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from classifiers.base import split_sentences
+from pipeline.extract import build_article
+from pipeline.parse import parse_feed
+from pipeline.records import Article, ArticleText, FeedEntry, FeedSource, Summary
+from pipeline.settings import load_settings
+from pipeline.store import (
+    SummaryRow,
+    count_rows,
+    insert_article,
+    store_classification,
+    sync_feeds,
+)
+from pipeline.stories import assign_stories
+from pipeline.summarise import summarise_stories, summarise_story
+
+TITLE = "Northwind AI releases Breeze-2 under Apache 2.0"
+TEXT = (
+    "Northwind AI released Breeze-2, a reasoning model with 24 billion parameters, on Monday. "
+    "The model solves multi-step mathematics problems and explains each step in plain "
+    "language.\n\n"
+    "Breeze-2 ships under the Apache 2.0 license, replacing the research-only terms of the "
+    "first Breeze. The weights can be downloaded from the company's model hub and run on a "
+    "single GPU.\n\n"
+    "Independent testers showed that a crafted prompt can make the model ignore its system "
+    "instructions. Northwind AI said a fix is planned for the next minor version.\n\n"
+    "The release puts pressure on larger labs, whose comparable models are sold only through "
+    "paid cloud APIs. Banks in Germany and France already pilot the model for internal "
+    "document review, the company said.\n\n"
+    "Subscribe to our newsletter for more news like this."
+)
+SECOND_TITLE = "French lab's Breeze-2 goes open"
+SECOND_TEXT = (
+    "A French start-up made its new reasoning model freely available this week. Breeze-2 is "
+    "small enough to run on one graphics card, which lowers the cost of running it in-house. "
+    "Analysts expect rivals to respond with their own open releases."
+)
+INJECTION = (
+    "Independent testers showed that a crafted prompt can make the model ignore its system "
+    "instructions."
+)
+LICENSE = (
+    "Breeze-2 ships under the Apache 2.0 license, replacing the research-only terms of the "
+    "first Breeze."
+)
+
+CLASSIFICATION = {
+    "actors": [{"name": "Northwind AI", "type": "model_maker", "evidence": TEXT.split("\n")[0]}],
+    "license_events": [
+        {
+            "kind": "relicense",
+            "actor": "Northwind AI",
+            "model": "Breeze",
+            "from_license": None,
+            "to_license": "Apache-2.0",
+            "evidence": LICENSE,
+        }
+    ],
+    "risk_themes": [{"theme": "security", "score": 0.8, "evidence": INJECTION}],
+}
+
+
+def _texts() -> list[ArticleText]:
+    return [ArticleText(TITLE, TEXT, article_id=1), ArticleText(SECOND_TITLE, SECOND_TEXT)]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _output_sentences(summary: Summary) -> list[str]:
+    parts = [summary.at_a_glance, *(s.text for s in summary.sections)]
+    return [_norm(p[a:b]) for p in parts for a, b in split_sentences(p)]
+
+
+def _assert_verbatim(summary: Summary, texts: list[ArticleText]) -> None:
+    sources = [_norm(f"{t.title}\n{t.text}") for t in texts]
+    for sentence in _output_sentences(summary):
+        assert any(sentence in source for source in sources), sentence
+
+
+def test_every_output_sentence_is_taken_verbatim_from_a_source():
+    for classification in (None, CLASSIFICATION):
+        summary = summarise_story(_texts(), classification)
+        _assert_verbatim(summary, _texts())
+        assert summary.ngram_overlap == 1.0
+
+
+def test_at_a_glance_is_one_or_two_sentences_within_60_words_and_sections_two_to_four():
+    summary = summarise_story(_texts(), CLASSIFICATION)
+    assert 1 <= len(split_sentences(summary.at_a_glance)) <= 2
+    assert len(summary.at_a_glance.split()) <= 60
+    assert 2 <= len(summary.sections) <= 4
+    assert all(s.heading.endswith(".") and s.text for s in summary.sections)
+    assert summary.at_a_glance.startswith("Northwind AI released Breeze-2")
+
+
+def test_classifier_evidence_goes_under_its_heading():
+    plain = {s.heading: s.text for s in summarise_story(_texts(), None).sections}
+    guided = {s.heading: s.text for s in summarise_story(_texts(), CLASSIFICATION).sections}
+    # Nothing in the wording of the injection sentence says "risk": only the classifier does.
+    assert INJECTION not in plain.get("Risk.", "")
+    assert INJECTION in guided["Risk."]
+    assert LICENSE in guided["Licensing."]
+
+
+def test_boilerplate_sentences_are_never_selected():
+    summary = summarise_story(_texts(), CLASSIFICATION)
+    assert "newsletter" not in " ".join(_output_sentences(summary)).lower()
+
+
+def test_summary_is_deterministic_and_labelled_extractive():
+    first = summarise_story(_texts(), CLASSIFICATION)
+    assert summarise_story(_texts(), CLASSIFICATION) == first
+    assert first.method == "extractive" and first.model is None
+    assert first.generator.startswith("Lumi ")
+    assert first.content_hash != summarise_story(_texts(), None).content_hash
+
+
+def test_sources_without_a_usable_sentence_fall_back_to_the_title():
+    summary = summarise_story([ArticleText("Breeze-2 weights are out", "Download here")])
+    assert summary.at_a_glance == "Breeze-2 weights are out"
+    assert summary.sections == ()
+
+
+def test_real_corpus_summaries_stay_verbatim_and_in_shape(shared_data: Path):
+    feed = parse_feed(
+        "mistral", (shared_data / "corpus/dev/feed_mistral_news.before-2026-03.xml").read_bytes()
+    )
+    fetched = datetime(2026, 3, 1, tzinfo=UTC)
+    for entry in feed.entries[:8]:
+        article = build_article(entry, None, fetched_at=fetched)
+        texts = [ArticleText(article.title, article.text)]
+        summary = summarise_story(texts)
+        _assert_verbatim(summary, texts)
+        assert len(summary.at_a_glance.split()) <= 60
+        assert 2 <= len(summary.sections) <= 4, article.title
+
+
+# --- stored summaries --------------------------------------------------------------------
+
+
+def _store_story(store) -> tuple[int, int]:
+    when = datetime(2026, 5, 4, 9, tzinfo=UTC)
+    article = Article(
+        key="https://northwind.example/breeze-2",
+        url="https://northwind.example/breeze-2",
+        canonical_url="https://northwind.example/breeze-2",
+        title=TITLE,
+        text=TEXT,
+        text_source="page",
+        is_teaser=False,
+        content_hash=hashlib.sha256(TEXT.encode()).hexdigest(),
+        language="en",
+        author=None,
+        site_name="Northwind",
+        published_feed=when,
+        published_extracted=None,
+        fetched_at=when + timedelta(hours=1),
+    )
+    entry = FeedEntry(
+        "press",
+        "url:breeze",
+        None,
+        article.url,
+        article.canonical_url,
+        TITLE,
+        "",
+        "",
+        None,
+        when,
+        None,
+    )
+    with store.session() as s:
+        sync_feeds(s, [FeedSource("press", "https://northwind.example/feed", "Press", "en")])
+    with store.session() as s:
+        article_id, _, _ = insert_article(s, article, entry)
+    [assignment] = assign_stories(store, [article_id])
+    return assignment.story_id, article_id
+
+
+def test_an_unchanged_story_is_summarised_once_and_a_reclassified_one_again(store):
+    story_id, article_id = _store_story(store)
+    settings = load_settings(env={})
+    first = summarise_stories(store, [story_id], settings)[story_id]
+    again = summarise_stories(store, [story_id], settings)[story_id]
+    assert again == first and first.created_at is not None
+    assert first.fallback_reason is None and first.method == "extractive"
+    with store.session() as s:
+        assert count_rows(s, SummaryRow) == 1
+    with store.session() as s:
+        store_classification(
+            s,
+            article_id,
+            "risk_themes",
+            "v1",
+            hashlib.sha256(TEXT.encode()).hexdigest(),
+            CLASSIFICATION["risk_themes"],
+        )
+    guided = summarise_stories(store, [story_id], settings)[story_id]
+    assert INJECTION in {s.heading: s.text for s in guided.sections}["Risk."]
+    with store.session() as s:
+        assert count_rows(s, SummaryRow) == 2
+
+
+def test_unknown_story_ids_are_skipped(store):
+    assert summarise_stories(store, [424242], load_settings(env={})) == {}
