@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
@@ -173,6 +174,12 @@ def _plain(value: Any) -> str | None:
     return " ".join(value.split()).casefold()
 
 
+def _model(value: Any) -> str | None:
+    """A model name compared without case and separators: "DeepSeek-V4.1" = "deepseek v4.1"."""
+    plain = _plain(value)
+    return None if plain is None else re.sub(r"[\s_-]+", "", plain)
+
+
 def _themes(value: Any) -> set[str]:
     out = set()
     for item in value or ():
@@ -200,7 +207,7 @@ def _events(value: Any) -> set[tuple[str | None, ...]]:
                 (
                     _plain(e.get("kind")),
                     _name(e.get("actor")),
-                    _plain(e.get("model")),
+                    _model(e.get("model")),
                     _plain(e.get("from_license")),
                     _plain(e.get("to_license")),
                 )

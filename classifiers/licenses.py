@@ -40,7 +40,9 @@ __all__ = [
     "LicenseInfo",
     "LicenseMatch",
     "LicenseTable",
+    "license_stem",
     "load_license_table",
+    "merge_events",
     "model_name",
 ]
 
@@ -98,6 +100,57 @@ _UNDER_BEFORE = re.compile(
     r"(?:the\s+|its\s+|an?\s+)?(?:[\w-]+\s+){0,2}$",
     re.IGNORECASE,
 )
+# A release needs a verb that puts the model out under the license; "Under MIT, users may…"
+# describes terms and is no event.
+_RELEASE_CUE = re.compile(
+    r"\b(?:releas\w*|open[- ]weights?|ship(?:s|ped|ping)?|publish\w*|launch\w*"
+    r"|open[- ]?sourc\w*|availab\w*"
+    r"|licen[cs]ed|distribut\w*|comes?\s+with|carr(?:y|ies)|upload\w*|introduc\w*|unveil\w*"
+    r"|debut\w*|drop(?:s|ped)|put\s+out|(?:is|are|was|were|remains?)\s+(?:now\s+|still\s+)?"
+    r"(?:under|covered)|weights\s+(?:are\s+)?under|uses?|adopt\w*|offer\w*|provid\w*)\b",
+    re.IGNORECASE,
+)
+# How far (characters) a license may follow a change cue and still be what the cue changes.
+_CUE_REACH = 60
+_NAME_AFTER_VERB = re.compile(
+    r"\b(?i:releas\w*|ships?|shipped|launch\w*|publish\w*|open[- ]?sourc\w*|unveil\w*"
+    r"|introduc\w*|debut\w*|weights\s+of|moves?|switch\w*)\s+(?:its\s+|the\s+|a\s+new\s+"
+    r"|new\s+|their\s+)?(?P<m>[A-Z][\w.]*(?:[- ][A-Z0-9][\w.]*){0,2})"
+)
+_NAME_BEFORE_NOUN = re.compile(
+    r"(?P<m>[A-Z][\w.]*(?:[- ][A-Z0-9][\w.]*){0,2})\s+(?:models?|family|weights|checkpoints?)\b"
+)
+_NOT_A_MODEL = {
+    "the",
+    "its",
+    "our",
+    "a",
+    "an",
+    "both",
+    "all",
+    "new",
+    "open",
+    "weights",
+    "model",
+    "models",
+    "it",
+    "this",
+    "these",
+    "their",
+    "his",
+    "her",
+    "under",
+    "today",
+    "friday",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "saturday",
+    "sunday",
+    "version",
+    "license",
+}
 _MODEL_NOUN = re.compile(
     r"\b(?:models?|weights|checkpoints?|LLMs?|SLMs?|open[- ]weights?)\b", re.IGNORECASE
 )
@@ -159,9 +212,12 @@ _UNLISTED_STOP = {
     "research",
 }
 _TOKEN = re.compile(r"[ \t]*[-_ ]?[ \t]*([A-Za-z]+\d*[A-Za-z]*|\d+(?:\.\d+)*[A-Za-z]{0,3})")
-_SIZE_OR_VERSION = re.compile(
-    r"^(?:v?\d+(?:\.\d+)*[A-Za-z]{0,3}|[A-Za-z]\d+(?:\.\d+)*[A-Za-z]{0,2}|e\d+[A-Za-z])$"
+# Parameter sizes (8B, 1.5B, 120b, 270M, A3B, 8x7B, e4b) collapse; versions (3.1, V4.1, H2,
+# 2505) are kept, because licenses change between versions of one family.
+_SIZE = re.compile(
+    r"^(?:\d+(?:\.\d+)?[BbMmKkTt]|[Aa]\d+(?:\.\d+)?[Bb]|\d+x\d+(?:\.\d+)?[Bb]|[Ee]\d+[Bb])$"
 )
+_VERSION = re.compile(r"^(?:[vV]?\d+(?:\.\d+)*[a-z]?|[A-Z]\d+(?:\.\d+)*[a-z]?)$")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -200,6 +256,10 @@ class LicenseTable:
     patterns: tuple[tuple[str, re.Pattern[str]], ...]
     trigger: re.Pattern[str]
 
+    def _versioned(self, sentence: str, match: LicenseMatch) -> LicenseMatch:
+        """A versionless form followed by a version ("OpenMDW 1.2") names that version."""
+        return _with_version(self, match, sentence)
+
     def get(self, license_id: str) -> LicenseInfo | None:
         """The table row for ``license_id``, or None."""
         for info in self.licenses:
@@ -237,6 +297,7 @@ class LicenseTable:
             if all(match.end <= k.start or match.start >= k.end for k in kept):
                 kept.append(match)
         kept.sort(key=lambda x: x.start)
+        kept = [self._versioned(sentence, k) for k in kept]
         based = [bool(_BASED_ON.search(sentence[max(0, k.start - 40) : k.start])) for k in kept]
         out: list[LicenseMatch] = []
         for match, is_based in zip(kept, based, strict=True):
@@ -249,6 +310,27 @@ class LicenseTable:
             modified = (info.modified_id if info else None) or f"LicenseRef-Modified-{match.id}"
             out.append(dataclasses.replace(match, id=modified))
         return out
+
+
+_VERSION_AFTER = re.compile(r"[\s-]*[vV]?(\d+(?:\.\d+)+)(?![\w.])")
+_ID_VERSION = re.compile(r"-(\d+(?:\.\d+)*)$")
+
+
+def license_stem(license_id: str) -> str:
+    """A license id without ``LicenseRef-`` and without its version (``OpenMDW``)."""
+    return _ID_VERSION.sub("", license_id.removeprefix("LicenseRef-"))
+
+
+def _with_version(table: LicenseTable, match: LicenseMatch, sentence: str) -> LicenseMatch:
+    if any(ch.isdigit() for ch in match.text) or not _ID_VERSION.search(match.id):
+        return match
+    m = _VERSION_AFTER.match(sentence, match.end)
+    if m is None:
+        return match
+    stem, version = license_stem(match.id), m.group(1)
+    known = table.get(f"{stem}-{version}") or table.get(f"LicenseRef-{stem}-{version}")
+    new_id = known.id if known else f"LicenseRef-{stem}-{version}"
+    return dataclasses.replace(match, id=new_id, end=m.end(), text=sentence[match.start : m.end()])
 
 
 def _form_regex(form: str) -> str:
@@ -343,28 +425,31 @@ def load_license_table(path: Path = DATA_PATH) -> LicenseTable:
 def model_name(family: str, following: str, table: LicenseTable) -> str:
     """The model name for a family mention followed by ``following`` text.
 
-    Version numbers, parameter sizes (``8B``, ``120b``, ``A3B``) and tuning suffixes
-    (``Instruct``) are dropped; variant words from the table (``Small``, ``Realtime``) are
-    kept: ``("Devstral", " Small 2 is")`` -> ``"Devstral Small"``,
-    ``("gpt-oss", "-120b")`` -> ``"gpt-oss"``.
+    Parameter sizes (``8B``, ``120b``, ``A3B``) and tuning suffixes (``Instruct``) are
+    dropped; version numbers and the variant words of the table (``Small``, ``Realtime``)
+    are kept, with the separators as written: ``("Devstral", " Small 2 is")`` ->
+    ``"Devstral Small 2"``, ``("gpt-oss", "-120b")`` -> ``"gpt-oss"``,
+    ``("Llama", "-3.1-8B-Instruct")`` -> ``"Llama-3.1"``.
     """
-    kept: list[str] = []
+    out = family
     pos = 0
     for _ in range(8):
         m = _TOKEN.match(following, pos)
         if m is None:
             break
         word = m.group(1)
-        if _SIZE_OR_VERSION.match(word) or word.lower() in table.drop_words:
+        separator = following[pos : m.start(1)]
+        if _SIZE.match(word) or word.lower() in table.drop_words:
             pos = m.end()
             continue
-        if word.lower() in table.keep_words:
-            kept.append(word[:1].upper() + word[1:] if word.islower() else word)
+        if _VERSION.match(word) or word.lower() in table.keep_words:
+            if word.lower() in table.keep_words and word.islower():
+                word = word[:1].upper() + word[1:]
+            out += ("-" if "-" in separator else " " if separator else "") + word
             pos = m.end()
             continue
         break
-    joiner = "-" if "-" in family and family.islower() else " "
-    return joiner.join([family, *kept])
+    return out
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -427,9 +512,13 @@ class LicenseEventClassifier:
                 units = self._units(doc)
             unit = units[index + 1]
             for event in self._events(unit, matches, units, index + 1):
+                if event.model is None and event.kind != "new_license":
+                    event = dataclasses.replace(
+                        event, model=_name_near(event.actor or "", (text, doc.title), matches)
+                    )
                 key = (event.kind, event.actor, event.model, event.from_license, event.to_license)
                 events.setdefault(key, event)
-        return tuple(events.values())
+        return merge_events(list(events.values()))
 
     # -- internals ---------------------------------------------------------------------
 
@@ -479,7 +568,7 @@ class LicenseEventClassifier:
             if all(e <= lic.start or s >= lic.end for lic in matches)
         ]
         evidence = _clip(text, matches[0].start)
-        if _RELICENSE.search(text):
+        if _changes_license(text, matches):
             return self._relicense(unit, matches, outside, units, position, evidence)
         new = self._new_licenses(text, matches, outside)
         if new:
@@ -495,8 +584,13 @@ class LicenseEventClassifier:
             unit.names_a_model
             or _MODEL_NOUN.search(text) is not None
             or _PRONOUN_START.match(text) is not None
+            # "DeepSeek releases V4 under MIT": an AI organisation releasing something
+            or bool(unit.actors)
         )
-        if not has_anchor:
+        if not has_anchor or not _RELEASE_CUE.search(_masked(text, matches)):
+            return []
+        matches = [m for m in matches if not _NOT_MODEL_AFTER.match(text, m.end)]
+        if not matches:
             return []
         events = []
         for match, claimed in self._claims(matches, outside):
@@ -623,6 +717,134 @@ class LicenseEventClassifier:
                 continue
             return mention.actor.name
         return None
+
+
+_NOT_MODEL_AFTER = re.compile(
+    r"[\s-]*(?:licen[cs]ed\s+)?(?:software|code|projects?|librar(?:y|ies)|tools?|packages?"
+    r"|repositor(?:y|ies)|components?)\b",
+    re.IGNORECASE,
+)
+
+
+def _masked(text: str, matches: Sequence[LicenseMatch]) -> str:
+    """``text`` with license mentions blanked, so "Apache-licensed" is no release verb."""
+    for m in matches:
+        text = text[: m.start] + " " * (m.end - m.start) + text[m.end :]
+    return text
+
+
+def _changes_license(text: str, matches: Sequence[LicenseMatch]) -> bool:
+    """True when a change cue ("switches to", "now ships under", "replacing …") governs one
+    of the licenses of the sentence, not some other object ("moving training to …")."""
+    for cue in _RELICENSE.finditer(text):
+        for lic in matches:
+            if cue.start() - 10 <= lic.start <= cue.end() + _CUE_REACH:
+                return True
+    return False
+
+
+def _name_near(actor: str, texts: Sequence[str], matches: Sequence[LicenseMatch]) -> str | None:
+    """A model name the registry does not know, read from the sentence or the title:
+    "<Actor>-V4" / "<Actor> 4", "ships ZAYA2", "<Name> models"."""
+    licenses = {m.text.lower() for m in matches}
+    if actor:
+        versioned = re.compile(
+            re.escape(actor) + r"(?P<sep>[- ])(?P<v>[Vv]?\d[\w.]*|[A-Z]\d[\w.]*)(?![\w-])"
+        )
+        for text in texts:
+            m = versioned.search(text)
+            if m:
+                return f"{actor}{m.group('sep')}{m.group('v').rstrip('.')}"
+    for pattern in (_NAME_AFTER_VERB, _NAME_BEFORE_NOUN):
+        for text in texts:
+            for m in pattern.finditer(text):
+                name = m.group("m").rstrip(".,")
+                first = name.split()[0].split("-")[0].lower()
+                if first in _NOT_A_MODEL or name.lower() in licenses or name == actor:
+                    continue
+                if actor and first == actor.split()[0].lower():
+                    # "OpenAI Privacy Filter": the organisation's name is not the model's
+                    name = name[len(actor) :].strip(" -") if name.startswith(actor) else ""
+                    if not name or name.split()[0].lower() in _NOT_A_MODEL:
+                        continue
+                if _VERSION.match(name):
+                    if not actor:
+                        continue
+                    return f"{actor} {name}"
+                return name
+    return None
+
+
+def merge_events(events: Sequence[LicenseEvent]) -> tuple[LicenseEvent, ...]:
+    """One event per model and license: a title and a body sentence about the same release
+    become one event; change framing anywhere makes it a relicense; a named license wins
+    over a bare "based on X" description of the same license."""
+    merged: list[LicenseEvent] = []
+    for event in events:
+        for i, other in enumerate(merged):
+            same_kind = (event.kind == "new_license") == (other.kind == "new_license")
+            if (
+                same_kind
+                and event.to_license == other.to_license
+                and (event.actor == other.actor or None in (event.actor, other.actor))
+                and _same_model(event.model, other.model)
+            ):
+                merged[i] = _combine(other, event)
+                break
+        else:
+            merged.append(event)
+    if any(e.kind == "new_license" for e in merged):
+        # In a story about a new license text, a "release" naming neither an organisation
+        # nor a model is the license's own terms being described, not a model release.
+        merged = [e for e in merged if e.kind != "release" or e.actor or e.model]
+        # "OpenMDW 1.2 published" and "version 1.2 of … known as OpenMDW" are one event:
+        # the first (the title, when it names it) keeps its version.
+        seen: set[str] = set()
+        kept: list[LicenseEvent] = []
+        for e in merged:
+            if e.kind == "new_license":
+                stem = license_stem(e.to_license or "")
+                if stem in seen:
+                    continue
+                seen.add(stem)
+            kept.append(e)
+        merged = kept
+    named = {
+        (e.actor, e.model)
+        for e in merged
+        # only a custom license can be the one "based on" another
+        if (e.to_license or "").startswith("LicenseRef-")
+        and not (e.to_license or "").startswith("LicenseRef-Modified-")
+    }
+    return tuple(
+        e
+        for e in merged
+        if not (e.to_license or "").startswith("LicenseRef-Modified-")
+        or (e.actor, e.model) not in named
+    )
+
+
+def _same_model(a: str | None, b: str | None) -> bool:
+    """Unknown, equal, or one the family of the other ("Devstral" and "Devstral 2")."""
+    if a is None or b is None or a == b:
+        return True
+    short, long = sorted((a, b), key=len)
+    return long.startswith(short) and long[len(short)] in " -"
+
+
+def _combine(first: LicenseEvent, second: LicenseEvent) -> LicenseEvent:
+    kind = "relicense" if "relicense" in (first.kind, second.kind) else first.kind
+    models = [m for m in (first.model, second.model) if m]
+    richer = second if (second.from_license and not first.from_license) else first
+    return LicenseEvent(
+        kind,  # type: ignore[arg-type]
+        first.actor or second.actor,
+        max(models, key=len) if models else None,
+        first.from_license or second.from_license,
+        first.to_license,
+        richer.evidence,
+        max(first.score, second.score),
+    )
 
 
 def _clip(text: str, offset: int) -> str:
