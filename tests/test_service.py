@@ -1,0 +1,107 @@
+"""``lumi run``: scheduled cycles, health and metrics, clean shutdown."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+GOOD = "feeds/formats/rss-parser/test/input/heise.atom"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=5) as resp:  # noqa: S310 - loopback only
+        return resp.status, resp.read()
+
+
+def _wait_for(url: str, deadline: float) -> dict:
+    while time.monotonic() < deadline:
+        try:
+            status, body = _get(url)
+            data = json.loads(body)
+            if status == 200 and data.get("last_cycle"):
+                return data
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{url} never reported a finished cycle")
+
+
+def test_run_polls_serves_health_and_metrics_and_stops_on_sigterm(tmp_path, loopback_server):
+    registry = tmp_path / "feeds.yaml"
+    registry.write_text(
+        yaml.safe_dump(
+            {
+                "feeds": [
+                    {
+                        "id": "heise",
+                        "url": loopback_server.url(GOOD),
+                        "title": "Heise",
+                        "language": "de",
+                        "tags": ["t"],
+                    },
+                    {
+                        "id": "broken",
+                        "url": loopback_server.url("_fault/status/500"),
+                        "title": "Broken",
+                        "language": "en",
+                        "tags": ["t"],
+                    },
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LUMI_")}
+    env.update(
+        {
+            "LUMI_FEEDS": str(registry),
+            "LUMI_DATABASE_URL": f"sqlite:///{tmp_path / 'lumi.db'}",
+            "LUMI_ALLOWED_ADDRESSES": loopback_server.host_port,
+            "LUMI_FETCH_PAGES": "0",
+            "LUMI_HTTP_PORT": str(port),
+            "LUMI_EXPORT_DIR": str(tmp_path / "digests"),
+        }
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "run"],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        health = _wait_for(f"http://127.0.0.1:{port}/healthz", time.monotonic() + 90)
+        assert health["status"] == "ok"
+        assert health["last_cycle"]["feeds"] == 2 and health["last_cycle"]["failed"] == 1
+        assert health["failing_feeds"] == ["broken"]
+        status, metrics = _get(f"http://127.0.0.1:{port}/metrics")
+        text = metrics.decode()
+        assert status == 200
+        assert "lumi_cycles_total 1.0" in text
+        assert 'lumi_feeds_polled_total{outcome="error"} 1.0' in text
+        assert "lumi_articles_new_total" in text
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
