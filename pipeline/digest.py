@@ -416,7 +416,7 @@ def _item(
     first = articles[members[0]]
     disclosure = disclosure_for(
         summary.method,
-        review=review,
+        review=review if review is not None and review.covers(summary) else None,
         settings=settings,
         generated_at=generated_at,
         model=summary.model,

@@ -8,8 +8,11 @@ exemption claimed). A later rejection reverts it. Every review is kept; the newe
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import re
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +28,7 @@ __all__ = [
     "record_review",
     "review_history",
     "story_id_for_item",
+    "summary_fingerprint",
 ]
 
 _ITEM_ID = re.compile(r"s-(\d{1,18})")
@@ -40,6 +44,7 @@ class ReviewRecord:
     editor: str
     note: str | None
     reviewed_at: datetime
+    summary_hash: str | None = None
 
     def to_json(self) -> dict[str, object]:
         """The ``lumi review --json`` shape."""
@@ -50,7 +55,19 @@ class ReviewRecord:
             "editor": self.editor,
             "note": self.note,
             "reviewed_at": self.reviewed_at.isoformat(),
+            "summary_hash": self.summary_hash,
         }
+
+    def covers(self, summary: Any) -> bool:
+        """True when this review was given on ``summary``'s exact text (or predates
+        summary tracking); a review never carries over to a changed summary."""
+        return self.summary_hash is None or self.summary_hash == summary_fingerprint(summary)
+
+
+def summary_fingerprint(summary: Any) -> str:
+    """A hash of what a reviewer reads: method, model, at-a-glance and sections."""
+    data = {"method": summary.method, "model": summary.model or "", **summary.to_json()}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
 def item_id_for_story(story_id: int) -> str:
@@ -74,7 +91,9 @@ def story_id_for_item(item_id: str) -> int:
 
 
 def _record(row: ReviewRow) -> ReviewRecord:
-    return ReviewRecord(row.id, row.item_id, row.approve, row.editor, row.note, row.reviewed_at)
+    return ReviewRecord(
+        row.id, row.item_id, row.approve, row.editor, row.note, row.reviewed_at, row.summary_hash
+    )
 
 
 def record_review(
@@ -116,7 +135,11 @@ def record_review(
                 f"no digest item {item_id!r}: story {story_id} does not exist; "
                 "take the id from the digest (lumi digest --format json)"
             )
+        from pipeline.summarise import load_summary
+
+        summary = load_summary(session, story_id)
         row = ReviewRow(
+            summary_hash=summary_fingerprint(summary) if summary is not None else None,
             item_id=item_id_for_story(story_id),
             story_id=story_id,
             approve=approve,

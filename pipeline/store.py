@@ -596,3 +596,5 @@ class ReviewRow(Base):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The summary version the reviewer saw; a review does not carry over to a changed text.
+    summary_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -70,3 +70,19 @@ def test_approval_switches_the_item_and_a_later_rejection_reverts_it(store: Stor
     assert reverted.label_text.startswith("AI-generated summary — not reviewed by an editor.")
     with store.session() as session:
         assert count_rows(session, ReviewRow) == 2
+
+
+def test_a_review_does_not_carry_over_to_a_changed_summary(store: Store) -> None:
+    from sqlalchemy import update
+
+    from pipeline.store import ArticleRow
+
+    item_id = _one_item(store)
+    settings = settings_for()
+    record_review(store, item_id, approve=True, editor="Desk Editor", at=T0)
+    assert build_digest(store, DAY, settings).items[0].disclosure.exemption_applied is True
+    with store.session() as session:  # the source article is corrected after the review
+        session.execute(update(ArticleRow).values(text=body(2), content_hash="hash-corrected"))
+    changed = build_digest(store, DAY, settings).items[0].disclosure
+    assert (changed.disclosure_level, changed.exemption_applied) == ("ai-autonomous", False)
+    assert changed.human_review is None
