@@ -81,11 +81,14 @@ def _stream(
                 query = query.where(ArticleRow.fetched_at >= since)
             if until is not None:
                 query = query.where(ArticleRow.fetched_at < until)
-            rows = [tuple(r) for r in session.execute(query.order_by(ArticleRow.id).limit(BATCH))]
+            rows = [
+                (int(r[0]), r[1], r[2], r[3], r[4])
+                for r in session.execute(query.order_by(ArticleRow.id).limit(BATCH))
+            ]
         if not rows:
             return
         last_id = rows[-1][0]
-        yield rows  # type: ignore[misc]
+        yield rows
 
 
 def _previous(session: Any, article_id: int, name: str) -> Any:

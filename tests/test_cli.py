@@ -240,3 +240,42 @@ def test_every_command_has_help_and_is_documented_in_the_readme():
         assert f"lumi {top}" in readme, f"`lumi {name}` is not documented in README.md"
         for word in name.split()[1:]:
             assert word in readme, f"`lumi {name}` is not documented in README.md"
+
+
+def test_digest_review_and_reexport_through_the_cli(tmp_path, env):
+    out = tmp_path / "demo"
+    assert _lumi(["demo", "--out", str(out)], env).returncode == 0
+    env["LUMI_DATABASE_URL"] = f"sqlite:///{out / 'lumi.db'}"
+    day = json.loads(next((out / "digest").glob("*.json")).read_text("utf-8"))["date"]
+    first = _lumi(
+        ["digest", "--date", day, "--format", "json,html", "--out", str(tmp_path / "a")], env
+    )
+    assert first.returncode == 0, first.stderr
+    paths = [Path(p) for p in first.stdout.split()]
+    assert sorted(p.suffix for p in paths) == [".html", ".json"]
+    digest = json.loads(paths[[p.suffix for p in paths].index(".json")].read_text("utf-8"))
+    item = digest["items"][0]
+    assert item["ai_disclosure"]["disclosure_level"] == "ai-autonomous"
+    assert _lumi(["review", item["id"], "--approve", "--editor", "  "], env).returncode == 2
+    reviewed = _lumi(
+        [
+            "review",
+            item["id"],
+            "--approve",
+            "--editor",
+            "Desk Editor",
+            "--note",
+            "checked against the source",
+        ],
+        env,
+    )
+    assert reviewed.returncode == 0, reviewed.stderr
+    again = _lumi(["digest", "--date", day, "--format", "json", "--out", str(tmp_path / "b")], env)
+    after = json.loads(Path(again.stdout.strip()).read_text("utf-8"))
+    disclosure = {i["id"]: i["ai_disclosure"] for i in after["items"]}[item["id"]]
+    assert disclosure["disclosure_level"] == "ai-assisted"
+    assert disclosure["exemption_applied"] is True
+    assert disclosure["editorial_responsibility"] == "Desk Editor"
+    third = _lumi(["digest", "--date", day, "--format", "json", "--out", str(tmp_path / "b")], env)
+    assert Path(third.stdout.strip()).read_bytes() == Path(again.stdout.strip()).read_bytes()
+    assert _lumi(["review", "s-999999", "--approve", "--editor", "X"], env).returncode == 1

@@ -31,3 +31,11 @@ def test_ruff_format_is_clean():
         [*_ruff(), "format", "--check", "."], cwd=REPO, capture_output=True, text=True
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_mypy_finds_no_type_errors_in_pipeline_and_classifiers():
+    pytest.importorskip("mypy", reason="mypy is not installed (pip install -e '.[test]')")
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=REPO, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
