@@ -400,7 +400,8 @@ def _item(
         if src.article_id not in articles:
             continue
         article = articles[src.article_id]
-        url = src.url or article.canonical_url or article.url
+        # the canonical URL: the same page reached with tracking parameters is one source
+        url = article.canonical_url or src.url or article.url
         if url in seen_urls:
             continue
         seen_urls.add(url)

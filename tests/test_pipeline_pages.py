@@ -110,3 +110,13 @@ def test_page_redirect_to_a_private_address_is_refused_and_the_feed_text_kept(tm
         store.close()
     assert report.feeds[0].pages_failed == 1
     assert not any(r.path == "/secret" for r in server.requests)
+
+
+def test_demo_digest_lists_a_page_reached_with_tracking_parameters_once(demo):
+    result, _, _ = demo
+    (json_path,) = [p for p in result.outputs if p.suffix == ".json"]
+    digest = json.loads(json_path.read_text("utf-8"))
+    (item,) = [i for i in digest["items"] if i["title"].startswith("DeepSeek releases V4.1")]
+    urls = [s["url"] for s in item["sources"]]
+    assert len(urls) == 1 and "utm_" not in urls[0]
+    assert {e["kind"] for e in item["license_events"]} == {"release"}
