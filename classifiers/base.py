@@ -22,6 +22,7 @@ __all__ = [
     "ThemeScore",
     "make_document",
     "split_sentences",
+    "theme_ids",
 ]
 
 ACTOR_TYPES = ("model_maker", "sovereign", "big_tech", "product_company", "research", "unknown")
@@ -161,6 +162,16 @@ def split_sentences(text: str) -> tuple[tuple[int, int], ...]:
     if text[start:].strip():
         spans.append((start, len(text)))
     return tuple(spans)
+
+
+def theme_ids(value: Any) -> set[str]:
+    """Theme ids from a ``risk_themes`` list of ids or ``{"theme": id}`` objects."""
+    out = set()
+    for item in value or ():
+        theme = item.get("theme") if isinstance(item, dict) else item
+        if isinstance(theme, str):
+            out.add(theme)
+    return out
 
 
 def make_document(text: str, title: str = "", language: str | None = None) -> Document:

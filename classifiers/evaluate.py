@@ -180,15 +180,6 @@ def _model(value: Any) -> str | None:
     return None if plain is None else re.sub(r"[\s_-]+", "", plain)
 
 
-def _themes(value: Any) -> set[str]:
-    out = set()
-    for item in value or ():
-        theme = item.get("theme") if isinstance(item, dict) else item
-        if isinstance(theme, str):
-            out.add(theme)
-    return out
-
-
 def _actors(value: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in value or ():
@@ -254,7 +245,7 @@ def evaluate(
             or an object with ``to_json()``). An item it raises on is scored as predicting
             nothing and listed in ``failures``.
     """
-    from classifiers.base import ACTOR_TYPES, LICENSE_EVENT_KINDS, RISK_THEMES
+    from classifiers.base import ACTOR_TYPES, LICENSE_EVENT_KINDS, RISK_THEMES, theme_ids
 
     names, pairs, events, lenient, themes = _Tally(), _Tally(), _Tally(), _Tally(), _Tally()
     type_matched = type_correct = 0
@@ -286,8 +277,8 @@ def evaluate(
             [(e[0] or "?", (e[0], e[4])) for e in pred_events],
         )
         themes.add(
-            [(t, t) for t in _themes(item.get("risk_themes"))],
-            [(t, t) for t in _themes(pred.get("risk_themes"))],
+            [(t, t) for t in theme_ids(item.get("risk_themes"))],
+            [(t, t) for t in theme_ids(pred.get("risk_themes"))],
         )
     return EvalReport(
         items=count,

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from classifiers.base import RISK_THEMES
+from classifiers.base import RISK_THEMES, theme_ids
 from classifiers.risk_themes import (
     MAX_CHARS,
     MODEL_FORMAT,
@@ -45,7 +45,6 @@ __all__ = [
     "TrainReport",
     "fit_risk_themes",
     "format_train_report",
-    "theme_ids",
     "train_risk_themes",
 ]
 
@@ -132,16 +131,6 @@ class FittedRiskThemes:
                 dec = x[:, -N_RULE_FEATURES + j].toarray().ravel() / scale
                 out[:, j] = 1.0 / (1.0 + np.exp(cal["a"] * dec + cal["b"]))
         return out
-
-
-def theme_ids(value: Iterable[Any]) -> set[str]:
-    """Theme ids from a label's ``risk_themes`` (ids or ``{"theme": id}`` objects)."""
-    out = set()
-    for item in value or ():
-        theme = item.get("theme") if isinstance(item, dict) else item
-        if isinstance(theme, str):
-            out.add(theme)
-    return out
 
 
 def _design(

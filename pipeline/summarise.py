@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from classifiers.base import split_sentences
 from pipeline import GENERATOR_NAME, __version__
 from pipeline.errors import LLMError
-from pipeline.llm import PROMPT_VERSION, LLMConfig, ngram_overlap, paraphrase
+from pipeline.llm import HEADINGS, PROMPT_VERSION, LLMConfig, ngram_overlap, paraphrase
 from pipeline.records import ArticleText, Summary, SummarySection
 from pipeline.settings import Settings
 from pipeline.store import (
@@ -70,15 +70,8 @@ log = logging.getLogger("lumi.summarise")
 SUMMARISER_VERSION = "extractive.v1"
 #: The ``generator`` every summary carries (and the disclosure names).
 GENERATOR = f"{GENERATOR_NAME} {__version__}"
-SECTION_ORDER = (
-    "What's new.",
-    "Who.",
-    "Licensing.",
-    "Market structure.",
-    "Regulation.",
-    "Risk.",
-    "Details.",
-)
+#: Headings in display order (shared with the paraphraser's prompt).
+SECTION_ORDER = HEADINGS
 MAX_GLANCE_WORDS = 60
 MAX_SECTIONS = 4
 MAX_SECTION_SENTENCES = 2
