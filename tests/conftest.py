@@ -98,6 +98,19 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path):
 
 
 @pytest.fixture
+def pg_url():
+    """A fresh PostgreSQL schema URL (skips when PostgreSQL is unreachable)."""
+    problem = postgres_problem()
+    if problem:
+        pytest.skip(problem)
+    url = _fresh_postgres_url()
+    try:
+        yield url
+    finally:
+        _drop_postgres_schema(url)
+
+
+@pytest.fixture
 def store(db_url: str):
     """An open, migrated store on each backend."""
     from pipeline.store import open_store

@@ -279,3 +279,19 @@ def test_digest_review_and_reexport_through_the_cli(tmp_path, env):
     third = _lumi(["digest", "--date", day, "--format", "json", "--out", str(tmp_path / "b")], env)
     assert Path(third.stdout.strip()).read_bytes() == Path(again.stdout.strip()).read_bytes()
     assert _lumi(["review", "s-999999", "--approve", "--editor", "X"], env).returncode == 1
+
+
+@pytest.mark.postgres
+def test_postgres_is_migrated_with_db_upgrade_then_fetch_runs_on_it(
+    tmp_path, env, loopback_server, pg_url
+):
+    env["LUMI_DATABASE_URL"] = pg_url
+    env["LUMI_FEEDS"] = str(
+        _registry(tmp_path / "feeds.yaml", [("heise", loopback_server.url(GOOD))])
+    )
+    before = _lumi(["fetch", "--json"], env)
+    assert before.returncode == 2 and "lumi db upgrade" in before.stderr
+    assert _lumi(["db", "upgrade"], env).returncode == 0
+    after = _lumi(["fetch", "--json"], env)
+    assert after.returncode == 0, after.stderr
+    assert json.loads(after.stdout)["new"] > 0

@@ -129,11 +129,9 @@ def test_default_sqlite_file_is_created_migrated_and_in_wal_mode(tmp_path: Path)
 
 
 @pytest.mark.postgres
-def test_postgres_is_not_migrated_silently(db_url: str) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL-only behaviour")
+def test_postgres_is_not_migrated_silently(pg_url: str) -> None:
     with pytest.raises(ConfigError, match="lumi db upgrade"):
-        open_store(db_url)
+        open_store(pg_url)
 
 
 def test_invalid_database_url_is_a_config_error() -> None:
