@@ -54,7 +54,9 @@ FOLDS = 5
 FEATURES: dict[str, Any] = {
     "ngram_range": [1, 2],
     "min_df": 2,
-    "max_features": 4000,
+    # 2,000 terms beat 1,500, 4,000 and 10,000 on the nested cross-validation of the 406
+    # passages (seeds 0 and 1), and keeps the shipped model small.
+    "max_features": 2000,
     "sublinear_tf": True,
     # Rule features are multiplied by this before the regression. Chosen on the nested
     # cross-validation of the development set (0.3 beat 1.0 and 3.0 for every seed tried).
