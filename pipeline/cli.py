@@ -426,6 +426,14 @@ def reclassify(
             f"{report.unchanged} already current; changed: {changed}"
             + (" (dry run)" if dry_run else "")
         )
+        for name, count in sorted(report.same_version_drift.items()):
+            typer.secho(
+                f"warning: {count} {name} results differ from the stored ones under the "
+                "same version: a model or data file changed without a version bump; "
+                "the stored results were kept",
+                err=True,
+                fg=typer.colors.YELLOW,
+            )
 
 
 def _day_start(value: str, settings: Settings) -> Any:
@@ -454,7 +462,9 @@ def _executor(workers: int, address: str | None) -> tuple[Any, Any]:
     if address is not None:
         client = Client(address)
         return client, client.close
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True)
+    cluster = LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+    )
     client = Client(cluster)
 
     def close() -> None:

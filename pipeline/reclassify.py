@@ -35,6 +35,9 @@ class ReclassifyReport:
     classifiers: tuple[str, ...]
     dry_run: bool
     duration_s: float
+    #: results that differ from the stored ones under the same version and content hash:
+    #: a model or data file changed without a version bump (the stored result is kept)
+    same_version_drift: dict[str, int] = dataclasses.field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The ``lumi reclassify --json`` object."""
@@ -127,6 +130,7 @@ def reclassify(
     names = tuple(sorted(build_all(only=only)))
     articles = stored = unchanged = 0
     changed: dict[str, int] = {}
+    drift: dict[str, int] = {}
     batches = _stream(store, since, until)
     pending: list[Any] = []
 
@@ -146,7 +150,8 @@ def reclassify(
             with store.session() as session:
                 for article_id, by_name in results:
                     for name, (version, payload) in by_name.items():
-                        if _previous(session, article_id, name) != payload:
+                        differs = _previous(session, article_id, name) != payload
+                        if differs:
                             changed[name] = changed.get(name, 0) + 1
                         if dry_run:
                             continue
@@ -156,6 +161,8 @@ def reclassify(
                             stored += 1
                         else:
                             unchanged += 1
+                            if differs:
+                                drift[name] = drift.get(name, 0) + 1
                     articles += 1
             if progress is not None:
                 progress(articles)
@@ -167,5 +174,5 @@ def reclassify(
         drain(in_flight - 1)
     drain(0)
     return ReclassifyReport(
-        articles, stored, unchanged, changed, names, dry_run, time.perf_counter() - started
+        articles, stored, unchanged, changed, names, dry_run, time.perf_counter() - started, drift
     )

@@ -62,3 +62,56 @@ def test_worker_processes_give_the_same_results(archive):
             for r in s.scalars(select(ClassificationRow))
         )
     assert got == expected
+
+
+def test_results_that_drift_under_the_same_version_are_reported_not_overwritten(archive):
+    with archive.session() as s:
+        victim = s.scalar(select(ClassificationRow.article_id).limit(1))
+        s.execute(
+            update(ClassificationRow)
+            .where(ClassificationRow.article_id == victim, ClassificationRow.classifier == "actors")
+            .values(result=[{"name": "Stale"}])
+        )
+    report = reclassify(archive, only=["actors"])
+    assert report.same_version_drift == {"actors": 1}
+    assert report.stored == 0
+    with archive.session() as s:
+        kept = s.scalar(
+            select(ClassificationRow.result).where(
+                ClassificationRow.article_id == victim, ClassificationRow.classifier == "actors"
+            )
+        )
+    assert kept == [{"name": "Stale"}]
+
+
+def test_reclassify_on_a_local_dask_cluster_through_the_cli(archive, tmp_path):
+    pytest.importorskip("dask.distributed", reason="Dask is an optional extra: lumi[dask]")
+    import json
+    import os
+    import subprocess
+    import sys
+
+    with archive.session() as s:
+        s.execute(delete(ClassificationRow).where(ClassificationRow.classifier == "actors"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LUMI_")}
+    env["LUMI_DATABASE_URL"] = archive.engine.url.render_as_string()
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline.cli",
+            "reclassify",
+            "--workers",
+            "2",
+            "--only",
+            "actors",
+            "--json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["articles"] == 18 and report["stored"] == 18
