@@ -28,9 +28,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
-from classifiers.base import ACTOR_TYPES, ActorMention, Document
+from classifiers.base import ACTOR_TYPES, ActorMention, Document, read_knowledge
 from classifiers.registry import register
 from pipeline.errors import ClassifierNotConfigured
 
@@ -160,16 +158,7 @@ def load_actor_registry(path: Path = DATA_PATH) -> ActorRegistry:
         ClassifierNotConfigured: the file is missing or an entry is invalid (the message names
             the entry and field).
     """
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ClassifierNotConfigured(
-            f"actor registry {path} cannot be read ({exc.strerror}); restore it from the repository"
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ClassifierNotConfigured(f"actor registry {path} is not valid YAML: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("actors"), list):
-        raise ClassifierNotConfigured(f"actor registry {path} must have an 'actors' list")
+    data = read_knowledge(path, "actors", "actor registry")
     sets = data.get("context_sets") or {}
     actors: list[Actor] = []
     forms: list[FormRule] = []

@@ -21,6 +21,7 @@ __all__ = [
     "LicenseEvent",
     "ThemeScore",
     "make_document",
+    "read_knowledge",
     "split_sentences",
     "theme_ids",
 ]
@@ -162,6 +163,34 @@ def split_sentences(text: str) -> tuple[tuple[int, int], ...]:
     if text[start:].strip():
         spans.append((start, len(text)))
     return tuple(spans)
+
+
+def read_knowledge(path: Any, key: str, what: str) -> dict[str, Any]:
+    """Read a classifier's YAML knowledge file and check it holds a ``key`` list.
+
+    Args:
+        path: the file.
+        key: the top-level list it must have (``actors``, ``licenses``, ``themes``).
+        what: how messages name the file ("actor registry").
+
+    Raises:
+        ClassifierNotConfigured: the file is missing, not YAML, or lacks the list.
+    """
+    import yaml
+
+    from pipeline.errors import ClassifierNotConfigured
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ClassifierNotConfigured(
+            f"{what} {path} cannot be read ({exc.strerror}); restore it from the repository"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ClassifierNotConfigured(f"{what} {path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get(key), list):
+        raise ClassifierNotConfigured(f"{what} {path} must have a '{key}' list")
+    return data
 
 
 def theme_ids(value: Any) -> set[str]:

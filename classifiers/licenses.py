@@ -27,10 +27,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from classifiers.actors import ActorClassifier, Mention
-from classifiers.base import LICENSE_EVENT_KINDS, Document, LicenseEvent
+from classifiers.base import LICENSE_EVENT_KINDS, Document, LicenseEvent, read_knowledge
 from classifiers.registry import register
 from pipeline.errors import ClassifierNotConfigured
 
@@ -370,16 +368,7 @@ def load_license_table(path: Path = DATA_PATH) -> LicenseTable:
     Raises:
         ClassifierNotConfigured: the file is missing or an entry lacks a required field.
     """
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ClassifierNotConfigured(
-            f"license table {path} cannot be read ({exc.strerror}); restore it from the repository"
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ClassifierNotConfigured(f"license table {path} is not valid YAML: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("licenses"), list):
-        raise ClassifierNotConfigured(f"license table {path} must have a 'licenses' list")
+    data = read_knowledge(path, "licenses", "license table")
     licenses = []
     patterns = []
     triggers = {r"licen[cs]"}

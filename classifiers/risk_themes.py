@@ -26,9 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
-from classifiers.base import RISK_THEMES, Document, ThemeScore
+from classifiers.base import RISK_THEMES, Document, ThemeScore, read_knowledge
 from pipeline.errors import ClassifierNotConfigured
 
 __all__ = [
@@ -87,11 +86,13 @@ def load_theme_rules(path: Path = THEMES_PATH) -> tuple[ThemeRules, ...]:
         ClassifierNotConfigured: the file is missing, malformed or does not define exactly
             the themes of ``RISK_THEMES``.
     """
+    data = read_knowledge(path, "themes", "theme definitions")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
         by_id = {t["id"]: t for t in data["themes"]}
-    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
-        raise ClassifierNotConfigured(f"cannot read theme definitions {path}: {exc}") from None
+    except (KeyError, TypeError) as exc:
+        raise ClassifierNotConfigured(
+            f"theme definitions {path}: entry without id: {exc}"
+        ) from None
     if set(by_id) != set(RISK_THEMES):
         raise ClassifierNotConfigured(
             f"{path} must define exactly the themes {', '.join(RISK_THEMES)}; "

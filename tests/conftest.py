@@ -87,19 +87,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'lumi.db'}"
         return
-    problem = postgres_problem()
-    if problem:
-        pytest.skip(problem)
-    url = _fresh_postgres_url()
-    try:
-        yield url
-    finally:
-        _drop_postgres_schema(url)
+    yield from _postgres_schema()
 
 
 @pytest.fixture
 def pg_url():
     """A fresh PostgreSQL schema URL (skips when PostgreSQL is unreachable)."""
+    yield from _postgres_schema()
+
+
+def _postgres_schema():
+    """Yield a URL on a new, empty schema, dropped afterwards; skip when unreachable."""
     problem = postgres_problem()
     if problem:
         pytest.skip(problem)
