@@ -437,6 +437,11 @@ def _item(
         risk_themes=tuple(themes),
         disclosure=disclosure,
         language=first.language,
+        summary_check={
+            "method": summary.method,
+            "model": summary.model,
+            "ngram_overlap": summary.ngram_overlap,
+        },
     )
 
 

@@ -389,10 +389,12 @@ class DigestItem:
     risk_themes: tuple[dict[str, object], ...]
     disclosure: Disclosure
     language: str | None = None
+    #: how the summary was made and, for paraphrases, its n-gram overlap with the sources
+    summary_check: dict[str, object] | None = None
 
     def to_json(self) -> dict[str, object]:
         """The item object of the JSON digest (design.md section 7)."""
-        return {
+        out: dict[str, object] = {
             "id": self.id,
             "section": self.section,
             "title": self.title,
@@ -404,6 +406,9 @@ class DigestItem:
             "risk_themes": [dict(t) for t in self.risk_themes],
             "ai_disclosure": self.disclosure.to_json(),
         }
+        if self.summary_check is not None:
+            out["summary_check"] = dict(self.summary_check)
+        return out
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -120,3 +120,11 @@ def test_demo_digest_lists_a_page_reached_with_tracking_parameters_once(demo):
     urls = [s["url"] for s in item["sources"]]
     assert len(urls) == 1 and "utm_" not in urls[0]
     assert {e["kind"] for e in item["license_events"]} == {"release"}
+
+
+def test_each_digest_item_reports_how_its_summary_was_made(demo):
+    result, _, _ = demo
+    (json_path,) = [p for p in result.outputs if p.suffix == ".json"]
+    for item in json.loads(json_path.read_text("utf-8"))["items"]:
+        assert item["summary_check"]["method"] == "extractive"
+        assert item["summary_check"]["model"] is None
