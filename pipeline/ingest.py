@@ -30,9 +30,11 @@ from pipeline.store import (
     FeedRow,
     Store,
     article_id_for_key,
+    entry_fingerprint,
     insert_article,
-    known_entry_keys,
+    stored_entries,
     sync_feeds,
+    update_article,
     update_feeds,
     utcnow,
 )
@@ -56,6 +58,7 @@ class FeedOutcome:
     error_message: str | None = None
     degraded: bool = False
     pages_failed: int = 0
+    updated: int = 0  # known entries the feed changed (title or text)
 
     def to_json(self) -> dict[str, Any]:
         """The ``lumi fetch --json`` shape of one feed."""
@@ -69,6 +72,7 @@ class FeedOutcome:
             "error": error,
             "degraded": self.degraded,
             "pages_failed": self.pages_failed,
+            "updated": self.updated,
         }
 
 
@@ -80,6 +84,7 @@ class CycleReport:
     new_article_ids: tuple[int, ...]
     started_at: datetime
     duration_s: float
+    updated_article_ids: tuple[int, ...] = ()
 
     @property
     def new(self) -> int:
@@ -93,7 +98,12 @@ class CycleReport:
 
     def to_json(self) -> dict[str, Any]:
         """The ``lumi fetch --json`` object."""
-        return {"feeds": [f.to_json() for f in self.feeds], "new": self.new, "failed": self.failed}
+        return {
+            "feeds": [f.to_json() for f in self.feeds],
+            "new": self.new,
+            "updated": sum(f.updated for f in self.feeds),
+            "failed": self.failed,
+        }
 
 
 def _due_feeds(
@@ -128,6 +138,7 @@ class _Cycle:
         self.rng = random.Random()
         self.changes: list[dict[str, Any]] = []
         self.new_ids: list[int] = []
+        self.updated_ids: list[int] = []
 
     async def poll(self, feed: FeedRow) -> FeedOutcome:
         """Poll one feed; never raises for feed-level problems."""
@@ -156,7 +167,7 @@ class _Cycle:
             )
         except ParseError as exc:
             return self._failed(feed, exc.error_class, exc.message, result.status, None)
-        new, pages_failed = await self._store_entries(feed, parsed)
+        new, updated, pages_failed = await self._store_entries(feed, parsed)
         self._succeeded(
             feed,
             result,
@@ -165,23 +176,51 @@ class _Cycle:
             body_hash=body_hash,
         )
         return FeedOutcome(
-            feed.id, result.status, new, degraded=parsed.degraded, pages_failed=pages_failed
+            feed.id,
+            result.status,
+            new,
+            degraded=parsed.degraded,
+            pages_failed=pages_failed,
+            updated=updated,
         )
 
-    async def _store_entries(self, feed: FeedRow, parsed: ParsedFeed) -> tuple[int, int]:
+    async def _store_entries(self, feed: FeedRow, parsed: ParsedFeed) -> tuple[int, int, int]:
+        """Store new entries and apply updates to known ones; returns (new, updated, pages
+        failed)."""
         entries = list({e.dedupe_key: e for e in parsed.entries}.values())
         with self.store.session() as session:
-            seen = known_entry_keys(session, feed.id, [e.dedupe_key for e in entries])
+            seen = stored_entries(session, feed.id, [e.dedupe_key for e in entries])
         fresh = [e for e in entries if e.dedupe_key not in seen]
-        outcomes = await asyncio.gather(*(self._article_for(e) for e in fresh))
-        new = pages_failed = 0
-        for entry, (article, page_failed) in zip(fresh, outcomes, strict=True):
+        # A known entry whose title or text the feed changed is an update, not a new story
+        # (an entry stored before hashes were kept has None and is left as it is).
+        revised = [
+            e
+            for e in entries
+            if e.dedupe_key in seen and seen[e.dedupe_key][1] not in (None, entry_fingerprint(e))
+        ]
+        outcomes = await asyncio.gather(
+            *(self._article_for(e) for e in fresh),
+            *(self._article_for(e, refresh=True) for e in revised),
+        )
+        new = updated = pages_failed = 0
+        for index, (entry, (article, page_failed)) in enumerate(
+            zip([*fresh, *revised], outcomes, strict=True)
+        ):
             pages_failed += page_failed
             if article is None:
                 continue
             try:
                 with self.store.session() as session:
-                    article_id, created, linked = insert_article(session, article, entry)
+                    if index < len(fresh):
+                        article_id, created, linked = insert_article(session, article, entry)
+                        new += int(linked)
+                        if created:
+                            self.new_ids.append(article_id)
+                    else:
+                        article_id = seen[entry.dedupe_key][0]
+                        updated += 1
+                        if update_article(session, article_id, article, entry):
+                            self.updated_ids.append(article_id)
             except Exception as exc:  # one bad row must not lose the rest
                 log.error(
                     "entry not stored",
@@ -192,19 +231,21 @@ class _Cycle:
                         "error": str(exc),
                     },
                 )
-                continue
-            new += int(linked)
-            if created:
-                self.new_ids.append(article_id)
-        return new, pages_failed
+        return new, updated, pages_failed
 
-    async def _article_for(self, entry: FeedEntry) -> tuple[Article | None, int]:
-        """Build the article for a new entry: page when possible, else the feed's content."""
+    async def _article_for(
+        self, entry: FeedEntry, *, refresh: bool = False
+    ) -> tuple[Article | None, int]:
+        """Build the article for an entry: page when possible, else the feed's content.
+
+        A page already stored under the same URL is not fetched again, unless ``refresh``
+        (the feed updated the entry).
+        """
         page = None
         page_failed = 0
         fetched_at = utcnow()
         key = entry.canonical_url
-        if key:
+        if key and not refresh:
             with self.store.session() as session:
                 known = article_id_for_key(session, key) is not None
         else:
@@ -344,7 +385,7 @@ class _Cycle:
 
 async def _run(
     store: Store, settings: Settings, feeds: list[FeedRow], now: datetime, classify: bool
-) -> tuple[list[FeedOutcome], list[int]]:
+) -> tuple[list[FeedOutcome], list[int], list[int]]:
     async with Fetcher(settings) as fetcher:
         cycle = _Cycle(store, settings, fetcher, now, classify)
 
@@ -358,11 +399,12 @@ async def _run(
         outcomes = await asyncio.gather(*(guarded(f) for f in feeds))
     with store.session() as session:
         update_feeds(session, cycle.changes)
-    return list(outcomes), cycle.new_ids
+    return list(outcomes), cycle.new_ids, cycle.updated_ids
 
 
 def _after_store(store: Store, settings: Settings, new_ids: list[int], *, classify: bool) -> None:
-    """Classify new articles, group them into stories and summarise the stories touched."""
+    """Classify new (or changed) articles, group them into stories and summarise the
+    stories touched."""
     from pipeline.stories import assign_stories
     from pipeline.summarise import summarise_stories
 
@@ -401,7 +443,9 @@ def run_cycle(
         with store.session() as session:
             sync_feeds(session, sources)
     feeds = _due_feeds(store, now, force=force, only=only)
-    outcomes, new_ids = asyncio.run(_run(store, settings, feeds, now, classify))
-    if new_ids:
-        _after_store(store, settings, new_ids, classify=classify)
-    return CycleReport(tuple(outcomes), tuple(new_ids), now, time.perf_counter() - started)
+    outcomes, new_ids, updated_ids = asyncio.run(_run(store, settings, feeds, now, classify))
+    if new_ids or updated_ids:
+        _after_store(store, settings, [*new_ids, *updated_ids], classify=classify)
+    return CycleReport(
+        tuple(outcomes), tuple(new_ids), now, time.perf_counter() - started, tuple(updated_ids)
+    )

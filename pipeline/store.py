@@ -58,9 +58,12 @@ __all__ = [
     "StoryRow",
     "SummaryRow",
     "engine_for",
+    "entry_fingerprint",
     "insert_article",
     "migrate",
     "open_store",
+    "stored_entries",
+    "update_article",
     "utcnow",
 ]
 
@@ -165,6 +168,8 @@ class ArticleSourceRow(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     published: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # what the feed said about the entry (title, summary, content): a change is an update
+    entry_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ClassificationRow(Base):
@@ -371,20 +376,65 @@ def sync_feeds(session: Session, sources: Sequence[FeedSource]) -> None:
             row.in_registry = False
 
 
-def known_entry_keys(session: Session, feed_id: str, keys: Iterable[str]) -> set[str]:
-    """The subset of ``keys`` already stored for ``feed_id``."""
+def entry_fingerprint(entry: FeedEntry) -> str:
+    """A hash of what the feed says about an entry; it changes when the entry is updated."""
+    import hashlib
+
+    data = "\x1f".join((entry.title, entry.summary, entry.content))
+    return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def stored_entries(
+    session: Session, feed_id: str, keys: Iterable[str]
+) -> dict[str, tuple[int, str | None]]:
+    """For the ``keys`` already stored for ``feed_id``: (article id, entry hash)."""
     keys = list(keys)
-    found: set[str] = set()
+    found: dict[str, tuple[int, str | None]] = {}
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
-        found.update(
-            session.scalars(
-                select(ArticleSourceRow.entry_key).where(
-                    ArticleSourceRow.feed_id == feed_id, ArticleSourceRow.entry_key.in_(chunk)
-                )
-            )
+        rows = session.execute(
+            select(
+                ArticleSourceRow.entry_key, ArticleSourceRow.article_id, ArticleSourceRow.entry_hash
+            ).where(ArticleSourceRow.feed_id == feed_id, ArticleSourceRow.entry_key.in_(chunk))
         )
+        for key, article_id, entry_hash in rows:
+            found[key] = (article_id, entry_hash)
     return found
+
+
+def update_article(session: Session, article_id: int, article: Article, entry: FeedEntry) -> bool:
+    """Apply an updated entry to its stored article (identity and fetch time are kept).
+
+    Returns:
+        True when the article's text changed (its content hash is new).
+    """
+    row = session.get(ArticleRow, article_id)
+    if row is None:
+        raise StoreError(f"article {article_id} vanished while being updated", url=article.url)
+    changed = row.content_hash != article.content_hash
+    for name in (
+        "title",
+        "text",
+        "summary",
+        "text_source",
+        "is_teaser",
+        "content_hash",
+        "language",
+        "author",
+        "site_name",
+        "published_feed",
+        "published_extracted",
+    ):
+        setattr(row, name, getattr(article, name))
+    session.execute(
+        update(ArticleSourceRow)
+        .where(
+            ArticleSourceRow.feed_id == entry.feed_id,
+            ArticleSourceRow.entry_key == entry.dedupe_key,
+        )
+        .values(title=entry.title, entry_hash=entry_fingerprint(entry), published=entry.published)
+    )
+    return changed
 
 
 def article_id_for_key(session: Session, key: str) -> int | None:
@@ -421,6 +471,7 @@ def insert_article(session: Session, article: Article, entry: FeedEntry) -> tupl
             title=entry.title,
             published=entry.published,
             seen_at=article.fetched_at,
+            entry_hash=entry_fingerprint(entry),
         )
         .on_conflict_do_nothing(index_elements=["feed_id", "entry_key"])
         .returning(ArticleSourceRow.id)

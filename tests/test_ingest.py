@@ -13,6 +13,7 @@ from sqlalchemy import select
 from pipeline.ingest import run_cycle
 from pipeline.loopback import LoopbackServer
 from pipeline.records import FeedSource
+from pipeline.settings import load_settings
 from pipeline.store import ArticleRow, ArticleSourceRow, FeedRow, count_rows, open_store, utcnow
 
 RSS = "feeds/formats/rss-parser/test/input/guardian.rss"
@@ -230,3 +231,70 @@ def test_two_concurrent_cycles_never_duplicate_an_entry(tmp_path, loopback_serve
     store.close()
     assert len(keys) == len(set(keys)) and len(articles) == len(set(articles))
     assert keys
+
+
+def _one_item_feed(title: str, text: str) -> bytes:
+    body = "<p>" + " ".join([text] * 20) + "</p>"
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>'
+        "<link>https://wire.example/</link><item><guid>wire-42</guid>"
+        f"<title>{title}</title><link>https://wire.example/42</link>"
+        f"<description><![CDATA[{body}]]></description></item></channel></rss>"
+    ).encode()
+
+
+def test_an_entry_the_feed_updates_refreshes_its_article_and_stays_one_story(store):
+    from pipeline.store import ClassificationRow, StoryRow
+
+    with LoopbackServer() as server:
+        settings = load_settings(env={}).replace(allowed_addresses=[server.host_port])
+        sources = [_src("wire", server.url("feed.xml"))]
+        server.add_response(
+            "/feed.xml",
+            _one_item_feed(
+                "Zyphra releases ZAYA2", "Zyphra released ZAYA2 under the MIT license today."
+            ),
+            headers={"Content-Type": "application/rss+xml"},
+        )
+        first = run_cycle(store, settings, sources)
+        server.add_response(
+            "/feed.xml",
+            _one_item_feed(
+                "Update: Zyphra releases ZAYA2 under Apache 2.0",
+                "Zyphra corrected its announcement: ZAYA2 is released under Apache 2.0.",
+            ),
+            headers={"Content-Type": "application/rss+xml"},
+        )
+        second = run_cycle(store, settings, sources, force=True)
+    assert first.new == 1
+    assert (second.new, second.feeds[0].updated) == (0, 1)
+    assert second.to_json()["updated"] == 1
+    with store.session() as s:
+        (article,) = s.scalars(select(ArticleRow))
+        assert article.title == "Update: Zyphra releases ZAYA2 under Apache 2.0"
+        assert "corrected" in article.text
+        assert count_rows(s, StoryRow) == 1
+        events = s.scalar(
+            select(ClassificationRow.result).where(
+                ClassificationRow.classifier == "license_events",
+                ClassificationRow.content_hash == article.content_hash,
+            )
+        )
+    assert [e["to_license"] for e in events] == ["Apache-2.0"]
+
+
+def test_an_unchanged_entry_sent_again_is_not_an_update(store):
+    with LoopbackServer() as server:
+        settings = load_settings(env={}).replace(allowed_addresses=[server.host_port])
+        sources = [_src("wire", server.url("feed.xml"))]
+        feed = _one_item_feed("Zyphra releases ZAYA2", "Zyphra released ZAYA2 today.")
+        # a different channel title changes the bytes but not the entry
+        server.add_response("/feed.xml", feed, headers={"Content-Type": "application/rss+xml"})
+        run_cycle(store, settings, sources, classify=False)
+        server.add_response(
+            "/feed.xml",
+            feed.replace(b"<title>Wire</title>", b"<title>Wire (new name)</title>"),
+            headers={"Content-Type": "application/rss+xml"},
+        )
+        again = run_cycle(store, settings, sources, force=True, classify=False)
+    assert (again.new, again.feeds[0].updated) == (0, 0)
