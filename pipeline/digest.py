@@ -437,6 +437,7 @@ def _item(
         risk_themes=tuple(themes),
         disclosure=disclosure,
         language=first.language,
+        teaser_only=all(articles[aid].is_teaser for aid in members),
         summary_check={
             "method": summary.method,
             "model": summary.model,

@@ -391,6 +391,8 @@ class DigestItem:
     language: str | None = None
     #: how the summary was made and, for paraphrases, its n-gram overlap with the sources
     summary_check: dict[str, object] | None = None
+    #: every source is a feed teaser (the full article could not be had)
+    teaser_only: bool = False
 
     def to_json(self) -> dict[str, object]:
         """The item object of the JSON digest (design.md section 7)."""
@@ -408,6 +410,8 @@ class DigestItem:
         }
         if self.summary_check is not None:
             out["summary_check"] = dict(self.summary_check)
+        if self.teaser_only:
+            out["teaser_only"] = True
         return out
 
 

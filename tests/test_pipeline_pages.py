@@ -128,3 +128,13 @@ def test_each_digest_item_reports_how_its_summary_was_made(demo):
     for item in json.loads(json_path.read_text("utf-8"))["items"]:
         assert item["summary_check"]["method"] == "extractive"
         assert item["summary_check"]["model"] is None
+
+
+def test_a_story_known_only_from_a_teaser_says_so_in_every_format(demo):
+    result, _, _ = demo
+    by_suffix = {p.suffix: p for p in result.outputs}
+    digest = json.loads(by_suffix[".json"].read_text("utf-8"))
+    flagged = [i["title"] for i in digest["items"] if i.get("teaser_only")]
+    assert flagged == ["Poolside expands its Paris research team"]
+    for suffix in (".md", ".html", ".atom"):
+        assert "teaser only" in by_suffix[suffix].read_text("utf-8"), suffix

@@ -64,6 +64,8 @@ def _content_html(item: DigestItem, language: str) -> str:
             )
         sources.append(entry)
     parts.append(f"<p>{escape(text(language, 'source'))} {'; '.join(sources)}</p>")
+    if item.teaser_only:
+        parts.append(f"<p><em>{escape(text(language, 'teaser_only'))}</em></p>")
     return "\n".join(parts)
 
 

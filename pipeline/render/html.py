@@ -151,7 +151,10 @@ def _sources(item: DigestItem, language: str) -> str:
             when = escape(text(language, "published", date=source.published.date().isoformat()))
             name += f" · {when}"
         parts.append(name)
-    return f'<p class="sources">{escape(text(language, "source"))} ' + "; ".join(parts) + "</p>"
+    line = f'<p class="sources">{escape(text(language, "source"))} ' + "; ".join(parts) + "</p>"
+    if item.teaser_only:
+        line += f'\n<p class="teaser-note">{escape(text(language, "teaser_only"))}</p>'
+    return line
 
 
 def _item(item: DigestItem, language: str) -> list[str]:

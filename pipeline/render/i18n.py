@@ -37,6 +37,9 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "at_a_glance": "At a glance:",
         "source": "Source:",
         "published": "Published {date}",
+        "teaser_only": (
+            "Summarised from the feed's teaser only: the full article was not available."
+        ),
         "actors": "Actors:",
         "license_events": "License events:",
         "risk_themes": "Risk themes:",
@@ -71,6 +74,10 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "at_a_glance": "Auf einen Blick:",
         "source": "Quelle:",
         "published": "Veröffentlicht {date}",
+        "teaser_only": (
+            "Nur aus dem Anreißer des Feeds zusammengefasst: der vollständige Artikel war "
+            "nicht verfügbar."
+        ),
         "actors": "Akteure:",
         "license_events": "Lizenzereignisse:",
         "risk_themes": "Risikothemen:",

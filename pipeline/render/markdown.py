@@ -69,6 +69,8 @@ def _item(item: DigestItem, language: str) -> list[str]:
             )
         sources.append(part)
     lines += [f"{escape_md(text(language, 'source'))} " + "; ".join(sources), ""]
+    if item.teaser_only:
+        lines += [f"*{escape_md(text(language, 'teaser_only'))}*", ""]
     tags = []
     if item.actors:
         tags.append(
