@@ -139,13 +139,18 @@ class Classifier(Protocol):
 
 
 # Sentence boundary: terminal punctuation (optionally closed by a quote or bracket) followed
-# by whitespace and an upper-case letter, digit or quote; or a blank line. Abbreviations
+# by whitespace and an upper-case letter, digit or quote; a blank line; a list item; or the
+# end of a line without punctuation (a heading) before a capitalised line. Abbreviations
 # such as "e.g." or "Inc." are protected below because they are common in business news.
 _ABBREV = re.compile(
     r"\b(?:e\.g|i\.e|etc|vs|Inc|Ltd|Corp|Co|Mr|Mrs|Ms|Dr|Prof|St|No|U\.S|U\.K|approx|Jan|Feb|Mar"
     r"|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$"
 )
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[-*•])")
+_BOUNDARY = re.compile(
+    r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[-*•])"
+    # a line ending without punctuation (a heading) before a capitalised line
+    r"|(?<=[\w)\]])[ \t]*\n(?=[ \t]*[A-Z0-9\"'])"
+)
 
 
 def split_sentences(text: str) -> tuple[tuple[int, int], ...]:
