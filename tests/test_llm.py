@@ -6,31 +6,28 @@ it answers well, slowly, with an HTTP error, with broken JSON or with the wrong 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import socket
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from test_summarise import store_story
 
 from pipeline.errors import LLMError
 from pipeline.llm import ngram_overlap, parse_paraphrase, tokens_used, unsupported_terms
-from pipeline.records import Article, ArticleText, FeedEntry, FeedSource
+from pipeline.records import ArticleText
 from pipeline.settings import load_settings
 from pipeline.store import (
     LLMFailureRow,
     SummaryRow,
     count_rows,
-    insert_article,
     open_store,
-    sync_feeds,
 )
-from pipeline.stories import assign_stories
 from pipeline.summarise import summarise_stories
 
 TITLE = "Northwind AI releases Breeze-2 under Apache 2.0"
@@ -143,43 +140,9 @@ def fake_llm() -> Iterator[_FakeLLM]:
 @pytest.fixture
 def story(tmp_path: Path) -> Iterator[tuple[Any, int]]:
     store = open_store(f"sqlite:///{tmp_path / 'lumi.db'}")
-    when = datetime(2026, 5, 4, 9, tzinfo=UTC)
-    article = Article(
-        key="https://northwind.example/breeze-2",
-        url="https://northwind.example/breeze-2",
-        canonical_url="https://northwind.example/breeze-2",
-        title=TITLE,
-        text=TEXT,
-        text_source="page",
-        is_teaser=False,
-        content_hash=hashlib.sha256(TEXT.encode()).hexdigest(),
-        language="en",
-        author=None,
-        site_name="Northwind",
-        published_feed=when,
-        published_extracted=None,
-        fetched_at=when + timedelta(hours=1),
-    )
-    entry = FeedEntry(
-        "press",
-        "url:breeze",
-        None,
-        article.url,
-        article.canonical_url,
-        TITLE,
-        "",
-        "",
-        None,
-        when,
-        None,
-    )
-    with store.session() as s:
-        sync_feeds(s, [FeedSource("press", "https://northwind.example/feed", "Press", "en")])
-    with store.session() as s:
-        article_id, _, _ = insert_article(s, article, entry)
-    [assignment] = assign_stories(store, [article_id])
+    story_id, _article_id = store_story(store, TITLE, TEXT)
     try:
-        yield store, assignment.story_id
+        yield store, story_id
     finally:
         store.close()
 

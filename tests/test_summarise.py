@@ -147,17 +147,18 @@ def test_real_corpus_summaries_stay_verbatim_and_in_shape(shared_data: Path):
 # --- stored summaries --------------------------------------------------------------------
 
 
-def _store_story(store) -> tuple[int, int]:
+def store_story(store, title: str = TITLE, text: str = TEXT) -> tuple[int, int]:
+    """Store one article as one story; returns (story id, article id)."""
     when = datetime(2026, 5, 4, 9, tzinfo=UTC)
     article = Article(
         key="https://northwind.example/breeze-2",
         url="https://northwind.example/breeze-2",
         canonical_url="https://northwind.example/breeze-2",
-        title=TITLE,
-        text=TEXT,
+        title=title,
+        text=text,
         text_source="page",
         is_teaser=False,
-        content_hash=hashlib.sha256(TEXT.encode()).hexdigest(),
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
         language="en",
         author=None,
         site_name="Northwind",
@@ -171,7 +172,7 @@ def _store_story(store) -> tuple[int, int]:
         None,
         article.url,
         article.canonical_url,
-        TITLE,
+        title,
         "",
         "",
         None,
@@ -187,7 +188,7 @@ def _store_story(store) -> tuple[int, int]:
 
 
 def test_an_unchanged_story_is_summarised_once_and_a_reclassified_one_again(store):
-    story_id, article_id = _store_story(store)
+    story_id, article_id = store_story(store)
     settings = load_settings(env={})
     first = summarise_stories(store, [story_id], settings)[story_id]
     again = summarise_stories(store, [story_id], settings)[story_id]
