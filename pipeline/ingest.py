@@ -127,14 +127,11 @@ def _due_feeds(
 class _Cycle:
     """State of one running cycle (not shared between cycles)."""
 
-    def __init__(
-        self, store: Store, settings: Settings, fetcher: Fetcher, now: datetime, classify: bool
-    ):
+    def __init__(self, store: Store, settings: Settings, fetcher: Fetcher, now: datetime):
         self.store = store
         self.settings = settings
         self.fetcher = fetcher
         self.now = now
-        self.classify = classify
         self.rng = random.Random()
         self.changes: list[dict[str, Any]] = []
         self.new_ids: list[int] = []
@@ -384,10 +381,10 @@ class _Cycle:
 
 
 async def _run(
-    store: Store, settings: Settings, feeds: list[FeedRow], now: datetime, classify: bool
+    store: Store, settings: Settings, feeds: list[FeedRow], now: datetime
 ) -> tuple[list[FeedOutcome], list[int], list[int]]:
     async with Fetcher(settings) as fetcher:
-        cycle = _Cycle(store, settings, fetcher, now, classify)
+        cycle = _Cycle(store, settings, fetcher, now)
 
         async def guarded(feed: FeedRow) -> FeedOutcome:
             try:
@@ -443,7 +440,7 @@ def run_cycle(
         with store.session() as session:
             sync_feeds(session, sources)
     feeds = _due_feeds(store, now, force=force, only=only)
-    outcomes, new_ids, updated_ids = asyncio.run(_run(store, settings, feeds, now, classify))
+    outcomes, new_ids, updated_ids = asyncio.run(_run(store, settings, feeds, now))
     if new_ids or updated_ids:
         _after_store(store, settings, [*new_ids, *updated_ids], classify=classify)
     return CycleReport(

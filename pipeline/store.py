@@ -31,6 +31,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    bindparam,
     create_engine,
     event,
     func,
@@ -512,16 +513,10 @@ def update_feeds(session: Session, changes: Sequence[dict[str, Any]]) -> None:
         params = [{("b_" + k): v for k, v in row.items()} for row in rows]
         stmt = (
             update(FeedRow)
-            .where(FeedRow.id == _bindparam("b_id"))
-            .values({c: _bindparam("b_" + c) for c in columns if c != "id"})
+            .where(FeedRow.id == bindparam("b_id"))
+            .values({c: bindparam("b_" + c) for c in columns if c != "id"})
         )
         session.connection().execute(stmt, params)
-
-
-def _bindparam(name: str) -> Any:
-    from sqlalchemy import bindparam
-
-    return bindparam(name)
 
 
 def count_rows(session: Session, model: Any) -> int:
