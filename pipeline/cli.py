@@ -119,6 +119,8 @@ def fetch(
         for f in report.feeds:
             status = f.http_status if f.http_status is not None else "-"
             line = f"{f.feed_id:<32} {status!s:>4} new={f.new}"
+            if f.pending:
+                line += f" pending={f.pending}"
             if f.error_class:
                 line += f"  ERROR {f.error_class}: {f.error_message}"
             elif f.degraded:
@@ -128,6 +130,12 @@ def fetch(
             f"{len(report.feeds)} feeds polled, {report.new} new, {report.failed} failed "
             f"in {report.duration_s:.1f}s"
         )
+        pending = sum(f.pending for f in report.feeds)
+        if pending or report.pages_retried:
+            typer.echo(
+                f"{pending} entries waiting for their text; {report.pages_retried} pages "
+                f"retried, {report.pending_filled} arrived"
+            )
     raise typer.Exit(1 if report.failed else 0)
 
 
@@ -608,7 +616,8 @@ def feeds_check(json_out: JsonOpt = False) -> None:
         for st in states:
             err = f"{st['error_class']}: {st['error_message']}" if st["error_class"] else "-"
             typer.echo(
-                f"{st['id']:<32} {st['state']:<9} last_success={st['last_success_at'] or '-'}"
+                f"{st['id']:<32} {st['state']:<9} articles={st['articles']}"
+                f" pending={st['pending']} last_success={st['last_success_at'] or '-'}"
                 f" next_poll={st['next_poll_at'] or 'now'} error={err}"
             )
     bad = sum(1 for st in states if st["state"] in ("failing", "disabled"))

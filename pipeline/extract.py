@@ -40,6 +40,7 @@ __all__ = [
     "extract_target",
     "html_to_text",
     "is_teaser",
+    "pending_article",
 ]
 
 #: Texts shorter than this many words are teasers, not articles.
@@ -540,4 +541,38 @@ def build_article(entry: FeedEntry, page: ExtractedPage | None, *, fetched_at: d
         published_extracted=page.date if page else None,
         fetched_at=fetched_at,
         summary=summary_text,
+    )
+
+
+def pending_article(entry: FeedEntry, *, fetched_at: datetime) -> Article | None:
+    """The placeholder article for an entry whose text has not arrived yet.
+
+    Used when neither the feed entry nor its page holds any text (the page failed, or is
+    not fetched): the entry is kept with its title, link and dates, marked
+    ``pending_text``, and its page is retried later. The content hash is that of the empty
+    text, so the article reads as changed once the text arrives.
+
+    Returns:
+        The article, or None when the entry has neither a title nor a link (nothing a
+        reader could be shown or a later cycle could retry).
+    """
+    title = entry.title.strip()
+    if not title and not entry.url:
+        return None
+    return Article(
+        key=entry.canonical_url or f"{entry.feed_id}:{entry.dedupe_key}",
+        url=entry.url,
+        canonical_url=entry.canonical_url,
+        title=title,
+        text="",
+        text_source="none",
+        is_teaser=False,
+        content_hash=content_hash(""),
+        language=entry.language,
+        author=entry.author,
+        site_name=None,
+        published_feed=entry.published or entry.updated,
+        published_extracted=None,
+        fetched_at=fetched_at,
+        pending_text=True,
     )

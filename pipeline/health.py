@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from pipeline.records import FeedSource
-from pipeline.store import FeedRow, Store, sync_feeds
+from pipeline.store import FeedRow, Store, article_counts, pending_counts, sync_feeds
 
 __all__ = ["feed_states"]
 
@@ -18,7 +18,10 @@ def _iso(value: Any) -> str | None:
 
 
 def feed_states(store: Store, sources: Sequence[FeedSource] | None = None) -> list[dict[str, Any]]:
-    """Every registry feed's state, last success, last error and next poll.
+    """Every registry feed's state, last success, last error, next poll and article counts.
+
+    ``articles`` counts every article the feed carried, ``pending`` those still waiting
+    for their text (stored title-only).
 
     Args:
         store: the open database.
@@ -31,6 +34,8 @@ def feed_states(store: Store, sources: Sequence[FeedSource] | None = None) -> li
         rows = session.scalars(
             select(FeedRow).where(FeedRow.in_registry.is_(True)).order_by(FeedRow.id)
         )
+        articles = article_counts(session)
+        pending = pending_counts(session)
         return [
             {
                 "id": r.id,
@@ -46,6 +51,8 @@ def feed_states(store: Store, sources: Sequence[FeedSource] | None = None) -> li
                 "consecutive_failures": r.consecutive_failures,
                 "degraded_reason": r.degraded_reason,
                 "disabled_reason": r.disabled_reason,
+                "articles": articles.get(r.id, 0),
+                "pending": pending.get(r.id, 0),
             }
             for r in rows
         ]

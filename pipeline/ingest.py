@@ -20,18 +20,29 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from pipeline.errors import FetchError, LumiError, NoExtractableText, ParseError
-from pipeline.extract import build_article, extract_page
+from pipeline.extract import build_article, extract_page, pending_article
 from pipeline.fetch import Fetcher
 from pipeline.parse import parse_feed
-from pipeline.records import Article, FeedEntry, FeedSource, FetchResult, ParsedFeed
+from pipeline.records import (
+    Article,
+    ExtractedPage,
+    FeedEntry,
+    FeedSource,
+    FetchResult,
+    ParsedFeed,
+)
 from pipeline.schedule import backoff_until, next_poll_at
 from pipeline.settings import Settings
 from pipeline.store import (
     FeedRow,
     Store,
     article_id_for_key,
+    due_pending,
     entry_fingerprint,
+    fill_pending,
     insert_article,
+    pending_counts,
+    record_page_attempt,
     stored_entries,
     sync_feeds,
     update_article,
@@ -59,6 +70,7 @@ class FeedOutcome:
     degraded: bool = False
     pages_failed: int = 0
     updated: int = 0  # known entries the feed changed (title or text)
+    pending: int = 0  # entries of this feed stored without text, waiting for their page
 
     def to_json(self) -> dict[str, Any]:
         """The ``lumi fetch --json`` shape of one feed."""
@@ -73,6 +85,7 @@ class FeedOutcome:
             "degraded": self.degraded,
             "pages_failed": self.pages_failed,
             "updated": self.updated,
+            "pending": self.pending,
         }
 
 
@@ -85,6 +98,8 @@ class CycleReport:
     started_at: datetime
     duration_s: float
     updated_article_ids: tuple[int, ...] = ()
+    pages_retried: int = 0  # pending entries whose page was tried again this cycle
+    pending_filled: int = 0  # pending entries whose text arrived this cycle
 
     @property
     def new(self) -> int:
@@ -103,6 +118,9 @@ class CycleReport:
             "new": self.new,
             "updated": sum(f.updated for f in self.feeds),
             "failed": self.failed,
+            "pending": sum(f.pending for f in self.feeds),
+            "pages_retried": self.pages_retried,
+            "pending_filled": self.pending_filled,
         }
 
 
@@ -200,19 +218,29 @@ class _Cycle:
             *(self._article_for(e, refresh=True) for e in revised),
         )
         new = updated = pages_failed = 0
-        for index, (entry, (article, page_failed)) in enumerate(
+        for index, (entry, (article, page_error)) in enumerate(
             zip([*fresh, *revised], outcomes, strict=True)
         ):
-            pages_failed += page_failed
+            pages_failed += page_error is not None
             if article is None:
                 continue
             try:
                 with self.store.session() as session:
                     if index < len(fresh):
-                        article_id, created, linked = insert_article(session, article, entry)
+                        retry_at = self._first_retry(entry) if article.pending_text else None
+                        article_id, created, linked = insert_article(
+                            session, article, entry, next_page_attempt_at=retry_at
+                        )
                         new += int(linked)
                         if created:
                             self.new_ids.append(article_id)
+                            if article.pending_text and page_error is not None:
+                                record_page_attempt(
+                                    session, article_id, error=page_error, next_attempt_at=retry_at
+                                )
+                        elif fill_pending(session, article_id, article):
+                            # another feed carried this page without text; this one has it
+                            self.updated_ids.append(article_id)
                     else:
                         article_id = seen[entry.dedupe_key][0]
                         updated += 1
@@ -230,59 +258,40 @@ class _Cycle:
                 )
         return new, updated, pages_failed
 
-    async def _article_for(
-        self, entry: FeedEntry, *, refresh: bool = False
-    ) -> tuple[Article | None, int]:
-        """Build the article for an entry: page when possible, else the feed's content.
+    def _pages_fetchable(self, entry: FeedEntry) -> bool:
+        """True when the entry's own page may be fetched for its text.
 
-        A page already stored under the same URL is not fetched again, unless ``refresh``
-        (the feed updated the entry).
+        An entry whose canonical URL keeps a fragment is one anchor of a page shared with
+        other entries (a changelog): that page is not the entry's text.
         """
-        page = None
-        page_failed = 0
-        fetched_at = utcnow()
-        key = entry.canonical_url
-        if key and not refresh:
-            with self.store.session() as session:
-                known = article_id_for_key(session, key) is not None
-        else:
-            known = False
-        if entry.url and self.settings.fetch_pages and not known:
-            try:
-                result = await self.fetcher.get(entry.url, feed_id=entry.feed_id)
-                page = await asyncio.to_thread(
-                    extract_page,
-                    result.body,
-                    result.final_url,
-                    content_type=result.headers.get("content-type"),
-                )
-            except (FetchError, NoExtractableText) as exc:
-                page_failed = 1
-                log.info(
-                    "page not used",
-                    extra={
-                        "stage": "extract",
-                        "feed_id": entry.feed_id,
-                        "url": entry.url,
-                        "error": str(exc),
-                    },
-                )
-            except LumiError as exc:
-                page_failed = 1
-                log.warning(
-                    "page failed",
-                    extra={
-                        "stage": "extract",
-                        "feed_id": entry.feed_id,
-                        "url": entry.url,
-                        "error": str(exc),
-                    },
-                )
+        return bool(
+            entry.url
+            and self.settings.fetch_pages
+            and not (entry.canonical_url and "#" in entry.canonical_url)
+        )
+
+    def _first_retry(self, entry: FeedEntry) -> datetime | None:
+        if not self._pages_fetchable(entry):
+            return None
+        return backoff_until(self.now, failures=1, settings=self.settings, rng=self.rng)
+
+    async def _fetch_page(self, entry: FeedEntry) -> tuple[ExtractedPage | None, LumiError | None]:
+        """Fetch and extract the entry's page: (page, None) or (None, why it failed)."""
+        assert entry.url is not None
         try:
-            return build_article(entry, page, fetched_at=fetched_at), page_failed
-        except NoExtractableText as exc:
-            log.info(
-                "entry dropped",
+            result = await self.fetcher.get(entry.url, feed_id=entry.feed_id)
+            page = await asyncio.to_thread(
+                extract_page,
+                result.body,
+                result.final_url,
+                content_type=result.headers.get("content-type"),
+            )
+        except LumiError as exc:
+            # an expected page failure (HTTP, network, nothing to extract) is routine
+            expected = isinstance(exc, FetchError | NoExtractableText)
+            log.log(
+                logging.INFO if expected else logging.WARNING,
+                "page not used" if expected else "page failed",
                 extra={
                     "stage": "extract",
                     "feed_id": entry.feed_id,
@@ -290,7 +299,114 @@ class _Cycle:
                     "error": str(exc),
                 },
             )
-            return None, page_failed
+            return None, exc
+        return page, None
+
+    async def _article_for(
+        self, entry: FeedEntry, *, refresh: bool = False
+    ) -> tuple[Article | None, str | None]:
+        """Build the article for an entry: page when possible, else the feed's content.
+
+        A page already stored under the same URL is not fetched again, unless ``refresh``
+        (the feed updated the entry). An entry with no text anywhere is kept as a
+        ``pending_text`` article (title, link, dates) whose page is retried later.
+
+        Returns:
+            (the article or None when the entry has nothing to keep, why the page failed
+            or None).
+        """
+        page = None
+        page_error = None
+        fetched_at = utcnow()
+        key = entry.canonical_url
+        if key and not refresh:
+            with self.store.session() as session:
+                known = article_id_for_key(session, key) is not None
+        else:
+            known = False
+        if self._pages_fetchable(entry) and not known:
+            page, failure = await self._fetch_page(entry)
+            page_error = _page_error(failure) if failure is not None else None
+        try:
+            return build_article(entry, page, fetched_at=fetched_at), page_error
+        except NoExtractableText:
+            pending = pending_article(entry, fetched_at=fetched_at)
+            if pending is None:
+                log.warning(
+                    "entry dropped: it has no title, link or text",
+                    extra={"stage": "extract", "feed_id": entry.feed_id, "url": entry.url},
+                )
+            else:
+                log.info(
+                    "entry stored without text; its page is retried later",
+                    extra={
+                        "stage": "extract",
+                        "feed_id": entry.feed_id,
+                        "url": entry.url,
+                        "error": page_error or "the feed entry holds no text",
+                    },
+                )
+            return pending, page_error
+
+    async def retry_pending(self) -> tuple[int, int]:
+        """Try the pages of pending articles that are due; returns (tried, filled)."""
+        limit = self.settings.page_retries_per_cycle
+        with self.store.session() as session:
+            due = due_pending(session, self.now, limit)
+        if not due:
+            return 0, 0
+        outcomes = await asyncio.gather(*(self._fetch_page(p.entry) for p in due))
+        filled = 0
+        for pending, (page, failure) in zip(due, outcomes, strict=True):
+            article = None
+            error = _page_error(failure) if failure is not None else None
+            # 410: the server says the page is gone for good; no point asking again
+            gone = isinstance(failure, FetchError) and failure.status == 410
+            if page is not None:
+                try:
+                    article = build_article(pending.entry, page, fetched_at=utcnow())
+                except NoExtractableText as exc:
+                    error = _page_error(exc)
+            try:
+                with self.store.session() as session:
+                    if article is not None and fill_pending(session, pending.article_id, article):
+                        self.updated_ids.append(pending.article_id)
+                        filled += 1
+                        continue
+                    attempts = pending.attempts + 1
+                    retry_at = None
+                    if attempts < self.settings.page_retry_attempts and not gone:
+                        retry_at = backoff_until(
+                            self.now, failures=attempts, settings=self.settings, rng=self.rng
+                        )
+                    record_page_attempt(
+                        session,
+                        pending.article_id,
+                        error=error or "the page holds no text",
+                        next_attempt_at=retry_at,
+                    )
+                    if retry_at is None:
+                        log.warning(
+                            "page retries given up; the entry stays title-only",
+                            extra={
+                                "stage": "extract",
+                                "feed_id": pending.entry.feed_id,
+                                "url": pending.entry.url,
+                                "attempts": attempts,
+                                "error": error,
+                            },
+                        )
+            except Exception as exc:  # one bad row must not lose the rest
+                log.error(
+                    "pending entry not updated",
+                    extra={
+                        "stage": "store",
+                        "feed_id": pending.entry.feed_id,
+                        "url": pending.entry.url,
+                        "error": str(exc),
+                    },
+                )
+        return len(due), filled
 
     def _succeeded(
         self,
@@ -380,9 +496,7 @@ class _Cycle:
         return FeedOutcome(feed.id, status, 0, error_class=error_class, error_message=message)
 
 
-async def _run(
-    store: Store, settings: Settings, feeds: list[FeedRow], now: datetime
-) -> tuple[list[FeedOutcome], list[int], list[int]]:
+async def _run(store: Store, settings: Settings, feeds: list[FeedRow], now: datetime) -> _Ran:
     async with Fetcher(settings) as fetcher:
         cycle = _Cycle(store, settings, fetcher, now)
 
@@ -394,9 +508,26 @@ async def _run(
                 return cycle._failed(feed, "parse_error", f"unexpected error: {exc!r}", None, None)
 
         outcomes = await asyncio.gather(*(guarded(f) for f in feeds))
+        retried, filled = await cycle.retry_pending()
     with store.session() as session:
         update_feeds(session, cycle.changes)
-    return list(outcomes), cycle.new_ids, cycle.updated_ids
+        pending = pending_counts(session)
+    outcomes = [dataclasses.replace(o, pending=pending.get(o.feed_id, 0)) for o in outcomes]
+    return _Ran(outcomes, cycle.new_ids, cycle.updated_ids, retried, filled)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Ran:
+    outcomes: list[FeedOutcome]
+    new_ids: list[int]
+    updated_ids: list[int]
+    retried: int
+    filled: int
+
+
+def _page_error(exc: LumiError) -> str:
+    """``<error class>: <message>`` for a failed page, as stored on a pending article."""
+    return f"{getattr(exc, 'error_class', 'extract')}: {exc.message}"
 
 
 def _after_store(store: Store, settings: Settings, new_ids: list[int], *, classify: bool) -> None:
@@ -440,9 +571,15 @@ def run_cycle(
         with store.session() as session:
             sync_feeds(session, sources)
     feeds = _due_feeds(store, now, force=force, only=only)
-    outcomes, new_ids, updated_ids = asyncio.run(_run(store, settings, feeds, now))
-    if new_ids or updated_ids:
-        _after_store(store, settings, [*new_ids, *updated_ids], classify=classify)
+    ran = asyncio.run(_run(store, settings, feeds, now))
+    if ran.new_ids or ran.updated_ids:
+        _after_store(store, settings, [*ran.new_ids, *ran.updated_ids], classify=classify)
     return CycleReport(
-        tuple(outcomes), tuple(new_ids), now, time.perf_counter() - started, tuple(updated_ids)
+        tuple(ran.outcomes),
+        tuple(ran.new_ids),
+        now,
+        time.perf_counter() - started,
+        tuple(ran.updated_ids),
+        pages_retried=ran.retried,
+        pending_filled=ran.filled,
     )

@@ -20,6 +20,7 @@ else ``hash:<sha256(title + "\\n" + summary)>``.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import hashlib
 import html
 import io
@@ -39,7 +40,7 @@ from lxml_html_clean import Cleaner
 
 from pipeline.errors import FeedParseError, HostileXML, NotAFeed
 from pipeline.records import FeedEntry, ParsedFeed
-from pipeline.urls import canonical_url
+from pipeline.urls import canonical_url, url_fragment, with_fragment
 
 __all__ = ["dedupe_key", "guess_legacy_encoding", "parse_feed"]
 
@@ -351,8 +352,11 @@ def _parse_xml_feed(
 
     feed_language = _language(feed.get("language"))
     base = response_headers.get("content-location") or url
-    entries = tuple(
-        _map_entry(feed_id, entry, base=base, feed_language=feed_language) for entry in raw_entries
+    entries = _distinguish_fragments(
+        [
+            _map_entry(feed_id, entry, base=base, feed_language=feed_language)
+            for entry in raw_entries
+        ]
     )
     return ParsedFeed(
         feed_id=feed_id,
@@ -445,6 +449,31 @@ def _map_entry(
         language=language,
         tags=_tags(t.get("term") or t.get("label") for t in entry.get("tags", []) or []),
     )
+
+
+def _distinguish_fragments(entries: list[FeedEntry]) -> tuple[FeedEntry, ...]:
+    """Keep the fragment in the canonical URL of entries it tells apart.
+
+    A changelog or a one-page newsletter links each entry to an anchor of one shared page
+    (``CHANGELOG.md#0221``, ``CHANGELOG.md#0226``). Canonical URLs drop fragments, which
+    would make such entries one article; when entries of one feed with different GUIDs
+    share a canonical URL and their links differ only by fragment, the fragment stays.
+    """
+    groups: dict[str, list[int]] = {}
+    for index, entry in enumerate(entries):
+        if entry.canonical_url and entry.guid:
+            groups.setdefault(entry.canonical_url, []).append(index)
+    result = list(entries)
+    for canonical, members in groups.items():
+        if len(members) < 2 or len({entries[i].guid for i in members}) < 2:
+            continue
+        for i in members:
+            fragment = url_fragment(entries[i].url)
+            if fragment and len({url_fragment(entries[j].url) for j in members}) > 1:
+                result[i] = dataclasses.replace(
+                    entries[i], canonical_url=with_fragment(canonical, fragment)
+                )
+    return tuple(result)
 
 
 def _absolute(link: str | None, base: str | None) -> str | None:
@@ -544,10 +573,12 @@ def _parse_json_feed(feed_id: str, body: bytes, *, url: str | None, media_type: 
     base = _json_str(doc.get("feed_url")) or url
     feed_language = _language(doc.get("language"))
     items = doc.get("items")
-    entries = tuple(
-        _map_json_item(feed_id, item, doc, base=base, feed_language=feed_language)
-        for item in (items if isinstance(items, list) else [])
-        if isinstance(item, dict)
+    entries = _distinguish_fragments(
+        [
+            _map_json_item(feed_id, item, doc, base=base, feed_language=feed_language)
+            for item in (items if isinstance(items, list) else [])
+            if isinstance(item, dict)
+        ]
     )
     number = version.removeprefix(_JSONFEED_VERSION).replace(".", "")
     return ParsedFeed(

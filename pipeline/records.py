@@ -21,6 +21,7 @@ __all__ = [
     "FeedSource",
     "FetchResult",
     "ParsedFeed",
+    "PendingPage",
     "Story",
     "StoryAssignment",
     "StoryMember",
@@ -127,7 +128,7 @@ class ExtractedPage:
     description: str | None = None
 
 
-TextSource = Literal["page", "feed", "feed_summary"]
+TextSource = Literal["page", "feed", "feed_summary", "none"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -137,6 +138,9 @@ class Article:
     ``text_source`` says where ``text`` came from: the extracted page, the feed's own full
     content (the page failed or was not fetched), or only the feed summary (a teaser).
     ``content_hash`` is the SHA-256 of the normalised text; classifications record it.
+    ``pending_text`` marks an entry stored before any text arrived (``text_source`` is
+    ``"none"``, ``text`` is empty): its title, link and dates are kept and its page is
+    retried on later cycles until the text arrives.
     """
 
     key: str  # unique identity: canonical URL, else "<feed_id>:<dedupe_key>"
@@ -154,6 +158,20 @@ class Article:
     published_extracted: datetime | None
     fetched_at: datetime
     summary: str = ""
+    pending_text: bool = False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PendingPage:
+    """A stored ``pending_text`` article whose page is due for another try.
+
+    ``entry`` is rebuilt from what was stored (the feed held no text for it), so the page,
+    once it arrives, goes through the same :func:`~pipeline.extract.build_article`.
+    """
+
+    article_id: int
+    attempts: int
+    entry: FeedEntry
 
 
 # --- stories and summaries ---------------------------------------------------------------

@@ -208,6 +208,21 @@ SETTINGS: tuple[Setting, ...] = (
         _positive,
     ),
     Setting(
+        "page_retry_attempts",
+        12,
+        "int",
+        "Page fetches for an entry stored without text (pending) before Lumi stops retrying; "
+        "retries back off like feeds (from LUMI_BACKOFF_BASE_MINUTES, capped at 24 h).",
+        _positive,
+    ),
+    Setting(
+        "page_retries_per_cycle",
+        100,
+        "int",
+        "Most pending pages retried in one ingest cycle (the oldest due first).",
+        _positive,
+    ),
+    Setting(
         "disable_after_errors",
         10,
         "int",

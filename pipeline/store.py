@@ -43,7 +43,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from pipeline.errors import ConfigError, StoreError
-from pipeline.records import Article, FeedEntry, FeedSource
+from pipeline.records import Article, FeedEntry, FeedSource, PendingPage
 
 __all__ = [
     "ArticleRow",
@@ -58,11 +58,16 @@ __all__ = [
     "StoryArticleRow",
     "StoryRow",
     "SummaryRow",
+    "article_counts",
+    "due_pending",
     "engine_for",
     "entry_fingerprint",
+    "fill_pending",
     "insert_article",
     "migrate",
     "open_store",
+    "pending_counts",
+    "record_page_attempt",
     "stored_entries",
     "update_article",
     "utcnow",
@@ -132,7 +137,10 @@ class ArticleRow(Base):
     """One article: the same URL from several feeds is one row with several sources."""
 
     __tablename__ = "articles"
-    __table_args__ = (UniqueConstraint("key", name="uq_articles_key"),)
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_articles_key"),
+        Index("ix_articles_pending", "pending_text", "next_page_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(2000))
@@ -150,6 +158,12 @@ class ArticleRow(Base):
     published_feed: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     published_extracted: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # An entry whose text has not arrived (no feed text, page not fetched yet): kept with its
+    # title, link and dates, its page retried with capped backoff until it arrives.
+    pending_text: Mapped[bool] = mapped_column(Boolean, default=False)
+    page_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_page_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    page_error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ArticleSourceRow(Base):
@@ -403,6 +417,36 @@ def stored_entries(
     return found
 
 
+_UPDATABLE = (
+    "title",
+    "text",
+    "summary",
+    "text_source",
+    "is_teaser",
+    "content_hash",
+    "language",
+    "author",
+    "site_name",
+    "published_feed",
+    "published_extracted",
+    "pending_text",
+)
+
+
+def _apply(row: ArticleRow, article: Article) -> bool:
+    """Copy ``article``'s content onto ``row``; True when the text changed."""
+    changed = row.content_hash != article.content_hash
+    title = row.title
+    for name in _UPDATABLE:
+        setattr(row, name, getattr(article, name))
+    if not article.title and title:  # a page without a title never erases the feed's
+        row.title = title
+    if not article.pending_text:
+        row.next_page_attempt_at = None
+        row.page_error = None
+    return changed
+
+
 def update_article(session: Session, article_id: int, article: Article, entry: FeedEntry) -> bool:
     """Apply an updated entry to its stored article (identity and fetch time are kept).
 
@@ -412,21 +456,7 @@ def update_article(session: Session, article_id: int, article: Article, entry: F
     row = session.get(ArticleRow, article_id)
     if row is None:
         raise StoreError(f"article {article_id} vanished while being updated", url=article.url)
-    changed = row.content_hash != article.content_hash
-    for name in (
-        "title",
-        "text",
-        "summary",
-        "text_source",
-        "is_teaser",
-        "content_hash",
-        "language",
-        "author",
-        "site_name",
-        "published_feed",
-        "published_extracted",
-    ):
-        setattr(row, name, getattr(article, name))
+    changed = _apply(row, article)
     session.execute(
         update(ArticleSourceRow)
         .where(
@@ -438,18 +468,163 @@ def update_article(session: Session, article_id: int, article: Article, entry: F
     return changed
 
 
+def fill_pending(session: Session, article_id: int, article: Article) -> bool:
+    """Give a ``pending_text`` article the text that has now arrived.
+
+    Its sources are left as they are (what the feed said has not changed). Nothing happens
+    when the stored article is not pending or ``article`` has no text either.
+
+    Returns:
+        True when the stored article received its text.
+    """
+    row = session.get(ArticleRow, article_id)
+    if row is None or not row.pending_text or article.pending_text:
+        return False
+    _apply(row, article)
+    return True
+
+
+def record_page_attempt(
+    session: Session, article_id: int, *, error: str, next_attempt_at: datetime | None
+) -> None:
+    """Note a failed page fetch of a pending article and when to try again (None: never)."""
+    session.execute(
+        update(ArticleRow)
+        .where(ArticleRow.id == article_id)
+        .values(
+            page_attempts=ArticleRow.page_attempts + 1,
+            page_error=error[:2000],
+            next_page_attempt_at=next_attempt_at,
+        )
+    )
+
+
+def due_pending(session: Session, now: datetime, limit: int) -> list[PendingPage]:
+    """Pending articles whose page is due for another try, the longest waiting first."""
+    rows = session.execute(
+        select(
+            ArticleRow.id,
+            ArticleRow.url,
+            ArticleRow.title,
+            ArticleRow.page_attempts,
+            ArticleSourceRow.feed_id,
+            ArticleSourceRow.entry_key,
+            ArticleSourceRow.guid,
+            ArticleRow.canonical_url,
+            ArticleRow.published_feed,
+            ArticleRow.language,
+            ArticleRow.author,
+        )
+        .join(ArticleSourceRow, ArticleSourceRow.article_id == ArticleRow.id)
+        .where(
+            ArticleRow.pending_text.is_(True),
+            ArticleRow.next_page_attempt_at.is_not(None),
+            ArticleRow.next_page_attempt_at <= now,
+            ArticleRow.url.is_not(None),
+        )
+        .order_by(ArticleRow.next_page_attempt_at, ArticleRow.id, ArticleSourceRow.id)
+    )
+    found: dict[int, PendingPage] = {}
+    for row in rows:
+        if row.id in found:
+            continue
+        found[row.id] = PendingPage(
+            article_id=row.id,
+            attempts=row.page_attempts,
+            entry=FeedEntry(
+                feed_id=row.feed_id,
+                dedupe_key=row.entry_key,
+                guid=row.guid,
+                url=row.url,
+                canonical_url=row.canonical_url,
+                title=row.title,
+                summary="",
+                content="",
+                author=row.author,
+                published=row.published_feed,
+                updated=None,
+                language=row.language,
+            ),
+        )
+        if len(found) >= limit:
+            break
+    return list(found.values())
+
+
+def pending_counts(session: Session) -> dict[str, int]:
+    """Per feed id: how many of its entries are stored without text (``pending_text``)."""
+    rows = session.execute(
+        select(ArticleSourceRow.feed_id, func.count(func.distinct(ArticleRow.id)))
+        .join(ArticleRow, ArticleRow.id == ArticleSourceRow.article_id)
+        .where(ArticleRow.pending_text.is_(True))
+        .group_by(ArticleSourceRow.feed_id)
+    )
+    return {feed_id: int(n) for feed_id, n in rows}
+
+
+def article_counts(session: Session) -> dict[str, int]:
+    """Per feed id: how many articles it carried (pending ones included)."""
+    rows = session.execute(
+        select(
+            ArticleSourceRow.feed_id, func.count(func.distinct(ArticleSourceRow.article_id))
+        ).group_by(ArticleSourceRow.feed_id)
+    )
+    return {feed_id: int(n) for feed_id, n in rows}
+
+
 def article_id_for_key(session: Session, key: str) -> int | None:
     """The id of the article stored under ``key``, if any."""
     return session.scalar(select(ArticleRow.id).where(ArticleRow.key == key))
 
 
-def insert_article(session: Session, article: Article, entry: FeedEntry) -> tuple[int, bool, bool]:
+def _distinct_entry(session: Session, article: Article, entry: FeedEntry) -> Article:
+    """``article`` under its own key when another entry of the same feed owns its URL.
+
+    Two entries of one feed with different GUIDs are different entries even when their
+    links are the same page (a feed linking every item to its home page): the second gets
+    the key ``<feed_id>:<dedupe_key>`` and no canonical URL to merge on. Entries of other
+    feeds, and GUID-less entries, still merge by canonical URL.
+    """
+    if not entry.guid or article.canonical_url is None or article.key != article.canonical_url:
+        return article
+    owners = session.scalars(
+        select(ArticleSourceRow.guid)
+        .join(ArticleRow, ArticleRow.id == ArticleSourceRow.article_id)
+        .where(ArticleRow.key == article.key, ArticleSourceRow.feed_id == entry.feed_id)
+    ).all()
+    if not any(guid and guid != entry.guid for guid in owners):
+        return article
+    return dataclasses.replace(
+        article, key=f"{entry.feed_id}:{entry.dedupe_key}", canonical_url=None
+    )
+
+
+def insert_article(
+    session: Session,
+    article: Article,
+    entry: FeedEntry,
+    *,
+    next_page_attempt_at: datetime | None = None,
+) -> tuple[int, bool, bool]:
     """Store ``article`` (once, by key) and link ``entry`` as one of its sources.
+
+    The same canonical URL from two feeds is one article; two entries of one feed with
+    different GUIDs stay two articles even when they link the same page.
+
+    Args:
+        session: the open transaction.
+        article: the article built for ``entry``.
+        entry: the feed entry.
+        next_page_attempt_at: for a ``pending_text`` article, when to retry its page
+            (None: never, e.g. pages are not fetched).
 
     Returns:
         (article id, article newly created, source newly linked).
     """
-    values = {f.name: getattr(article, f.name) for f in dataclasses.fields(article)}
+    article = _distinct_entry(session, article, entry)
+    values: dict[str, Any] = {f.name: getattr(article, f.name) for f in dataclasses.fields(article)}
+    if article.pending_text:
+        values["next_page_attempt_at"] = next_page_attempt_at
     result = session.execute(
         _insert(session, ArticleRow)
         .values(**values)

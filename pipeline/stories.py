@@ -328,7 +328,9 @@ def _row_date(row: ArticleRow) -> datetime:
 
 def _urls(canonical: str | None, url: str | None) -> frozenset[str]:
     found: set[str | None] = {canonical}
-    if url:
+    # A canonical URL with a fragment names one anchor of a shared page (a changelog entry):
+    # the page's own URL would merge every entry of that page.
+    if url and not (canonical and "#" in canonical):
         with contextlib.suppress(Exception):  # an unparseable link simply never matches
             found.add(canonical_url(url))
     return frozenset(u for u in found if u)

@@ -1,8 +1,9 @@
 """Canonical URLs: one spelling per article, so the same story from two links dedupes.
 
 :func:`canonical_url` resolves a link against its base, normalises scheme, host and port,
-drops the fragment, user info and tracking parameters (:data:`TRACKING_PARAMS`, plus every
-``utm_*``), and keeps the remaining query parameters in their original order.
+drops the fragment, a trailing slash, user info and tracking parameters
+(:data:`TRACKING_PARAMS`, plus every ``utm_*``), and keeps the remaining query parameters
+in their original order.
 """
 
 from __future__ import annotations
@@ -12,7 +13,14 @@ from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 import idna
 
-__all__ = ["TRACKING_PARAMS", "TRACKING_PREFIXES", "canonical_url", "is_tracking_param"]
+__all__ = [
+    "TRACKING_PARAMS",
+    "TRACKING_PREFIXES",
+    "canonical_url",
+    "is_tracking_param",
+    "url_fragment",
+    "with_fragment",
+]
 
 #: Query parameters that only identify a campaign, click or share, never the content.
 #: Matched case-insensitively; every name starting with one of :data:`TRACKING_PREFIXES`
@@ -141,7 +149,8 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     drop user info, the default port (80/443), the fragment and every tracking parameter
     (see :data:`TRACKING_PARAMS` and :data:`TRACKING_PREFIXES`); keep the other query
     parameters in their order and spelling; remove ``.``/``..`` path segments; use ``/``
-    for an empty path; percent-encode spaces and non-ASCII characters in path and query.
+    for an empty path and drop a trailing ``/`` from any other; percent-encode spaces and
+    non-ASCII characters in path and query.
 
     Args:
         url: an absolute or relative URL.
@@ -180,6 +189,10 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     netloc = host if port is None or port == _DEFAULT_PORTS[scheme] else f"{host}:{port}"
 
     path = _normalise_escapes(_remove_dot_segments(parts.path or "/"), _PATH_SAFE)
+    # "/news/devstral/" and "/news/devstral" are one page on every site Lumi reads: one
+    # spelling, so one source (the root path keeps its slash).
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"
     kept = [
         pair
         for pair in parts.query.split("&")
@@ -187,3 +200,22 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     ]
     query = _normalise_escapes("&".join(kept), _QUERY_SAFE)
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def url_fragment(url: str | None) -> str:
+    """The fragment of ``url`` (without ``#``), "" when it has none or is unreadable."""
+    if not url:
+        return ""
+    try:
+        return urlsplit(url.strip()).fragment
+    except ValueError:
+        return ""
+
+
+def with_fragment(canonical: str, fragment: str) -> str:
+    """``canonical`` with ``fragment`` appended in one spelling (percent-encoded as needed).
+
+    Used only where the fragment is what tells two entries apart (anchors of one shared
+    page); every other canonical URL has none.
+    """
+    return f"{canonical}#{_normalise_escapes(fragment, _QUERY_SAFE + '#')}"

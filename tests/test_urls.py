@@ -85,7 +85,16 @@ def test_non_ascii_path_and_spaces_are_percent_encoded():
 def test_dot_segments_are_removed_but_double_slashes_kept():
     assert canonical_url("https://example.com/a/./b/../c") == "https://example.com/a/c"
     assert canonical_url("https://example.com/a//b") == "https://example.com/a//b"
-    assert canonical_url("https://example.com/a/b/..") == "https://example.com/a/"
+    assert canonical_url("https://example.com/a/b/..") == "https://example.com/a"
+
+
+def test_trailing_slash_variants_of_one_page_are_one_url():
+    assert canonical_url("https://mistral.ai/news/devstral-2/") == canonical_url(
+        "https://mistral.ai/news/devstral-2"
+    )
+    assert canonical_url("https://example.com/a///") == "https://example.com/a"
+    assert canonical_url("https://example.com/") == "https://example.com/"
+    assert canonical_url("https://example.com/a/?q=1") == "https://example.com/a?q=1"
 
 
 def test_ipv6_literal_is_kept_with_brackets():
