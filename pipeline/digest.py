@@ -422,12 +422,16 @@ def _item(
         generated_at=generated_at,
         model=summary.model,
     )
+    # no text arrived for any source: there is nothing to summarise, only a title to show
+    title_only = all(articles[aid].pending_text for aid in members)
     return DigestItem(
         id=item_id_for_story(story.id),
         section=section_for(events, themes, actors),
         title=one_line(story.title or first.title),
-        at_a_glance=clean_text(summary.at_a_glance).strip(),
-        sections=tuple(
+        at_a_glance="" if title_only else clean_text(summary.at_a_glance).strip(),
+        sections=()
+        if title_only
+        else tuple(
             SummarySection(one_line(s.heading), clean_text(s.text).strip())
             for s in summary.sections
         ),
@@ -438,6 +442,7 @@ def _item(
         disclosure=disclosure,
         language=first.language,
         teaser_only=all(articles[aid].is_teaser for aid in members),
+        title_only=title_only,
         summary_check={
             "method": summary.method,
             "model": summary.model,

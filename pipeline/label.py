@@ -30,6 +30,7 @@ __all__ = [
     "ReviewLike",
     "disclosure_for",
     "label_for",
+    "labelled_summary",
 ]
 
 #: The IPTC digital source type vocabulary (an Atom category scheme).
@@ -91,6 +92,27 @@ def label_for(
             ),
         )
     )
+
+
+def labelled_summary(disclosure: Disclosure, at_a_glance: str, *, title_only: bool = False) -> str:
+    """The item's "At a glance" text behind its visible label, for one-field places.
+
+    Feed readers, search snippets and link previews show a single short field on its own,
+    without the label paragraph of the full text; this puts the label first so the AI text is
+    never shown unlabelled: ``<label> At a glance: <text>`` in the disclosure's language, or
+    the label alone when there is no text.
+
+    Args:
+        disclosure: the item's disclosure (its ``label_text`` and ``language`` are used).
+        at_a_glance: the AI-written summary, as stored; the caller escapes it for its format.
+        title_only: the item has no text yet: the label is followed by the note saying so.
+    """
+    if title_only:
+        return f"{disclosure.label_text} {text(disclosure.language, 'title_only')}"
+    glance = at_a_glance.strip()
+    if not glance:
+        return disclosure.label_text
+    return f"{disclosure.label_text} {text(disclosure.language, 'at_a_glance')} {glance}"
 
 
 def disclosure_for(

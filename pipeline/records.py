@@ -411,6 +411,8 @@ class DigestItem:
     summary_check: dict[str, object] | None = None
     #: every source is a feed teaser (the full article could not be had)
     teaser_only: bool = False
+    #: no source's text has arrived yet: the item is its title and sources only
+    title_only: bool = False
 
     def to_json(self) -> dict[str, object]:
         """The item object of the JSON digest (design.md section 7)."""
@@ -430,6 +432,8 @@ class DigestItem:
             out["summary_check"] = dict(self.summary_check)
         if self.teaser_only:
             out["teaser_only"] = True
+        if self.title_only:
+            out["title_only"] = True
         return out
 
 

@@ -582,7 +582,9 @@ def summarise_stories(
             extractive = _stored(session, story_id, ext_hash, "extractive", "")
             if extractive is None:
                 extractive = _store(session, story_id, summarise_story(texts, classification))
-            if config is None:
+            # a story whose texts have not arrived (title-only entries) has nothing to
+            # paraphrase: never spend tokens on a title
+            if config is None or not any(t.text.strip() for t in texts):
                 results[story_id] = extractive
                 continue
             llm_hash = inputs_hash(texts, None, "llm")

@@ -328,3 +328,35 @@ def test_fetch_json_and_feeds_check_count_title_only_entries(tmp_path, loopback_
     (state,) = map(json.loads, run("feeds", "check", "--json").stdout.splitlines())
     assert state["articles"] == state["pending"] == report["pending"]
     assert f"pending={report['pending']}" in run("feeds", "check").stdout
+
+
+def test_a_title_only_entry_reaches_the_digest_clearly_marked(store, tmp_path):
+    import json
+    from datetime import UTC, datetime
+
+    import feedparser
+
+    from pipeline.digest import write_digest
+    from pipeline.render.i18n import text as chrome
+
+    with LoopbackServer() as server:
+        settings = load_settings(env={}).replace(
+            allowed_addresses=[server.host_port], timezone="UTC"
+        )
+        server.add_response("/gone", b"", status=404, headers={"Content-Type": "text/plain"})
+        server.add_response(
+            "/feed.xml",
+            _feed(("t-1", "Zyphra releases ZAYA2", server.url("gone"), "")),
+            headers=RSS_TYPE,
+        )
+        run_cycle(store, settings, [_src("wire", server.url("feed.xml"))])
+    day = datetime.now(UTC).date()
+    paths = {p.suffix: p for p in write_digest(store, day, settings, out_dir=tmp_path)}
+    (item,) = json.loads(paths[".json"].read_text(encoding="utf-8"))["items"]
+    assert item["title"] == "Zyphra releases ZAYA2" and item["title_only"] is True
+    assert item["at_a_glance"] == "" and item["sections"] == []
+    note = chrome("en", "title_only")
+    assert note in paths[".md"].read_text(encoding="utf-8")
+    assert note in paths[".html"].read_text(encoding="utf-8")
+    (entry,) = feedparser.parse(paths[".atom"].read_bytes()).entries
+    assert note in entry.summary

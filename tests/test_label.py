@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline.label import IPTC_SCHEME, disclosure_for
+from pipeline.label import IPTC_SCHEME, disclosure_for, labelled_summary
 from pipeline.records import Disclosure
 from pipeline.render.i18n import TEXT
 from pipeline.review import ReviewRecord
@@ -93,6 +93,24 @@ def test_german_labels() -> None:
     assert "gemäß Artikel 50" in plain.label_text
     assert reviewed.label_text.startswith("KI-gestützt, redaktionell geprüft von Redaktion Nord.")
     assert "Verordnung (EU) 2024/1689" in reviewed.legal_basis
+
+
+def test_labelled_summary_puts_the_label_before_the_text_in_the_digest_language() -> None:
+    plain = disclosure_for("extractive", settings=SETTINGS, generated_at=AT)
+    assert labelled_summary(plain, " Mistral moved Devstral. ") == (
+        plain.label_text + " At a glance: Mistral moved Devstral."
+    )
+    reviewed = disclosure_for(
+        "llm",
+        review=review(True, "Jane Doe"),
+        settings=SETTINGS.replace(language="de"),
+        generated_at=AT,
+    )
+    labelled = labelled_summary(reviewed, "Mistral hat Devstral umgestellt.")
+    assert labelled.startswith("KI-gestützt, redaktionell geprüft von Jane Doe.")
+    assert labelled.endswith(" Auf einen Blick: Mistral hat Devstral umgestellt.")
+    # a title-only item has no AI text: the label alone, never an empty summary
+    assert labelled_summary(plain, "  ") == plain.label_text
 
 
 def test_every_language_table_has_the_same_keys() -> None:

@@ -219,7 +219,23 @@ def test_atom_parses_without_bozo_and_marks_every_entry() -> None:
         fragment = lxml_html.fragment_fromstring(content.text, create_parent="div")
         assert fragment[0].text_content().startswith("AI-generated summary")
         assert fragment.xpath("//script|//img") == []
+        assert entry.find("a:summary", ns).text.startswith("AI-generated summary")
     assert parsed.entries[0].title.endswith(HOSTILE)
+    assert [e.summary.startswith("AI-generated summary") for e in parsed.entries] == [True, True]
+    assert parsed.entries[0].summary.endswith("At a glance: Glance " + HOSTILE)
+
+
+def test_reviewed_and_german_labels_lead_the_atom_summary_and_json_ld_abstract() -> None:
+    digest = make_digest("de", reviewed=True)
+    summaries = [e.summary for e in feedparser.parse(renderer("atom")(digest)).entries]
+    page = render_html(digest).decode()
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    assert block is not None
+    abstracts = [node["abstract"] for node in json.loads(block.group(1))["@graph"]]
+    for shown in (summaries, abstracts):
+        assert shown[0].startswith("KI-gestützt, redaktionell geprüft von Jane Doe.")
+        assert shown[0].endswith("Auf einen Blick: Mistral moved Devstral.")
+        assert shown[1].startswith("KI-generierte Zusammenfassung — nicht redaktionell geprüft.")
 
 
 # --- Markdown ---------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ There is no standard Atom extension for AI disclosure (compliance.md), so each e
 - ``atom:category`` with the IPTC digital source type scheme and the type as term;
 - a ``lumi:disclosure`` element (namespace :data:`NAMESPACE`) with the machine-readable
   details;
-- the visible label at the top of the entry content (HTML, escaped as Atom requires).
+- the visible label at the top of the entry content (HTML, escaped as Atom requires) and at
+  the start of the entry summary, which some readers show instead of the content.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from html import escape
 
 from lxml import etree
 
-from pipeline.label import IPTC_SCHEME
+from pipeline.label import IPTC_SCHEME, labelled_summary
 from pipeline.records import Digest, DigestItem
 from pipeline.render.i18n import text
 from pipeline.render.safety import clean_text, one_line, safe_url
@@ -45,7 +46,9 @@ def _content_html(item: DigestItem, language: str) -> str:
     parts = [
         f'<p class="ai-label" ai-disclosure="{d.disclosure_level}"><strong>'
         f"{escape(clean_text(d.label_text))}</strong>{link}</p>",
-        f"<p><strong>{escape(text(language, 'at_a_glance'))}</strong> "
+        f"<p><em>{escape(text(language, 'title_only'))}</em></p>"
+        if item.title_only
+        else f"<p><strong>{escape(text(language, 'at_a_glance'))}</strong> "
         f"{escape(clean_text(item.at_a_glance))}</p>",
     ]
     for section in item.sections:
@@ -105,7 +108,8 @@ def render(digest: Digest) -> bytes:
             term=d.digital_source_type.removeprefix(IPTC_SCHEME),
             scheme=IPTC_SCHEME,
         )
-        _sub(entry, "summary", item.at_a_glance)
+        # Readers that show only the summary must still show the label (Article 50(5)).
+        _sub(entry, "summary", labelled_summary(d, item.at_a_glance, title_only=item.title_only))
         _sub(entry, "content", _content_html(item, lang), type="html")
         marker = etree.SubElement(
             entry,

@@ -7,7 +7,8 @@
 - each item shows its visible disclosure label, with a link to the AI policy, *before* its
   AI-generated text, and carries the W3C ``ai-disclosure`` attribute; the page has the
   ``ai-disclosure`` meta and schema.org JSON-LD (``NewsArticle`` with ``digitalSourceType``,
-  ``isBasedOn`` and ``publishingPrinciples``), escaped so no text can close the script block;
+  ``isBasedOn`` and ``publishingPrinciples``; its ``abstract`` starts with the item's label),
+  escaped so no text can close the script block;
 - colours meet WCAG 2.1 AA contrast (:data:`PALETTE`, checked by the tests).
 """
 
@@ -17,6 +18,7 @@ import json
 from html import escape
 from typing import Any
 
+from pipeline.label import labelled_summary
 from pipeline.records import Digest, DigestItem
 from pipeline.render.i18n import text
 from pipeline.render.safety import clean_text, one_line, safe_url
@@ -77,7 +79,8 @@ def json_ld(digest: Digest) -> dict[str, Any]:
             "@type": "NewsArticle",
             "@id": f"#{item.id}",
             "headline": item.title,
-            "abstract": item.at_a_glance,
+            # Search snippets and previews show the abstract alone, away from the label.
+            "abstract": labelled_summary(d, item.at_a_glance, title_only=item.title_only),
             "inLanguage": digest.language,
             "digitalSourceType": d.schema_org_source_type,
             "isBasedOn": [u for u in (safe_url(s.url) for s in item.sources) if u],
@@ -167,7 +170,9 @@ def _item(item: DigestItem, language: str) -> list[str]:
         + ">",
         f'<h3 id="{item.id}-title">{escape(one_line(item.title))}</h3>',
         _label(item, language),
-        f"<p><strong>{escape(text(language, 'at_a_glance'))}</strong> "
+        f'<p class="title-only-note">{escape(text(language, "title_only"))}</p>'
+        if item.title_only
+        else f"<p><strong>{escape(text(language, 'at_a_glance'))}</strong> "
         f"{escape(clean_text(item.at_a_glance))}</p>",
     ]
     for section in item.sections:

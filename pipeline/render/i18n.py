@@ -40,6 +40,10 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "teaser_only": (
             "Summarised from the feed's teaser only: the full article was not available."
         ),
+        "title_only": (
+            "Title only: neither the feed nor the page has supplied the article's text yet, "
+            "so there is no summary."
+        ),
         "actors": "Actors:",
         "license_events": "License events:",
         "risk_themes": "Risk themes:",
@@ -77,6 +81,10 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "teaser_only": (
             "Nur aus dem Anreißer des Feeds zusammengefasst: der vollständige Artikel war "
             "nicht verfügbar."
+        ),
+        "title_only": (
+            "Nur der Titel: weder der Feed noch die Seite hat den Text des Artikels bisher "
+            "geliefert, daher gibt es keine Zusammenfassung."
         ),
         "actors": "Akteure:",
         "license_events": "Lizenzereignisse:",

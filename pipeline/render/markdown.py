@@ -55,7 +55,9 @@ def _item(item: DigestItem, language: str) -> list[str]:
         f"digital-source-type: {d.digital_source_type}; id: {item.id} -->",
         f"> {label}",
         "",
-        f"**{escape_md(text(language, 'at_a_glance'))}** {escape_md(item.at_a_glance)}",
+        f"*{escape_md(text(language, 'title_only'))}*"
+        if item.title_only
+        else f"**{escape_md(text(language, 'at_a_glance'))}** {escape_md(item.at_a_glance)}",
         "",
     ]
     for section in item.sections:
