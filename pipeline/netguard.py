@@ -170,6 +170,9 @@ class AddressGuard:
     ):
         self.allow_private_networks = allow_private_networks
         self.allowed = frozenset(_split_host_port(item) for item in allowed_addresses)
+        # Names the resolver said do not exist, for this guard's lifetime (one cycle): a feed
+        # of 70 entries on a dead domain asks the resolver once, not 70 times.
+        self._nonexistent: dict[str, str] = {}
 
     @classmethod
     def from_settings(cls, settings: Any) -> AddressGuard:
@@ -221,11 +224,19 @@ class AddressGuard:
         if literal is not None:
             addresses: list[IPAddress] = [literal]
         else:
+            known_missing = self._nonexistent.get(host.lower())
+            if known_missing is not None:
+                raise DNSFailure(known_missing)
             loop = asyncio.get_running_loop()
             try:
                 infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
             except (socket.gaierror, UnicodeError) as exc:
-                raise DNSFailure(f"the host name {host!r} does not resolve: {exc}") from None
+                message = f"the host name {host!r} does not resolve: {exc}"
+                # only a definite "no such name" is remembered; a temporary failure
+                # (EAI_AGAIN) may succeed on the next request
+                if isinstance(exc, UnicodeError) or exc.errno == socket.EAI_NONAME:
+                    self._nonexistent[host.lower()] = message
+                raise DNSFailure(message) from exc
             addresses = []
             for _family, _type, _proto, _canon, sockaddr in infos:
                 ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])

@@ -128,6 +128,34 @@ def test_unresolvable_name_is_a_dns_failure() -> None:
     assert info.value.error_class == "dns"
 
 
+def test_a_name_that_does_not_exist_is_asked_of_the_resolver_once_per_guard(monkeypatch) -> None:
+    import socket
+
+    import asyncio.base_events
+
+    calls: list[str] = []
+
+    async def no_such_name(self, host, *args, **kwargs):
+        calls.append(host)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(asyncio.base_events.BaseEventLoop, "getaddrinfo", no_such_name)
+    guard = AddressGuard()
+
+    async def thrice() -> list[str]:
+        messages = []
+        for _ in range(3):
+            with pytest.raises(DNSFailure) as info:
+                await guard.resolve("Dead.Example", 80)
+            messages.append(info.value.message)
+        return messages
+
+    messages = asyncio.run(thrice())
+    assert calls == ["Dead.Example"]
+    assert len(set(messages)) == 1 and "does not resolve" in messages[0]
+    assert asyncio.run(AddressGuard().resolve("1.1.1.1", 80))  # a new guard asks anew
+
+
 class _RecordingBackend(httpcore.AsyncNetworkBackend):
     """Records what the guarded backend asks to connect to, and refuses every connection."""
 
