@@ -9,6 +9,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     LUMI_FEEDS=/app/feeds.yaml \
     LUMI_EXPORT_DIR=/data/digests \
     LUMI_HTTP_HOST=0.0.0.0
+# Set LUMI_AI_POLICY_URL (docker run -e LUMI_AI_POLICY_URL=https://...) to the publisher's AI
+# policy page: every disclosure label links to it. Unset, the labels link to a placeholder
+# and `lumi run` warns at start.
 
 WORKDIR /app
 COPY pyproject.toml README.md feeds.yaml alembic.ini ./

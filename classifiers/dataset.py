@@ -32,10 +32,12 @@ from typing import Any
 __all__ = [
     "DEVSET_DIR",
     "CorpusItem",
+    "devset_ids",
     "entry_paragraphs",
     "load_corpus_file",
     "load_labels",
     "materialise",
+    "passage_id",
 ]
 
 DEVSET_DIR = Path(__file__).parent / "data" / "devset"
@@ -168,6 +170,26 @@ def load_labels(paths: list[Path] | None = None) -> list[dict[str, Any]]:
     return labels
 
 
+def passage_id(ref: dict[str, Any]) -> str:
+    """The evaluation item id of a label reference (the ``id`` :func:`materialise` writes)."""
+    span = ref.get("paragraphs")
+    return f"{ref['file']}#{ref['entry']}#{span[0] if span else 'all'}"
+
+
+@cache
+def _devset_ids() -> frozenset[str]:
+    return frozenset(passage_id(label["ref"]) for label in load_labels() if "ref" in label)
+
+
+def devset_ids() -> frozenset[str]:
+    """Ids of every labelled development-set passage.
+
+    These passages were read to write the theme rules and actor and license patterns, and
+    trained the shipped risk-theme model: scores on them are in-sample.
+    """
+    return _devset_ids()
+
+
 def materialise(labels: list[dict[str, Any]], shared: Path) -> Iterator[dict[str, Any]]:
     """Yield evaluation items (``text`` plus expected labels) for label lines.
 
@@ -184,7 +206,7 @@ def materialise(labels: list[dict[str, Any]], shared: Path) -> Iterator[dict[str
         paras = item.paragraphs[span[0] : span[1]] if span else item.paragraphs
         text = "\n\n".join(paras)
         yield {
-            "id": f"{ref['file']}#{ref['entry']}#{span[0] if span else 'all'}",
+            "id": passage_id(ref),
             "title": item.title,
             "text": text,
             "actors": label.get("actors", []),

@@ -14,6 +14,12 @@ compares sets per item:
 Names go through the actor registry's ``canonical_name`` when ``classifiers.actors``
 provides it, else they are compared case-insensitively. Macro averages are over labels
 that occur in the expected or predicted sets.
+
+Only labelled items are scored: a ``text`` or ``html`` field plus at least one of the
+expected-label fields. Items from the labelled development set (``classifiers/data/devset``,
+recognised by the ``id`` that ``python -m classifiers.dataset build`` gives them) are
+counted as in-sample: the rules and the shipped model were built from them, so their
+scores overstate accuracy on new articles, and the report says so.
 """
 
 from __future__ import annotations
@@ -21,19 +27,29 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "LABEL_FIELDS",
     "Counts",
     "EvalReport",
+    "NoLabelledItems",
     "ScoreTable",
     "evaluate",
     "format_report",
+    "is_labelled",
     "read_items",
 ]
+
+#: The expected-label fields; an item needs at least one of them to be scored.
+LABEL_FIELDS = ("actors", "license_events", "risk_themes")
+
+
+class NoLabelledItems(ValueError):
+    """The input holds no item with text (or html) and expected labels."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -123,6 +139,25 @@ class EvalReport:
     actor_type_accuracy: float | None  # over names found in both expected and predicted
     actor_type_matched: int
     failures: tuple[tuple[str, str], ...]  # (item id, error) for items classify raised on
+    in_sample_items: int = 0  # scored items that are development-set passages
+    skipped: int = 0  # items without text or without any expected-label field
+
+    @property
+    def in_sample(self) -> bool:
+        """True when some scored items are passages the rules and the model were built from."""
+        return self.in_sample_items > 0
+
+    @property
+    def note(self) -> str | None:
+        """What the reader must know to interpret the figures (None: nothing to say)."""
+        if not self.in_sample:
+            return None
+        return (
+            f"in-sample: {self.in_sample_items} of {self.items} items are passages of the "
+            "labelled development set (classifiers/data/devset) that the rules were written "
+            "from and the risk-theme model was trained on; these figures overstate accuracy "
+            "on new articles"
+        )
 
     def table(self, name: str) -> ScoreTable:
         """The table called ``name`` (e.g. ``"risk_themes"``)."""
@@ -141,6 +176,10 @@ class EvalReport:
             ),
             "actor_type_matched": self.actor_type_matched,
             "failures": [{"id": i, "error": e} for i, e in self.failures],
+            "in_sample": self.in_sample,
+            "in_sample_items": self.in_sample_items,
+            "skipped": self.skipped,
+            "note": self.note,
         }
 
 
@@ -234,25 +273,59 @@ def _prediction(result: Any) -> dict[str, Any]:
     return result if isinstance(result, dict) else {}
 
 
+def is_labelled(item: dict[str, Any]) -> bool:
+    """True when ``item`` can be scored: ``text`` or ``html`` plus an expected-label field."""
+    has_input = item.get("text") is not None or item.get("html") is not None
+    return has_input and any(field in item for field in LABEL_FIELDS)
+
+
+def _item_ids(item: dict[str, Any], index: int) -> set[str]:
+    ids = {str(item.get("id", index))}
+    ref = item.get("ref")
+    if isinstance(ref, dict) and "file" in ref and "entry" in ref:
+        from classifiers.dataset import passage_id
+
+        ids.add(passage_id(ref))
+    return ids
+
+
 def evaluate(
-    items: Iterable[dict[str, Any]], classify: Callable[[dict[str, Any]], Any]
+    items: Iterable[dict[str, Any]],
+    classify: Callable[[dict[str, Any]], Any],
+    *,
+    in_sample_ids: Collection[str] | None = None,
 ) -> EvalReport:
     """Run ``classify`` on every labelled item and score it against the expected labels.
 
     Args:
-        items: labelled items (design.md section 6 shape, with ``text`` or ``html``).
+        items: labelled items (design.md section 6 shape, with ``text`` or ``html``);
+            items that are not labelled (:func:`is_labelled`) are skipped and counted.
         classify: maps an item to a classification in the output-contract shape (a dict,
             or an object with ``to_json()``). An item it raises on is scored as predicting
             nothing and listed in ``failures``.
+        in_sample_ids: item ids the classifiers were built from (default: every passage of
+            the labelled development set); scored items among them make the report
+            in-sample.
+
+    Raises:
+        NoLabelledItems: not one item is labelled.
     """
     from classifiers.base import ACTOR_TYPES, LICENSE_EVENT_KINDS, RISK_THEMES, theme_ids
 
+    if in_sample_ids is None:
+        from classifiers.dataset import devset_ids
+
+        in_sample_ids = devset_ids()
     names, pairs, events, lenient, themes = _Tally(), _Tally(), _Tally(), _Tally(), _Tally()
     type_matched = type_correct = 0
     failures: list[tuple[str, str]] = []
-    count = 0
+    count = skipped = in_sample = 0
     for n, item in enumerate(items):
+        if not is_labelled(item):
+            skipped += 1
+            continue
         count += 1
+        in_sample += any(i in in_sample_ids for i in _item_ids(item, n))
         try:
             pred = _prediction(classify(item))
         except Exception as exc:  # scored as an empty prediction and reported
@@ -280,6 +353,13 @@ def evaluate(
             [(t, t) for t in theme_ids(item.get("risk_themes"))],
             [(t, t) for t in theme_ids(pred.get("risk_themes"))],
         )
+    if count == 0:
+        found = f"{skipped} items without text or labels" if skipped else "no items at all"
+        raise NoLabelledItems(
+            f"no labelled items ({found}): each line needs text or html plus at least one "
+            f"of {', '.join(LABEL_FIELDS)}; the devset files hold references only, build "
+            "the file with python -m classifiers.dataset build"
+        )
     return EvalReport(
         items=count,
         tables=(
@@ -292,6 +372,8 @@ def evaluate(
         actor_type_accuracy=type_correct / type_matched if type_matched else None,
         actor_type_matched=type_matched,
         failures=tuple(failures),
+        in_sample_items=in_sample,
+        skipped=skipped,
     )
 
 
@@ -315,8 +397,16 @@ def read_items(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def format_report(report: EvalReport) -> str:
-    """A readable table: per-label P/R/F1 and support, micro and macro, per classifier."""
-    lines = [f"{report.items} items"]
+    """A readable table: per-label P/R/F1 and support, micro and macro, per classifier.
+
+    An in-sample report starts and ends with its note, so it is not quoted without it.
+    """
+    head = f"{report.items} items"
+    if report.skipped:
+        head += f" ({report.skipped} unlabelled items skipped)"
+    lines = [head]
+    if report.note:
+        lines.append(f"note: {report.note}")
     for table in report.tables:
         lines.append("")
         lines.append(f"{table.name:<24} {'P':>6} {'R':>6} {'F1':>6} {'support':>8} {'pred':>6}")
@@ -342,4 +432,7 @@ def format_report(report: EvalReport) -> str:
         lines.append("")
         lines.append(f"{len(report.failures)} items failed:")
         lines.extend(f"  {i}: {e}" for i, e in report.failures)
+    if report.note:
+        lines.append("")
+        lines.append(f"note: {report.note}")
     return "\n".join(lines)

@@ -40,11 +40,13 @@ from classifiers.risk_themes import (
 )
 
 __all__ = [
+    "DEFAULT_OUTPUT",
     "FittedRiskThemes",
     "ThemeMetrics",
     "TrainReport",
     "fit_risk_themes",
     "format_train_report",
+    "output_path",
     "train_risk_themes",
 ]
 
@@ -273,6 +275,34 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 def _digest(labels: Sequence[dict[str, Any]]) -> str:
     canon = sorted(json.dumps(lab, sort_keys=True, ensure_ascii=False) for lab in labels)
     return hashlib.sha256("\n".join(canon).encode()).hexdigest()
+
+
+#: The file ``lumi train`` writes, in the current directory, when no output is named.
+DEFAULT_OUTPUT = Path("risk_themes.v1.trained.json")
+
+
+def output_path(requested: Path | None, cwd: Path | None = None) -> Path:
+    """Where ``lumi train`` writes the model.
+
+    A named ``requested`` path is used as given and overwritten if it exists: replacing the
+    shipped model (``classifiers/data/risk_themes.v1.json``) takes naming it. Without one the
+    model goes to :data:`DEFAULT_OUTPUT` in ``cwd`` (default: the current directory), which
+    is never overwritten.
+
+    Raises:
+        ConfigError: no path was named and the default file exists already.
+    """
+    if requested is not None:
+        return requested
+    target = (cwd or Path.cwd()) / DEFAULT_OUTPUT
+    if target.exists():
+        from pipeline.errors import ConfigError
+
+        raise ConfigError(
+            f"{target} exists already: name it with --output to overwrite it "
+            "(--output classifiers/data/risk_themes.v1.json replaces the shipped model)"
+        )
+    return target
 
 
 def train_risk_themes(

@@ -1,6 +1,11 @@
 """The ``lumi`` command: a thin layer that parses arguments, calls one library function and
-formats what it returns. Exit codes: 0 success, 1 the work ran but some items failed,
-2 usage or configuration error."""
+formats what it returns.
+
+Exit codes: 0 success, 1 the work ran but some items failed (or a named item was not found),
+2 usage or configuration error. Every error is one ``error: <message>`` line on stderr;
+warnings are ``warning: <message>`` lines. An unexpected exception (a bug) is reported as
+``error: internal error: ...`` with exit code 1; ``lumi --verbose`` shows its traceback.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,10 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.exceptions import TyperException
 
 from pipeline import __version__
 from pipeline.errors import ConfigError, LumiError
@@ -19,6 +25,8 @@ from pipeline.settings import Settings, load_settings
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    # A traceback with locals would print settings, API keys included.
+    pretty_exceptions_show_locals=False,
     help="Lumi: AI-industry news ingestion, classification and digests.",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -48,22 +56,65 @@ def _emit(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
 
 
-def _fail(message: str, code: int) -> None:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+def _one_line(message: str) -> str:
+    return " ".join(str(message).split())
+
+
+def _error(message: str) -> None:
+    typer.secho(f"error: {_one_line(message)}", err=True, fg=typer.colors.RED)
+
+
+def _warn(message: str) -> None:
+    typer.secho(f"warning: {_one_line(message)}", err=True, fg=typer.colors.YELLOW)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    _error(message)
     raise typer.Exit(code)
+
+
+def placeholder_warnings(settings: Settings) -> list[str]:
+    """Warnings for settings still at a placeholder that would be published as is."""
+    from pipeline.settings import SETTINGS
+
+    default = next(s.default for s in SETTINGS if s.name == "ai_policy_url")
+    if settings.ai_policy_url != default:
+        return []
+    return [
+        f"LUMI_AI_POLICY_URL is not set: every AI disclosure label links to the placeholder "
+        f"{default}; set it to the publisher's AI policy page"
+    ]
+
+
+def _warn_placeholders(settings: Settings) -> None:
+    for message in placeholder_warnings(settings):
+        _warn(message)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"Lumi {__version__}")
+        raise typer.Exit(0)
 
 
 @app.callback()
 def _root(
     config: ConfigOpt = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log at DEBUG level.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version.",
+            callback=_print_version,
+            is_eager=True,
+            expose_value=False,
+        ),
+    ] = False,
 ) -> None:
-    if version:
-        typer.echo(f"Lumi {__version__}")
-        raise typer.Exit(0)
     _state.clear()
     _state["config"] = config
+    _state["verbose"] = verbose
     from pipeline.logs import configure_logging
 
     try:
@@ -209,6 +260,12 @@ def demo(
     """Offline end-to-end run over the bundled sample feeds, served on a loopback port."""
     from pipeline.demo import run_demo
 
+    if out.exists() and not out.is_dir():
+        _fail(f"--out {out} is a file; the demo needs a folder (new or existing)", 2)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _fail(f"cannot create the demo folder {out}: {exc.strerror or exc}", 2)
     try:
         result = run_demo(out, _settings(), echo=typer.echo)
     except ConfigError as exc:
@@ -223,6 +280,7 @@ def run() -> None:
     from pipeline.service import Service
 
     settings = _settings()
+    _warn_placeholders(settings)
     try:
         _registry(settings)
         store = _open_store(settings)
@@ -234,6 +292,11 @@ def run() -> None:
         return run_cycle(store, settings, _registry(settings))
 
     service = Service(store, settings, cycle, digest=_digest_job(store, settings))
+    try:
+        service.bind()
+    except ConfigError as exc:
+        store.close()
+        _fail(str(exc), 2)
     typer.echo(
         f"Lumi {__version__} running; health on "
         f"http://{settings.http_host}:{settings.http_port}/healthz (Ctrl-C stops)"
@@ -329,9 +392,11 @@ def eval_cmd(
     ],
     json_out: JsonOpt = False,
 ) -> None:
-    """Score the classifiers against a labelled file: P/R/F1 per label, micro and macro."""
+    """Score the classifiers against a labelled file: P/R/F1 per label, micro and macro.
+
+    Passages of the labelled development set are flagged: the report is then in-sample."""
     from classifiers.api import classify_text
-    from classifiers.evaluate import evaluate, format_report, read_items
+    from classifiers.evaluate import NoLabelledItems, evaluate, format_report, read_items
     from pipeline.classify import prepare_input
 
     def run(item: dict[str, Any]) -> Any:
@@ -346,6 +411,8 @@ def eval_cmd(
         report = evaluate(read_items(file), run)
     except OSError as exc:
         _fail(f"cannot read {file}: {exc.strerror}", 2)
+    except NoLabelledItems as exc:
+        _fail(f"{file}: {exc}", 2)
     except ValueError as exc:
         _fail(str(exc), 2)
     if json_out:
@@ -361,18 +428,27 @@ def train(
     ] = Path("../shared/data"),
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Where to write the model (default: the shipped model file)."),
+        typer.Option(
+            "--output",
+            "--out",
+            help="Where to write the model, overwriting it (default: a new "
+            "risk_themes.v1.trained.json here; the shipped model only when named).",
+        ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed for every fold split.")] = 0,
     json_out: JsonOpt = False,
 ) -> None:
     """Rebuild the risk-theme model from the labelled development set (reproducible)."""
     from classifiers.dataset import load_labels
-    from classifiers.train import MODEL_PATH, format_train_report, train_risk_themes
+    from classifiers.train import format_train_report, output_path, train_risk_themes
 
     if not (shared / "corpus").is_dir():
         _fail(f"{shared} does not hold the shared corpus (pass --shared DIR)", 2)
-    report = train_risk_themes(load_labels(), shared, out or MODEL_PATH, seed=seed)
+    try:
+        target = output_path(out)
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    report = train_risk_themes(load_labels(), shared, target, seed=seed)
     if json_out:
         _emit(report.to_json())
     else:
@@ -391,7 +467,9 @@ def reclassify(
     workers: Annotated[
         int,
         typer.Option(
-            "--workers", help="Worker processes (a local Dask cluster when Dask is installed)."
+            "--workers",
+            min=1,
+            help="Worker processes (a local Dask cluster when Dask is installed).",
         ),
     ] = 1,
     dask: Annotated[
@@ -403,15 +481,26 @@ def reclassify(
     json_out: JsonOpt = False,
 ) -> None:
     """Re-run classifiers over stored articles; stream, show progress, report what changed."""
+    from classifiers.registry import build_all
+    from pipeline.errors import ClassifierNotConfigured, UnknownClassifier
     from pipeline.reclassify import reclassify as run_reclassify
 
     settings = _settings()
     try:
         bounds = [_day_start(d, settings) if d else None for d in (since, until)]
+        if only:
+            build_all(only=only)
+    except (ConfigError, UnknownClassifier, ClassifierNotConfigured) as exc:
+        _fail(str(exc), 2)
+    try:
         store = _open_store(settings)
     except ConfigError as exc:
         _fail(str(exc), 2)
-    executor, closer = _executor(workers, dask)
+    try:
+        executor, closer = _executor(workers, dask)
+    except ConfigError as exc:
+        store.close()
+        _fail(str(exc), 2)
     try:
         report = run_reclassify(
             store,
@@ -455,6 +544,10 @@ def _day_start(value: str, settings: Settings) -> Any:
     return datetime.combine(day, datetime.min.time(), ZoneInfo(settings.timezone))
 
 
+#: Seconds ``lumi reclassify --dask`` waits for the scheduler before giving up.
+DASK_CONNECT_TIMEOUT = 5
+
+
 def _executor(workers: int, address: str | None) -> tuple[Any, Any]:
     if address is None and workers <= 1:
         return None, lambda: None
@@ -462,13 +555,19 @@ def _executor(workers: int, address: str | None) -> tuple[Any, Any]:
         from dask.distributed import Client, LocalCluster
     except ImportError:
         if address is not None:
-            _fail("--dask needs Dask: pip install 'lumi[dask]'", 2)
+            raise ConfigError("--dask needs Dask: pip install 'lumi[dask]'") from None
         from concurrent.futures import ProcessPoolExecutor
 
         pool = ProcessPoolExecutor(max_workers=workers)
         return pool, pool.shutdown
     if address is not None:
-        client = Client(address)
+        try:
+            client = Client(address, timeout=DASK_CONNECT_TIMEOUT)
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            raise ConfigError(
+                f"cannot reach the Dask scheduler at {address} within "
+                f"{DASK_CONNECT_TIMEOUT} s: {exc}"
+            ) from None
         return client, client.close
     cluster = LocalCluster(
         n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
@@ -505,6 +604,7 @@ def digest(
     from pipeline.digest import write_digest
 
     settings = _settings()
+    _warn_placeholders(settings)
     try:
         when = date.fromisoformat(day) if day else datetime.now(ZoneInfo(settings.timezone)).date()
     except ValueError:
@@ -530,12 +630,14 @@ def digest(
 def review(
     item_id: Annotated[str, typer.Argument(help="The item id the JSON digest prints (s-<n>).")],
     approve: Annotated[
-        bool,
+        bool | None,
         typer.Option(
             "--approve/--reject",
-            help="Approve the item, or reject it (back to the unreviewed label).",
+            help="The verdict, required: approve the item, or reject it (back to the "
+            "unreviewed label).",
+            show_default=False,
         ),
-    ] = True,
+    ] = None,
     editor: Annotated[
         str,
         typer.Option("--editor", help="Person or organisation holding editorial responsibility."),
@@ -548,6 +650,8 @@ def review(
     from pipeline.errors import NotFound
     from pipeline.review import record_review
 
+    if approve is None:
+        _fail("a review needs a verdict: pass --approve or --reject", 2)
     settings = _settings()
     try:
         store = _open_store(settings)
@@ -631,13 +735,17 @@ def feeds_import_opml(
         bool, typer.Option("--replace", help="Replace the registry instead of merging.")
     ] = False,
 ) -> None:
-    """Import feeds from OPML into the registry file (merging by URL unless --replace)."""
-    from pipeline.feeds import dump_registry, import_opml
+    """Import feeds from OPML into the registry file (merging by URL unless --replace).
+
+    Merging appends the new entries to the file's feeds list and keeps everything else,
+    comments included; a merge that adds nothing leaves the file untouched."""
+    from pipeline.feeds import append_to_registry, dump_registry, import_opml
 
     settings = _settings()
+    path = Path(settings.feeds)
     try:
         imported = import_opml(file.read_bytes())
-        existing = () if replace or not Path(settings.feeds).exists() else _registry(settings)
+        existing = () if replace or not path.exists() else _registry(settings)
     except OSError as exc:
         _fail(f"cannot read {file}: {exc.strerror}", 2)
     except ConfigError as exc:
@@ -645,7 +753,16 @@ def feeds_import_opml(
     known_urls = {s.url for s in existing}
     known_ids = {s.id for s in existing}
     added = [s for s in imported if s.url not in known_urls and s.id not in known_ids]
-    Path(settings.feeds).write_text(dump_registry([*existing, *added]), encoding="utf-8")
+    try:
+        if replace or not path.exists():
+            _write_atomically(path, dump_registry(added))
+        elif added:
+            old = path.read_text(encoding="utf-8")
+            _write_atomically(path, append_to_registry(old, added))
+    except OSError as exc:
+        _fail(f"cannot write {path}: {exc.strerror or exc}", 2)
+    except ConfigError as exc:
+        _fail(f"{path}: {exc}", 2)
     typer.echo(
         f"imported {len(added)} feeds ({len(imported) - len(added)} already present) "
         f"into {settings.feeds}"
@@ -665,9 +782,29 @@ def feeds_export_opml(
     except ConfigError as exc:
         _fail(str(exc), 2)
     if out:
-        out.write_text(text, encoding="utf-8")
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot write {out}: {exc.strerror or exc}", 2)
     else:
         sys.stdout.write(text)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    # ``lumi run`` re-reads the registry every cycle: it must never see a half-written file.
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 # --- storage and settings ---------------------------------------------------------------
@@ -678,24 +815,42 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Apply Alembic migrations to LUMI_DATABASE_URL (SQLite or PostgreSQL)."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
     from pipeline.store import current_revision, engine_for, migrate
 
     settings = _settings()
     try:
         engine = engine_for(settings.database_url)
-        try:
-            migrate(engine, revision)
-            typer.echo(f"database at revision {current_revision(engine)}")
-        finally:
-            engine.dispose()
     except ConfigError as exc:
         _fail(str(exc), 2)
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        migrate(engine, revision)
+        typer.echo(f"database at revision {current_revision(engine)}")
+    except CommandError as exc:
+        _fail(f"cannot upgrade to {revision!r}: {exc} (use head or a revision id)", 2)
+    except OperationalError as exc:
+        _fail(f"cannot connect to the database {where}: {_db_reason(exc)}", 2)
+    except DBAPIError as exc:
+        _fail(f"the database {where} refused the migration: {_db_reason(exc)}", 2)
+    finally:
+        engine.dispose()
+
+
+def _db_reason(exc: Any) -> str:
+    """The driver's own message, first line only (SQLAlchemy appends a help link)."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 @app.command()
 def config(json_out: JsonOpt = False) -> None:
     """Print every setting's effective value, where it came from, and its help."""
-    rows = _settings().describe()
+    settings = _settings()
+    _warn_placeholders(settings)
+    rows = settings.describe()
     if json_out:
         _emit({r["name"]: r["value"] for r in rows})
         return
@@ -704,18 +859,53 @@ def config(json_out: JsonOpt = False) -> None:
         typer.echo(f"{'':<32} {r['help']}")
 
 
+def run_app(application: typer.Typer, args: list[str] | None = None) -> int:
+    """Run a Typer application and turn every way it can end into an exit code.
+
+    Usage errors print ``error: <message> (see '<command> --help')`` and give 2;
+    ``ConfigError`` gives 2, any other ``LumiError`` 1. An unexpected exception prints
+    ``error: internal error: <type>: <message>`` and gives 1, unless ``--verbose`` was
+    given: then it propagates with its traceback.
+    """
+    try:
+        result = application(args=args, standalone_mode=False)
+    except TyperException as exc:  # Typer's (vendored Click's) usage and parameter errors
+        code = int(getattr(exc, "exit_code", 2))
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            # A bare group: its help was rendered while building the message.
+            if exc.format_message().strip():
+                typer.echo(exc.format_message(), err=True)
+        elif ctx is not None:
+            _error(f"{exc.format_message()} (see '{ctx.command_path} --help')")
+        else:
+            _error(exc.format_message())
+        return code
+    except typer.Abort:
+        _error("aborted")
+        return 130
+    except ConfigError as exc:
+        _error(str(exc))
+        return 2
+    except LumiError as exc:
+        _error(str(exc))
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if _state.get("verbose"):
+            raise
+        _error(
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(run with --verbose for the traceback, and please report it)"
+        )
+        return 1
+    return result if isinstance(result, int) else 0
+
+
 def main() -> None:
     """Entry point of the ``lumi`` console script."""
-    try:
-        app(standalone_mode=True)
-    except ConfigError as exc:
-        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
-        sys.exit(2)
-    except LumiError as exc:
-        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    sys.exit(run_app(app))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,14 @@ from xml.sax.saxutils import quoteattr
 from pipeline.errors import FeedRegistryError
 from pipeline.records import FeedSource
 
-__all__ = ["dump_registry", "export_opml", "import_opml", "load_registry", "parse_registry"]
+__all__ = [
+    "append_to_registry",
+    "dump_registry",
+    "export_opml",
+    "import_opml",
+    "load_registry",
+    "parse_registry",
+]
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
@@ -118,23 +125,107 @@ def load_registry(path: Path) -> tuple[FeedSource, ...]:
         raise FeedRegistryError(f"{path}: {exc.message}") from None
 
 
+def _entry(s: FeedSource) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": s.id,
+        "url": s.url,
+        "title": s.title,
+        "language": s.language,
+        "tags": list(s.tags),
+    }
+    if s.poll_minutes is not None:
+        item["poll_minutes"] = s.poll_minutes
+    return item
+
+
 def dump_registry(sources: Sequence[FeedSource]) -> str:
     """Render sources as ``feeds.yaml`` text (the inverse of :func:`load_registry`)."""
     import yaml
 
-    feeds = []
-    for s in sources:
-        item: dict[str, Any] = {
-            "id": s.id,
-            "url": s.url,
-            "title": s.title,
-            "language": s.language,
-            "tags": list(s.tags),
-        }
-        if s.poll_minutes is not None:
-            item["poll_minutes"] = s.poll_minutes
-        feeds.append(item)
+    feeds = [_entry(s) for s in sources]
     return yaml.safe_dump({"feeds": feeds}, sort_keys=False, allow_unicode=True)
+
+
+def _content_end(node: Any) -> Any:
+    """The mark right after the last character of ``node``'s own text.
+
+    A block collection's end mark lies at the next token, past any trailing comments, so
+    the last leaf is used instead.
+    """
+    import yaml
+
+    while not getattr(node, "flow_style", True) and node.value:
+        node = node.value[-1][1] if isinstance(node, yaml.MappingNode) else node.value[-1]
+    return node.end_mark
+
+
+def append_to_registry(text: str, sources: Sequence[FeedSource]) -> str:
+    """``feeds.yaml`` text with ``sources`` added at the end of its ``feeds`` list.
+
+    Everything already in ``text`` (comments, order, layout) is kept byte for byte; the new
+    entries are written at the list's indentation, after its last entry. A flow-style list
+    (``feeds: []``) is rewritten in block style.
+
+    Raises:
+        FeedRegistryError: ``text`` is not a registry document, or the edited text would not
+            read back as the old entries followed by ``sources``.
+    """
+    import yaml
+
+    if not sources:
+        return text
+    try:
+        root = yaml.compose(text)
+        old = parse_registry(yaml.safe_load(text))
+    except yaml.YAMLError as exc:
+        raise FeedRegistryError(f"not valid YAML: {exc}") from None
+    value = None
+    if isinstance(root, yaml.MappingNode):
+        value = next((v for k, v in root.value if k.value == "feeds"), None)
+    if not isinstance(value, yaml.SequenceNode):
+        raise FeedRegistryError("the registry must be a mapping with a 'feeds' list")
+    if value.flow_style or not value.value:
+        start, end = value.start_mark.index, value.end_mark.index
+        body = yaml.safe_dump(
+            [_entry(s) for s in (*old, *sources)],
+            sort_keys=False,
+            allow_unicode=True,
+            default_flow_style=None,
+            width=1000,
+        )
+        block = "".join("  " + line for line in body.splitlines(keepends=True))
+        new_text = text[:start].rstrip(" ") + "\n" + block + text[end:].lstrip(" \n")
+    else:
+        indent = " " * value.start_mark.column
+        mark = _content_end(value)
+        newline = text.find("\n", mark.index)
+        at = mark.index if mark.column == 0 else len(text) if newline < 0 else newline + 1
+        last = value.value[-1].start_mark
+        before = text[: last.index - last.column]
+        # Entries separated by blank lines get one before each new entry too.
+        spaced = before.endswith("\n\n") or before.endswith("\n\r\n")
+        parts = []
+        for s in sources:
+            body = yaml.safe_dump(
+                [_entry(s)],
+                sort_keys=False,
+                allow_unicode=True,
+                default_flow_style=None,
+                width=1000,
+            )
+            rendered = "".join(indent + x for x in body.splitlines(keepends=True))
+            parts.append(("\n" if spaced else "") + rendered)
+        head = text[:at]
+        if head and not head.endswith("\n"):
+            head += "\n"
+        new_text = head + "".join(parts) + text[at:]
+    try:
+        again = parse_registry(yaml.safe_load(new_text))
+    except (yaml.YAMLError, FeedRegistryError) as exc:
+        raise FeedRegistryError(f"appending the feeds would break the registry: {exc}") from None
+    if again != (*old, *sources):
+        raise FeedRegistryError("appending the feeds would change the existing entries")
+    return new_text
 
 
 def export_opml(sources: Sequence[FeedSource], title: str = "Lumi feeds") -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.errors import EditorRequired, NotFound
+from pipeline.errors import ConfigError, EditorRequired, NotFound
 from pipeline.store import ReviewRow, Store, StoryRow, utcnow
 
 __all__ = [
@@ -31,7 +31,10 @@ __all__ = [
     "summary_fingerprint",
 ]
 
-_ITEM_ID = re.compile(r"s-(\d{1,18})")
+_ITEM_ID = re.compile(r"s-([1-9]\d{0,17})")
+# Story ids are 32-bit integer columns; a larger id is well formed but cannot exist, and
+# PostgreSQL refuses to compare it with the column.
+_MAX_STORY_ID = 2**31 - 1
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -79,11 +82,12 @@ def story_id_for_item(item_id: str) -> int:
     """The story id inside a digest item id.
 
     Raises:
-        NotFound: ``item_id`` is not of the form ``s-<number>``.
+        ConfigError: ``item_id`` is not of the form ``s-<positive number>`` (a usage error,
+            unlike a well-formed id of a story that does not exist).
     """
     match = _ITEM_ID.fullmatch(item_id.strip())
     if match is None:
-        raise NotFound(
+        raise ConfigError(
             f"{item_id!r} is not a digest item id: use the 'id' the JSON digest prints, "
             "such as s-42 (lumi digest --format json)"
         )
@@ -119,6 +123,7 @@ def record_review(
 
     Raises:
         EditorRequired: ``editor`` is empty or only whitespace.
+        ConfigError: ``item_id`` is not of the form ``s-<positive number>``.
         NotFound: no story has that id.
     """
     name = " ".join((editor or "").split())
@@ -130,7 +135,7 @@ def record_review(
     story_id = story_id_for_item(item_id)
     clean_note = note.strip() or None if note else None
     with store.session() as session:
-        if session.get(StoryRow, story_id) is None:
+        if story_id > _MAX_STORY_ID or session.get(StoryRow, story_id) is None:
             raise NotFound(
                 f"no digest item {item_id!r}: story {story_id} does not exist; "
                 "take the id from the digest (lumi digest --format json)"

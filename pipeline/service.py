@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from pipeline.errors import ConfigError
 from pipeline.settings import Settings
 from pipeline.store import Store, utcnow
 
@@ -86,6 +87,7 @@ class Service:
         self.last_report: dict[str, Any] | None = None
         self.scheduler = BackgroundScheduler(timezone=ZoneInfo(settings.timezone))
         self._http: ThreadingHTTPServer | None = None
+        self._serving = False
 
     def run_cycle_job(self) -> None:
         """One scheduled ingest cycle; failures are logged and counted, never fatal."""
@@ -133,7 +135,7 @@ class Service:
             "failing_feeds": failing,
         }
 
-    def _serve_http(self) -> None:
+    def _bind_http(self) -> None:
         service = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -156,11 +158,26 @@ class Service:
             def log_message(self, format: str, *args: Any) -> None:
                 log.debug(format % args, extra={"stage": "http"})
 
-        self._http = ThreadingHTTPServer(
-            (self.settings.http_host, self.settings.http_port), Handler
-        )
+        host, port = self.settings.http_host, self.settings.http_port
+        try:
+            self._http = ThreadingHTTPServer((host, port), Handler)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot serve /healthz on {host}:{port}: {exc.strerror or exc}; "
+                "stop the other process or set LUMI_HTTP_PORT (0 disables the endpoint)"
+            ) from None
         self._http.daemon_threads = True
-        threading.Thread(target=self._http.serve_forever, name="lumi-http", daemon=True).start()
+
+    def bind(self) -> None:
+        """Open the health endpoint's listening socket, without serving yet.
+
+        ``lumi run`` calls this first so a port in use fails before anything starts.
+
+        Raises:
+            ConfigError: the address cannot be bound (port in use, address not local).
+        """
+        if self._http is None and self.settings.http_port:
+            self._bind_http()
 
     @property
     def http_address(self) -> tuple[str, int] | None:
@@ -171,7 +188,11 @@ class Service:
         return str(host), int(port)
 
     def start(self) -> None:
-        """Start the scheduler and the HTTP endpoint (non-blocking)."""
+        """Start the scheduler and the HTTP endpoint (non-blocking).
+
+        Raises:
+            ConfigError: the health endpoint's address cannot be bound.
+        """
         hour, minute = (int(x) for x in self.settings.digest_time.split(":"))
         self.scheduler.add_job(
             self.run_cycle_job,
@@ -192,9 +213,12 @@ class Service:
                 max_instances=1,
                 coalesce=True,
             )
+        # Bound before the scheduler starts, so a port in use stops nothing half-started.
+        self.bind()
         self.scheduler.start()
-        if self.settings.http_port:
-            self._serve_http()
+        if self._http is not None:
+            threading.Thread(target=self._http.serve_forever, name="lumi-http", daemon=True).start()
+            self._serving = True
         log.info("service started", extra={"stage": "service"})
 
     def stop(self) -> None:
@@ -202,7 +226,9 @@ class Service:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         if self._http is not None:
-            self._http.shutdown()
+            if self._serving:  # shutdown() waits for serve_forever, so only when it runs
+                self._http.shutdown()
+                self._serving = False
             self._http.server_close()
             self._http = None
         self.stopped.set()

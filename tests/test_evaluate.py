@@ -164,3 +164,67 @@ def test_bad_lines_name_the_line(tmp_path):
     path.write_text('{"text": "ok"}\n[1, 2]\n', encoding="utf-8")
     with pytest.raises(ValueError, match="line 2"):
         list(read_items(path))
+
+
+def _devset_item():
+    from classifiers.dataset import load_labels, passage_id
+
+    label = load_labels()[0]
+    return {
+        "id": passage_id(label["ref"]),
+        "title": "Voxtral",
+        "text": "Mistral AI released Voxtral Realtime under Apache 2.0.",
+        "actors": label["actors"],
+        "license_events": label["license_events"],
+        "risk_themes": label["risk_themes"],
+    }
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [],
+        [{"id": "x", "text": "Text without any expected labels."}],
+        [{"ref": {"file": "corpus/dev/x.xml", "entry": "e"}, "risk_themes": ["safety"]}],
+    ],
+    ids=["empty", "text-without-labels", "label-reference-without-text"],
+)
+def test_a_file_without_labelled_items_is_refused(tmp_path, lines):
+    from classifiers.evaluate import NoLabelledItems
+
+    path = tmp_path / "items.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    with pytest.raises(NoLabelledItems, match="no labelled items"):
+        evaluate(read_items(path), lambda item: {})
+
+
+def test_unlabelled_items_are_skipped_and_counted(gold_file):
+    items = [*read_items(gold_file), {"id": "bare", "text": "No labels here."}]
+    report = evaluate(items, lambda item: PREDICTED[item["id"]])
+    assert report.items == 2 and report.skipped == 1
+    assert report.to_json()["skipped"] == 1
+    assert "1 unlabelled items skipped" in format_report(report)
+
+
+def test_new_data_is_not_reported_in_sample(gold_file):
+    report = evaluate(read_items(gold_file), lambda item: PREDICTED[item["id"]])
+    assert report.in_sample is False and report.note is None
+    data = report.to_json()
+    assert data["in_sample"] is False and data["note"] is None
+    assert "in-sample" not in format_report(report)
+
+
+@pytest.mark.parametrize("match", ["by-id", "by-reference"])
+def test_devset_passages_make_the_report_in_sample(gold_file, match):
+    from classifiers.dataset import load_labels
+
+    item = _devset_item()
+    if match == "by-reference":
+        item.update(id="renamed", ref=load_labels()[0]["ref"])
+    items = [*read_items(gold_file), item]
+    report = evaluate(items, lambda i: PREDICTED.get(i["id"], {}))
+    assert report.in_sample is True and report.in_sample_items == 1
+    data = json.loads(json.dumps(report.to_json()))
+    assert data["in_sample"] is True and data["in_sample_items"] == 1
+    assert "development set" in data["note"] and "1 of 3 items" in data["note"]
+    assert format_report(report).splitlines()[1].startswith("note: in-sample")

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import FeedRegistryError
-from pipeline.feeds import dump_registry, export_opml, import_opml, load_registry, parse_registry
+from pipeline.feeds import (
+    append_to_registry,
+    dump_registry,
+    export_opml,
+    import_opml,
+    load_registry,
+    parse_registry,
+)
 from pipeline.records import FeedSource
 
 REPO = Path(__file__).resolve().parents[1]
@@ -105,3 +112,50 @@ def test_opml_outline_with_bad_url_is_named() -> None:
       <outline text="Bad" xmlUrl="javascript:alert(1)"/></body></opml>"""
     with pytest.raises(FeedRegistryError, match="field 'url'"):
         import_opml(opml)
+
+
+NEW = FeedSource(
+    id="new-lab",
+    url="https://newlab.example/feed.xml",
+    title="New Lab: news — weekly",
+    language="de",
+    tags=("labs", "de"),
+    poll_minutes=30,
+)
+
+
+def _read(text: str) -> tuple[FeedSource, ...]:
+    import yaml
+
+    return parse_registry(yaml.safe_load(text))
+
+
+def test_appending_keeps_the_shipped_registry_text_and_adds_the_entry_at_the_end() -> None:
+    text = (REPO / "feeds.yaml").read_text(encoding="utf-8")
+    appended = append_to_registry(text, [NEW])
+    assert appended.startswith(text)
+    assert _read(appended) == (*load_registry(REPO / "feeds.yaml"), NEW)
+    # Blank-line-separated entries stay so, at the list's own indentation.
+    assert appended[len(text) :].startswith("\n  - id: new-lab\n")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "feeds: []\n",
+        "# registry\nfeeds: []  # none yet\nextra: 1\n",
+        "feeds:\n- id: a\n  url: https://a.example/\n  title: A\n  language: en\n  tags:\n  - t",
+        "feeds:\n  - {id: a, url: 'https://a.example/', title: A, language: en}\n# the end\n",
+    ],
+    ids=["empty-flow-list", "comments-and-other-keys", "no-final-newline", "flow-entries"],
+)
+def test_appending_works_on_any_registry_layout_and_keeps_comments(text: str) -> None:
+    appended = append_to_registry(text, [NEW])
+    assert _read(appended) == (*_read(text), NEW)
+    for comment in [line for line in text.splitlines() if "#" in line]:
+        assert comment.split("#", 1)[1] in appended
+
+
+def test_appending_nothing_returns_the_text_unchanged() -> None:
+    text = "feeds: [] # odd  spacing\n"
+    assert append_to_registry(text, []) is text

@@ -31,11 +31,21 @@ def test_approval_without_an_editor_is_refused_and_not_stored(store: Store, edit
         assert count_rows(session, ReviewRow) == 0
 
 
-@pytest.mark.parametrize("item_id", ["s-999", "42", "story-1", "s-1; drop table"])
+@pytest.mark.parametrize("item_id", ["s-999", "s-123456789012345678"])
 def test_unknown_item_id_is_not_found_with_a_hint(store: Store, item_id: str) -> None:
     _one_item(store)
     with pytest.raises(NotFound, match="lumi digest --format json"):
         record_review(store, item_id, approve=True, editor="Jane Doe")
+
+
+@pytest.mark.parametrize("item_id", ["42", "story-1", "s-1; drop table", "s-0", "s--1", "s-"])
+def test_malformed_item_id_is_a_usage_error_and_records_nothing(store: Store, item_id: str) -> None:
+    _one_item(store)
+    with pytest.raises(ConfigError, match="not a digest item id") as caught:
+        record_review(store, item_id, approve=True, editor="Jane Doe")
+    assert not isinstance(caught.value, NotFound)
+    with store.session() as session:
+        assert count_rows(session, ReviewRow) == 0
 
 
 def test_reviews_form_an_append_only_audit_trail(store: Store) -> None:

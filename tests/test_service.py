@@ -12,7 +12,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 import yaml
+
+from pipeline.errors import ConfigError
+from pipeline.service import Service
+from pipeline.settings import load_settings
+from pipeline.store import open_store
 
 REPO = Path(__file__).resolve().parents[1]
 GOOD = "feeds/formats/rss-parser/test/input/heise.atom"
@@ -105,3 +111,22 @@ def test_run_polls_serves_health_and_metrics_and_stops_on_sigterm(tmp_path, loop
             proc.wait()
         proc.stdout.close()
         proc.stderr.close()
+
+
+def test_a_port_in_use_fails_start_before_the_scheduler_runs(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'lumi.db'}")
+    cycles: list[int] = []
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        settings = load_settings({}).replace(http_host="127.0.0.1", http_port=busy.getsockname()[1])
+        service = Service(store, settings, lambda: cycles.append(1))
+        try:
+            with pytest.raises(ConfigError, match="in use"):
+                service.start()
+            assert not service.scheduler.running
+            assert service.http_address is None
+        finally:
+            service.stop()
+            store.close()
+    assert cycles == []

@@ -82,3 +82,25 @@ def test_every_setting_has_help_and_is_documented_in_the_readme() -> None:
     for setting in SETTINGS:
         assert setting.help.strip(), setting.name
         assert setting.env in readme, f"{setting.env} is not documented in README.md"
+
+
+def test_the_policy_url_placeholder_is_documented_for_deployments() -> None:
+    dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")
+    assert "LUMI_AI_POLICY_URL" in dockerfile
+    row = next(
+        line
+        for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("| `LUMI_AI_POLICY_URL`")
+    )
+    assert "placeholder" in row and "warning" in row
+
+
+def test_only_the_default_policy_url_counts_as_a_placeholder() -> None:
+    from pipeline.cli import placeholder_warnings
+
+    (warning,) = placeholder_warnings(load_settings({}))
+    assert "LUMI_AI_POLICY_URL" in warning
+    assert (
+        placeholder_warnings(load_settings({"LUMI_AI_POLICY_URL": "https://pub.example/ai"})) == []
+    )
+    assert placeholder_warnings(load_settings({"LUMI_AI_POLICY_URL": ""})) == []
