@@ -129,9 +129,8 @@ def test_unresolvable_name_is_a_dns_failure() -> None:
 
 
 def test_a_name_that_does_not_exist_is_asked_of_the_resolver_once_per_guard(monkeypatch) -> None:
-    import socket
-
     import asyncio.base_events
+    import socket
 
     calls: list[str] = []
 
