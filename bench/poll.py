@@ -27,9 +27,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))  # the loopback test server
 
-from pipeline.ingest import run_cycle  # noqa: E402
-from pipeline.loopback import LoopbackServer  # noqa: E402
+from loopback import LoopbackServer  # noqa: E402
+
+from pipeline.ingest.cycle import run_cycle  # noqa: E402
 from pipeline.records import FeedSource  # noqa: E402
 from pipeline.settings import load_settings  # noqa: E402
 from pipeline.store import ArticleRow, count_rows, open_store  # noqa: E402

@@ -138,7 +138,7 @@ def _looks_binary(data: bytes) -> bool:
 def prepare_input(name: str, data: bytes, *, content_type: str | None = None) -> ClassifyInput:
     """Turn raw bytes (HTML or plain text) into a classifiable input; never raises."""
     from pipeline.errors import NoExtractableText
-    from pipeline.extract import decode_html, detect_language, extract_page
+    from pipeline.ingest.extract import decode_html, detect_language, extract_page
 
     if not data.strip():
         return ClassifyInput(name, "", "", None, problem="empty input: nothing to classify")
@@ -187,7 +187,7 @@ def read_input(target: str, settings: Any, stdin: Any = None) -> ClassifyInput:
         stream = stdin if stdin is not None else sys.stdin.buffer
         return prepare_input("-", stream.read())
     if target.startswith(("http://", "https://")):
-        from pipeline.fetch import PAGE_ACCEPT, fetch_url
+        from pipeline.ingest.fetch import PAGE_ACCEPT, fetch_url
 
         try:
             result = fetch_url(target, settings, accept=PAGE_ACCEPT)
@@ -208,10 +208,10 @@ def classify_input(
     """Classify one prepared input: the output-contract object (design.md section 6), plus
     ``input`` and, where relevant, ``warnings`` and ``error``."""
     from classifiers.api import classify_text
-    from pipeline.label import disclosure_for
+    from pipeline.publish.label import disclosure_for
+    from pipeline.publish.summarise import summarise_story
     from pipeline.records import ArticleText
     from pipeline.store import utcnow
-    from pipeline.summarise import summarise_story
 
     if inp.problem and not inp.text:
         return {

@@ -131,7 +131,7 @@ def _open_store(settings: Settings) -> Any:
 
 
 def _registry(settings: Settings) -> Any:
-    from pipeline.feeds import load_registry
+    from pipeline.ingest.registry import load_registry
 
     return load_registry(settings.feeds)
 
@@ -148,7 +148,7 @@ def fetch(
     json_out: JsonOpt = False,
 ) -> None:
     """Run one ingest cycle: poll due feeds, fetch new pages, extract, classify, store."""
-    from pipeline.ingest import run_cycle
+    from pipeline.ingest.cycle import run_cycle
 
     settings = _settings()
     try:
@@ -196,7 +196,7 @@ def extract(
     json_out: JsonOpt = False,
 ) -> None:
     """Show what the extractor keeps from pages (title, author, date, language, text, teaser)."""
-    from pipeline.extract import extract_target
+    from pipeline.ingest.extract import extract_target
 
     settings = _settings()
     failed = 0
@@ -276,7 +276,7 @@ def demo(
 @app.command()
 def run() -> None:
     """The service: scheduled polling, the daily digest, /healthz and /metrics."""
-    from pipeline.ingest import run_cycle
+    from pipeline.ingest.cycle import run_cycle
     from pipeline.service import Service
 
     settings = _settings()
@@ -309,7 +309,7 @@ def run() -> None:
 
 def _digest_job(store: Any, settings: Settings) -> Any:
     try:
-        from pipeline.digest import write_digest
+        from pipeline.publish.digest import write_digest
     except ImportError:
         return None
 
@@ -601,7 +601,7 @@ def digest(
     from datetime import date, datetime
     from zoneinfo import ZoneInfo
 
-    from pipeline.digest import write_digest
+    from pipeline.publish.digest import write_digest
 
     settings = _settings()
     _warn_placeholders(settings)
@@ -648,7 +648,7 @@ def review(
 ) -> None:
     """Record a human review and who holds editorial responsibility (changes the disclosure)."""
     from pipeline.errors import NotFound
-    from pipeline.review import record_review
+    from pipeline.publish.review import record_review
 
     if approve is None:
         _fail("a review needs a verdict: pass --approve or --reject", 2)
@@ -739,7 +739,7 @@ def feeds_import_opml(
 
     Merging appends the new entries to the file's feeds list and keeps everything else,
     comments included; a merge that adds nothing leaves the file untouched."""
-    from pipeline.feeds import append_to_registry, dump_registry, import_opml
+    from pipeline.ingest.registry import append_to_registry, dump_registry, import_opml
 
     settings = _settings()
     path = Path(settings.feeds)
@@ -774,7 +774,7 @@ def feeds_export_opml(
     out: Annotated[Path | None, typer.Option("--out", help="Write here instead of stdout.")] = None,
 ) -> None:
     """Export the registry as OPML 2.0."""
-    from pipeline.feeds import export_opml
+    from pipeline.ingest.registry import export_opml
 
     settings = _settings()
     try:

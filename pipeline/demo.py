@@ -15,8 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pipeline.ingest import CycleReport, run_cycle
-from pipeline.loopback import LoopbackServer
+from pipeline.demo_server import SampleServer
+from pipeline.ingest.cycle import CycleReport, run_cycle
 from pipeline.records import FeedSource
 from pipeline.settings import Settings
 from pipeline.store import open_store
@@ -58,7 +58,7 @@ def _publish_site(site: Path, base: str) -> None:
                 )
 
 
-def demo_sources(server: LoopbackServer) -> tuple[FeedSource, ...]:
+def demo_sources(server: SampleServer) -> tuple[FeedSource, ...]:
     """One registry entry per bundled sample feed, pointing at ``server``."""
     feeds = sorted(p for p in (_data_dir() / "feeds").glob("*") if p.is_file())
     return tuple(
@@ -90,7 +90,7 @@ def run_demo(out: Path, settings: Settings, *, echo: Callable[[str], Any] = prin
     site = out / "site"
     shutil.rmtree(site, ignore_errors=True)
     site.mkdir()
-    with LoopbackServer(site) as server:
+    with SampleServer(site) as server:
         _publish_site(site, server.url("").rstrip("/"))
         sources = demo_sources(server)
         demo_settings = settings.replace(
@@ -134,7 +134,7 @@ def _finish(
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from pipeline.digest import write_digest
+    from pipeline.publish.digest import write_digest
 
     day = datetime.now(ZoneInfo(settings.timezone)).date()
     paths = write_digest(store, day, settings, out_dir=out / "digest")

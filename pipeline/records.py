@@ -166,7 +166,7 @@ class PendingPage:
     """A stored ``pending_text`` article whose page is due for another try.
 
     ``entry`` is rebuilt from what was stored (the feed held no text for it), so the page,
-    once it arrives, goes through the same :func:`~pipeline.extract.build_article`.
+    once it arrives, goes through the same :func:`~pipeline.ingest.extract.build_article`.
     """
 
     article_id: int

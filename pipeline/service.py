@@ -65,7 +65,7 @@ class Service:
     Args:
         store: the open database.
         settings: effective settings.
-        cycle: runs one ingest cycle and returns its report (``pipeline.ingest.run_cycle``).
+        cycle: runs one ingest cycle and returns its report (``pipeline.ingest.cycle.run_cycle``).
         digest: writes the digest for a day (None: no scheduled digest).
     """
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from loopback import LoopbackServer
 
-from pipeline.loopback import LoopbackServer
 from pipeline.settings import Settings, load_settings
 
 #: where the shared data keeps the compression bombs and broken gzip files

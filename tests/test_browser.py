@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 from test_render import make_digest
 
+from pipeline.publish.render.html import render as render_html
 from pipeline.records import DigestItem
-from pipeline.render.html import render as render_html
 
 pytestmark = pytest.mark.browser
 

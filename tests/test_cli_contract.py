@@ -332,8 +332,8 @@ def test_a_review_without_a_verdict_records_nothing_and_reject_is_recorded(
 ) -> None:
     from test_digest import DAY, body, seed_article, settings_for
 
-    from pipeline.digest import build_digest
-    from pipeline.review import review_history
+    from pipeline.publish.digest import build_digest
+    from pipeline.publish.review import review_history
     from pipeline.store import open_store
 
     env = lumi_env(tmp_path)
@@ -387,7 +387,7 @@ def test_import_opml_that_adds_nothing_leaves_the_registry_byte_identical(
 
 
 def test_import_opml_appends_new_feeds_and_keeps_the_comments(tmp_path: Path) -> None:
-    from pipeline.feeds import load_registry
+    from pipeline.ingest.registry import load_registry
 
     env = lumi_env(tmp_path)
     registry = tmp_path / "feeds.yaml"

@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
-from pipeline.digest import build_digest, day_bounds, rank_items, write_digest
 from pipeline.errors import ConfigError
-from pipeline.label import disclosure_for
+from pipeline.publish.digest import build_digest, day_bounds, rank_items, write_digest
+from pipeline.publish.label import disclosure_for
+from pipeline.publish.render.json_out import validate
+from pipeline.publish.review import record_review
 from pipeline.records import (
     Article,
     DigestItem,
@@ -21,8 +23,6 @@ from pipeline.records import (
     FeedSource,
     SummarySection,
 )
-from pipeline.render.json_out import validate
-from pipeline.review import record_review
 from pipeline.settings import Settings, load_settings
 from pipeline.store import Store, insert_article, store_classification, sync_feeds
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fixtures_http import guarded_settings
+from loopback import LoopbackServer, RequestRecord, Response
 from sqlalchemy import select
 
-from pipeline.ingest import run_cycle
-from pipeline.loopback import LoopbackServer, RequestRecord, Response
+from pipeline.ingest.cycle import run_cycle
 from pipeline.records import FeedSource
 from pipeline.settings import load_settings
 from pipeline.store import (
@@ -336,8 +336,8 @@ def test_a_title_only_entry_reaches_the_digest_clearly_marked(store, tmp_path):
 
     import feedparser
 
-    from pipeline.digest import write_digest
-    from pipeline.render.i18n import text as chrome
+    from pipeline.publish.digest import write_digest
+    from pipeline.publish.render.i18n import text as chrome
 
     with LoopbackServer() as server:
         settings = load_settings(env={}).replace(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ExtractionError, NoExtractableText
-from pipeline.extract import (
+from pipeline.ingest.extract import (
     build_article,
     content_hash,
     decode_html,

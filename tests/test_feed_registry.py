@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import FeedRegistryError
-from pipeline.feeds import (
+from pipeline.ingest.registry import (
     append_to_registry,
     dump_registry,
     export_opml,

@@ -18,6 +18,7 @@ import brotli
 import pytest
 import zstandard
 from fixtures_http import COMPRESSED, guarded_settings
+from loopback import LoopbackServer
 
 from pipeline.errors import (
     ConnectFailure,
@@ -31,8 +32,7 @@ from pipeline.errors import (
     TLSFailure,
     TooManyRedirects,
 )
-from pipeline.fetch import PAGE_ACCEPT, Fetcher, FetchRequest, fetch_all, fetch_url
-from pipeline.loopback import LoopbackServer
+from pipeline.ingest.fetch import PAGE_ACCEPT, Fetcher, FetchRequest, fetch_all, fetch_url
 from pipeline.records import FetchResult
 from pipeline.settings import Settings, load_settings
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from fixtures_http import guarded_settings
+from loopback import LoopbackServer
 from sqlalchemy import select
 
-from pipeline.ingest import run_cycle
-from pipeline.loopback import LoopbackServer
+from pipeline.ingest.cycle import run_cycle
 from pipeline.records import FeedSource
 from pipeline.settings import load_settings
 from pipeline.store import ArticleRow, ArticleSourceRow, FeedRow, count_rows, open_store, utcnow

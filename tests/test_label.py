@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline.label import IPTC_SCHEME, disclosure_for, labelled_summary
+from pipeline.publish.label import IPTC_SCHEME, disclosure_for, labelled_summary
+from pipeline.publish.render.i18n import TEXT
+from pipeline.publish.review import ReviewRecord
 from pipeline.records import Disclosure
-from pipeline.render.i18n import TEXT
-from pipeline.review import ReviewRecord
 from pipeline.settings import load_settings
 
 AT = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)

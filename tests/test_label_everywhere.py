@@ -22,12 +22,12 @@ from lxml import etree
 from lxml import html as lxml_html
 from test_digest import DAY, body, relicense, seed_article, settings_for, theme
 
-from pipeline.digest import build_digest, write_digest
+from pipeline.publish.digest import build_digest, write_digest
+from pipeline.publish.render.atom import ATOM
+from pipeline.publish.render.i18n import text
+from pipeline.publish.render.json_out import validate
+from pipeline.publish.review import record_review
 from pipeline.records import Digest, DigestItem
-from pipeline.render.atom import ATOM
-from pipeline.render.i18n import text
-from pipeline.render.json_out import validate
-from pipeline.review import record_review
 from pipeline.store import Store
 
 EDITOR = "Desk Editor"

@@ -19,7 +19,8 @@ import pytest
 from test_summarise import store_story
 
 from pipeline.errors import LLMError
-from pipeline.llm import ngram_overlap, parse_paraphrase, tokens_used, unsupported_terms
+from pipeline.publish.llm import ngram_overlap, parse_paraphrase, tokens_used, unsupported_terms
+from pipeline.publish.summarise import summarise_stories
 from pipeline.records import ArticleText
 from pipeline.settings import load_settings
 from pipeline.store import (
@@ -28,7 +29,6 @@ from pipeline.store import (
     count_rows,
     open_store,
 )
-from pipeline.summarise import summarise_stories
 
 TITLE = "Northwind AI releases Breeze-2 under Apache 2.0"
 TEXT = (

@@ -10,7 +10,7 @@ import httpcore
 import pytest
 
 from pipeline.errors import ConnectFailure, DNSFailure, RefusedAddress
-from pipeline.netguard import AddressGuard, GuardedNetworkBackend, blocked_reason, parse_ip
+from pipeline.ingest.netguard import AddressGuard, GuardedNetworkBackend, blocked_reason, parse_ip
 
 REFUSED = [
     "127.0.0.1",

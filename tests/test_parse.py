@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import FeedParseError, HostileXML, NotAFeed, ParseError
-from pipeline.parse import parse_feed
+from pipeline.ingest.parse import parse_feed
 from pipeline.records import FeedEntry, ParsedFeed
 
 # Files under feeds/formats/ that are not feeds at all (plain XML samples, an HTML page).

@@ -10,11 +10,11 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from loopback import LoopbackServer
 from sqlalchemy import select
 
 from pipeline.demo import run_demo
-from pipeline.ingest import run_cycle
-from pipeline.loopback import LoopbackServer
+from pipeline.ingest.cycle import run_cycle
 from pipeline.records import FeedSource
 from pipeline.settings import load_settings
 from pipeline.store import ArticleRow, ArticleSourceRow, open_store

@@ -13,15 +13,15 @@ import pytest
 from lxml import etree
 from lxml import html as lxml_html
 
-from pipeline.label import IPTC_SCHEME, disclosure_for
+from pipeline.publish.label import IPTC_SCHEME, disclosure_for
+from pipeline.publish.render import FORMATS, renderer
+from pipeline.publish.render.atom import NAMESPACE
+from pipeline.publish.render.html import CSP, PALETTE
+from pipeline.publish.render.html import render as render_html
+from pipeline.publish.render.json_out import validate
+from pipeline.publish.render.markdown import render as render_md
+from pipeline.publish.review import ReviewRecord
 from pipeline.records import Digest, DigestItem, DigestSource, SummarySection
-from pipeline.render import FORMATS, renderer
-from pipeline.render.atom import NAMESPACE
-from pipeline.render.html import CSP, PALETTE
-from pipeline.render.html import render as render_html
-from pipeline.render.json_out import validate
-from pipeline.render.markdown import render as render_md
-from pipeline.review import ReviewRecord
 from pipeline.settings import load_settings
 
 AT = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from test_digest import DAY, body, seed_article, settings_for
 
-from pipeline.digest import build_digest
 from pipeline.errors import ConfigError, EditorRequired, NotFound
-from pipeline.review import latest_review, record_review, review_history
+from pipeline.publish.digest import build_digest
+from pipeline.publish.review import latest_review, record_review, review_history
 from pipeline.store import ReviewRow, Store, count_rows
 
 T0 = datetime(2026, 5, 5, 8, 0, tzinfo=UTC)

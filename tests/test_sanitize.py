@@ -15,15 +15,15 @@ from pathlib import Path
 import feedparser
 import pytest
 from fixtures_http import guarded_settings
+from loopback import LoopbackServer
 from lxml import etree
 from lxml import html as lxml_html
 from sqlalchemy import select
 
-from pipeline.digest import write_digest
-from pipeline.ingest import run_cycle
-from pipeline.loopback import LoopbackServer
+from pipeline.ingest.cycle import run_cycle
+from pipeline.publish.digest import write_digest
+from pipeline.publish.render.json_out import validate
 from pipeline.records import FeedSource
-from pipeline.render.json_out import validate
 from pipeline.store import ArticleRow, open_store
 
 SANITIZE = Path("feeds/hostile/feedparser/tests/wellformed/sanitize")

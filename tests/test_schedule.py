@@ -8,7 +8,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from pipeline.schedule import (
+from pipeline.ingest.polltiming import (
     BACKOFF_CAP,
     backoff_until,
     next_poll_at,

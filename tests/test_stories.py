@@ -12,8 +12,17 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from pipeline.extract import build_article
-from pipeline.parse import parse_feed
+from pipeline.ingest.extract import build_article
+from pipeline.ingest.parse import parse_feed
+from pipeline.publish.stories import (
+    assign_stories,
+    load_stories,
+    similarity,
+    story_texts,
+    text_signature,
+    title_similarity,
+    titles_conflict,
+)
 from pipeline.records import Article, FeedEntry, FeedSource
 from pipeline.store import (
     ArticleRow,
@@ -22,15 +31,6 @@ from pipeline.store import (
     count_rows,
     insert_article,
     sync_feeds,
-)
-from pipeline.stories import (
-    assign_stories,
-    load_stories,
-    similarity,
-    story_texts,
-    text_signature,
-    title_similarity,
-    titles_conflict,
 )
 
 DAY = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)

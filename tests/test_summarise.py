@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from classifiers.base import split_sentences
-from pipeline.extract import build_article
-from pipeline.parse import parse_feed
+from pipeline.ingest.extract import build_article
+from pipeline.ingest.parse import parse_feed
+from pipeline.publish.stories import assign_stories
+from pipeline.publish.summarise import summarise_stories, summarise_story
 from pipeline.records import Article, ArticleText, FeedEntry, FeedSource, Summary
 from pipeline.settings import load_settings
 from pipeline.store import (
@@ -18,8 +20,6 @@ from pipeline.store import (
     store_classification,
     sync_feeds,
 )
-from pipeline.stories import assign_stories
-from pipeline.summarise import summarise_stories, summarise_story
 
 TITLE = "Northwind AI releases Breeze-2 under Apache 2.0"
 TEXT = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.urls import TRACKING_PARAMS, canonical_url, is_tracking_param
+from pipeline.ingest.urls import TRACKING_PARAMS, canonical_url, is_tracking_param
 
 
 def test_scheme_and_host_are_lower_cased_and_default_port_dropped():

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 import urllib.parse
 
+from pipeline.publish.render.i18n import text
+from pipeline.publish.render.safety import clean_text, one_line, safe_url
 from pipeline.records import Digest, DigestItem
-from pipeline.render.i18n import text
-from pipeline.render.safety import clean_text, one_line, safe_url
 
 __all__ = ["escape_md", "render"]
 

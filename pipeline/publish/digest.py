@@ -32,7 +32,12 @@ from sqlalchemy.orm import Session
 
 from pipeline import GENERATOR_NAME, __version__
 from pipeline.errors import ConfigError
-from pipeline.label import disclosure_for
+from pipeline.publish.label import disclosure_for
+from pipeline.publish.render import FORMATS, renderer
+from pipeline.publish.render.i18n import SECTION_ORDER
+from pipeline.publish.render.safety import clean_text, one_line
+from pipeline.publish.review import ReviewRecord, item_id_for_story, latest_reviews
+from pipeline.publish.stories import assign_stories, load_stories, story_texts
 from pipeline.records import (
     ArticleText,
     Digest,
@@ -42,13 +47,8 @@ from pipeline.records import (
     Summary,
     SummarySection,
 )
-from pipeline.render import FORMATS, renderer
-from pipeline.render.i18n import SECTION_ORDER
-from pipeline.render.safety import clean_text, one_line
-from pipeline.review import ReviewRecord, item_id_for_story, latest_reviews
 from pipeline.settings import Settings
 from pipeline.store import ArticleRow, ClassificationRow, Store
-from pipeline.stories import assign_stories, load_stories, story_texts
 
 __all__ = [
     "RANK_WEIGHTS",
@@ -201,7 +201,7 @@ def _summaries(
     (``partial``: its texts up to the day's end) is summarised extractively from those
     texts alone, so an old day re-exported later still shows what was known that day.
     """
-    from pipeline.summarise import story_classification, summarise_stories, summarise_story
+    from pipeline.publish.summarise import story_classification, summarise_stories, summarise_story
 
     whole = [s.id for s in stories if s.id not in partial]
     summaries = summarise_stories(store, whole, settings)

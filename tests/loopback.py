@@ -1,4 +1,4 @@
-"""A real HTTP server on a loopback port, for tests, ``lumi demo`` and benchmarks.
+"""A real HTTP server on a loopback port, for tests and benchmarks (never shipped).
 
 It serves the files under a root folder with real headers (Content-Type, strong ETag,
 Last-Modified, 304 for conditional GETs, gzip when the client accepts it) over HTTP/1.1

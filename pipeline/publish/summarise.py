@@ -15,7 +15,7 @@ reworded. It picks
 Sentences are ranked by position (news puts the facts first), overlap with the titles and
 how central their words are to the story. :func:`summarise_stories` stores summaries in
 the ``summaries`` table keyed by a hash of their inputs, so an unchanged story is never
-summarised twice, and uses the optional paraphraser (:mod:`pipeline.llm`) when it is
+summarised twice, and uses the optional paraphraser (:mod:`pipeline.publish.llm`) when it is
 configured, falling back to the extractive summary on any failure.
 """
 
@@ -39,7 +39,8 @@ from sqlalchemy.orm import Session
 from classifiers.base import split_sentences
 from pipeline import GENERATOR_NAME, __version__
 from pipeline.errors import LLMError
-from pipeline.llm import HEADINGS, PROMPT_VERSION, LLMConfig, ngram_overlap, paraphrase
+from pipeline.publish.llm import HEADINGS, PROMPT_VERSION, LLMConfig, ngram_overlap, paraphrase
+from pipeline.publish.stories import story_texts
 from pipeline.records import ArticleText, Summary, SummarySection
 from pipeline.settings import Settings
 from pipeline.store import (
@@ -51,7 +52,6 @@ from pipeline.store import (
     _insert,
     utcnow,
 )
-from pipeline.stories import story_texts
 
 __all__ = [
     "GENERATOR",

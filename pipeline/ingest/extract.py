@@ -26,9 +26,9 @@ from lxml import etree
 from trafilatura.settings import use_config
 
 from pipeline.errors import ExtractionError, NoExtractableText
-from pipeline.parse import guess_legacy_encoding
+from pipeline.ingest.parse import guess_legacy_encoding
+from pipeline.ingest.urls import canonical_url
 from pipeline.records import Article, ExtractedPage, FeedEntry, TextSource
-from pipeline.urls import canonical_url
 
 __all__ = [
     "TEASER_MAX_WORDS",
@@ -424,7 +424,7 @@ def extract_page(
 def extract_target(target: str, settings: Any) -> ExtractedPage:
     """Extract a page given as a local file path or an http(s) URL (``lumi extract``).
 
-    URLs are fetched through the guarded fetcher (:func:`pipeline.fetch.fetch_url`), with
+    URLs are fetched through the guarded fetcher (:func:`pipeline.ingest.fetch.fetch_url`), with
     the same address guard, deadline and size cap as ingestion.
 
     Args:
@@ -437,7 +437,7 @@ def extract_target(target: str, settings: Any) -> ExtractedPage:
         NoExtractableText: nothing was extracted.
     """
     if re.match(r"https?://", target, re.IGNORECASE):
-        from pipeline.fetch import fetch_url
+        from pipeline.ingest.fetch import fetch_url
 
         result = fetch_url(target, settings)
         return extract_page(

@@ -36,6 +36,7 @@ import numpy as np
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from pipeline.ingest.urls import canonical_url
 from pipeline.records import (
     ArticleText,
     MergeReason,
@@ -55,7 +56,6 @@ from pipeline.store import (
     _insert,
     utcnow,
 )
-from pipeline.urls import canonical_url
 
 __all__ = [
     "NUM_HASHES",

@@ -39,8 +39,8 @@ from lxml import etree
 from lxml_html_clean import Cleaner
 
 from pipeline.errors import FeedParseError, HostileXML, NotAFeed
+from pipeline.ingest.urls import canonical_url, url_fragment, with_fragment
 from pipeline.records import FeedEntry, ParsedFeed
-from pipeline.urls import canonical_url, url_fragment, with_fragment
 
 __all__ = ["dedupe_key", "guess_legacy_encoding", "parse_feed"]
 

@@ -3,7 +3,7 @@
 One shared ``httpx.AsyncClient`` (connection reuse, keep-alive) behind three safety rails:
 
 - **address guard**: every connection goes through
-  :class:`~pipeline.netguard.GuardedNetworkBackend`, so private, loopback and metadata
+  :class:`~pipeline.ingest.netguard.GuardedNetworkBackend`, so private, loopback and metadata
   addresses are refused after DNS resolution, on every redirect hop;
 - **total deadline** (``http_timeout``) over connect, headers and the whole body of every hop,
   so a server dripping one byte at a time is stopped (:class:`FeedTimeout`);
@@ -49,9 +49,9 @@ from pipeline.errors import (
     ResponseTooLarge,
     TooManyRedirects,
 )
-from pipeline.netguard import AddressGuard, GuardedNetworkBackend
+from pipeline.ingest.netguard import AddressGuard, GuardedNetworkBackend
+from pipeline.ingest.polltiming import parse_retry_after
 from pipeline.records import FetchResult
-from pipeline.schedule import parse_retry_after
 
 __all__ = [
     "ACCEPT_ENCODING",

@@ -18,10 +18,10 @@ import json
 from html import escape
 from typing import Any
 
-from pipeline.label import labelled_summary
+from pipeline.publish.label import labelled_summary
+from pipeline.publish.render.i18n import text
+from pipeline.publish.render.safety import clean_text, one_line, safe_url
 from pipeline.records import Digest, DigestItem
-from pipeline.render.i18n import text
-from pipeline.render.safety import clean_text, one_line, safe_url
 
 __all__ = ["CSP", "PALETTE", "json_ld", "page_disclosure_level", "render"]
 

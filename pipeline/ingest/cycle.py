@@ -20,9 +20,10 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from pipeline.errors import FetchError, LumiError, NoExtractableText, ParseError
-from pipeline.extract import build_article, extract_page, pending_article
-from pipeline.fetch import Fetcher
-from pipeline.parse import parse_feed
+from pipeline.ingest.extract import build_article, extract_page, pending_article
+from pipeline.ingest.fetch import Fetcher
+from pipeline.ingest.parse import parse_feed
+from pipeline.ingest.polltiming import backoff_until, next_poll_at
 from pipeline.records import (
     Article,
     ExtractedPage,
@@ -31,7 +32,6 @@ from pipeline.records import (
     FetchResult,
     ParsedFeed,
 )
-from pipeline.schedule import backoff_until, next_poll_at
 from pipeline.settings import Settings
 from pipeline.store import (
     FeedRow,
@@ -533,8 +533,8 @@ def _page_error(exc: LumiError) -> str:
 def _after_store(store: Store, settings: Settings, new_ids: list[int], *, classify: bool) -> None:
     """Classify new (or changed) articles, group them into stories and summarise the
     stories touched."""
-    from pipeline.stories import assign_stories
-    from pipeline.summarise import summarise_stories
+    from pipeline.publish.stories import assign_stories
+    from pipeline.publish.summarise import summarise_stories
 
     if classify:
         from pipeline.classify import classify_articles

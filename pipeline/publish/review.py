@@ -140,7 +140,7 @@ def record_review(
                 f"no digest item {item_id!r}: story {story_id} does not exist; "
                 "take the id from the digest (lumi digest --format json)"
             )
-        from pipeline.summarise import load_summary
+        from pipeline.publish.summarise import load_summary
 
         summary = load_summary(session, story_id)
         row = ReviewRow(

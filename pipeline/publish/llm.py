@@ -6,7 +6,7 @@ Off unless ``LUMI_LLM_URL`` is set. Every call is bounded by a total deadline
 ``llm_usage``). The model must answer with the summary's structure as JSON; an answer is
 accepted only when it has that shape and enough of its word 3-grams occur in the sources
 (``LUMI_LLM_MIN_OVERLAP``). Any failure raises :class:`~pipeline.errors.LLMError` and the
-caller (:func:`pipeline.summarise.summarise_stories`) keeps the extractive summary.
+caller (:func:`pipeline.publish.summarise.summarise_stories`) keeps the extractive summary.
 
 :func:`ngram_overlap` and :func:`unsupported_terms` are the faithfulness checks reported
 with every summary: the share of output 3-grams found in the sources, and the numbers and

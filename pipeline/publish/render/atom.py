@@ -15,10 +15,10 @@ from html import escape
 
 from lxml import etree
 
-from pipeline.label import IPTC_SCHEME, labelled_summary
+from pipeline.publish.label import IPTC_SCHEME, labelled_summary
+from pipeline.publish.render.i18n import text
+from pipeline.publish.render.safety import clean_text, one_line, safe_url
 from pipeline.records import Digest, DigestItem
-from pipeline.render.i18n import text
-from pipeline.render.safety import clean_text, one_line, safe_url
 
 __all__ = ["NAMESPACE", "render"]
 

@@ -24,13 +24,13 @@ def renderer(fmt: str) -> Callable[[Digest], bytes]:
         KeyError: unknown format.
     """
     if fmt == "md":
-        from pipeline.render.markdown import render
+        from pipeline.publish.render.markdown import render
     elif fmt == "html":
-        from pipeline.render.html import render
+        from pipeline.publish.render.html import render
     elif fmt == "json":
-        from pipeline.render.json_out import render
+        from pipeline.publish.render.json_out import render
     elif fmt == "atom":
-        from pipeline.render.atom import render
+        from pipeline.publish.render.atom import render
     else:
         raise KeyError(fmt)
     return render

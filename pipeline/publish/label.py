@@ -18,8 +18,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from pipeline import GENERATOR_NAME, __version__
+from pipeline.publish.render.i18n import text
 from pipeline.records import Disclosure, HumanReview
-from pipeline.render.i18n import text
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings
@@ -49,7 +49,7 @@ _OPERATIONS = {
 
 
 class ReviewLike(Protocol):
-    """What the labeller reads from a recorded review (see ``pipeline.review.ReviewRecord``)."""
+    """What the labeller reads from a recorded review (``pipeline.publish.review.ReviewRecord``)."""
 
     @property
     def approve(self) -> bool: ...
