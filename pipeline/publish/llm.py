@@ -34,7 +34,8 @@ from classifiers.base import split_sentences
 from pipeline.errors import LLMError
 from pipeline.records import ArticleText, Summary, SummarySection
 from pipeline.settings import Settings
-from pipeline.store import LLMUsageRow, Store, _insert, utcnow
+from pipeline.store import LLMUsageRow, Store, utcnow
+from pipeline.store.engine import dialect_insert
 
 __all__ = [
     "HEADINGS",
@@ -421,7 +422,7 @@ def tokens_used(session: Session, day: str) -> int:
 def record_usage(session: Session, day: str, tokens: int) -> None:
     """Add one call and its ``tokens`` to ``day``'s usage (safe under concurrent runs)."""
     session.execute(
-        _insert(session, LLMUsageRow)
+        dialect_insert(session, LLMUsageRow)
         .values(day=day, tokens=0, calls=0, updated_at=utcnow())
         .on_conflict_do_nothing(index_elements=["day"])
     )

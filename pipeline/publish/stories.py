@@ -53,9 +53,9 @@ from pipeline.store import (
     Store,
     StoryArticleRow,
     StoryRow,
-    _insert,
     utcnow,
 )
+from pipeline.store.engine import dialect_insert
 
 __all__ = [
     "NUM_HASHES",
@@ -588,7 +588,7 @@ def _assign_one(session: Session, pool: _Pool, row: ArticleRow) -> StoryAssignme
     created_story: int | None = None
     if match is None:
         story_id = session.execute(
-            _insert(session, StoryRow)
+            dialect_insert(session, StoryRow)
             .values(
                 title=row.title,
                 first_seen_at=cand.published,
@@ -605,7 +605,7 @@ def _assign_one(session: Session, pool: _Pool, row: ArticleRow) -> StoryAssignme
         story_id = match.candidate.story_id
         reason, score, matched = match.reason, match.score, match.candidate.article_id
     inserted = session.execute(
-        _insert(session, StoryArticleRow)
+        dialect_insert(session, StoryArticleRow)
         .values(
             story_id=story_id,
             article_id=row.id,

@@ -49,9 +49,9 @@ from pipeline.store import (
     LLMFailureRow,
     Store,
     SummaryRow,
-    _insert,
     utcnow,
 )
+from pipeline.store.engine import dialect_insert
 
 __all__ = [
     "GENERATOR",
@@ -501,7 +501,7 @@ def _stored(
 
 def _store(session: Session, story_id: int, summary: Summary) -> Summary:
     session.execute(
-        _insert(session, SummaryRow)
+        dialect_insert(session, SummaryRow)
         .values(
             story_id=story_id,
             method=summary.method,
@@ -637,7 +637,7 @@ def _remember_failure(
 ) -> None:
     with store.session() as session:
         session.execute(
-            _insert(session, LLMFailureRow)
+            dialect_insert(session, LLMFailureRow)
             .values(
                 story_id=story_id,
                 content_hash=content_hash,
