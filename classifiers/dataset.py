@@ -12,29 +12,32 @@ Label files (``classifiers/data/devset/*.jsonl``) hold one object per labelled p
 
 The text of a passage is rebuilt from the shared data folder with :func:`materialise`:
 the entry's title, a blank line, then its paragraphs ``[start, end)`` as produced by
-:func:`entry_paragraphs`. ``python -m classifiers.dataset show FILE`` prints the numbered
-paragraphs a labeller refers to; ``python -m classifiers.dataset build --shared DIR --out
-FILE.jsonl`` writes the evaluation file that ``lumi eval`` reads.
+:func:`entry_paragraphs`. Everything here is a pure function over entries already parsed:
+the corpus feeds are parsed by the same parser as serving (``pipeline.corpus``, which
+passes its loader in), and ``lumi dataset show SHARED FILE`` prints the numbered
+paragraphs a labeller refers to; ``lumi dataset build --shared DIR --out FILE.jsonl``
+writes the evaluation file that ``lumi eval`` reads.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import re
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 __all__ = [
     "DEVSET_DIR",
     "CorpusItem",
+    "CorpusLoader",
+    "ParsedEntry",
+    "check_corpus_path",
+    "corpus_items",
     "devset_ids",
     "entry_paragraphs",
-    "load_corpus_file",
     "load_labels",
     "materialise",
     "passage_id",
@@ -126,34 +129,48 @@ def entry_paragraphs(html: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
-@cache
-def _load(path: str, rel: str) -> tuple[CorpusItem, ...]:
-    import feedparser
+class ParsedEntry(Protocol):
+    """What :func:`corpus_items` reads of a parsed feed entry (``pipeline``'s FeedEntry)."""
 
-    data = Path(path).read_bytes()
-    parsed = feedparser.parse(data)
-    items = []
-    for entry in parsed.entries:
-        content = entry.get("content") or []
-        html = (content[0].get("value") if content else None) or entry.get("summary") or ""
-        ident = entry.get("id") or entry.get("link") or entry.get("title") or ""
-        items.append(
-            CorpusItem(
-                file=rel,
-                entry=ident,
-                title=entry.get("title", ""),
-                link=entry.get("link"),
-                paragraphs=entry_paragraphs(html),
-            )
-        )
-    return tuple(items)
+    @property
+    def guid(self) -> str | None: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def content(self) -> str: ...
 
 
-def load_corpus_file(shared: Path, rel: str) -> tuple[CorpusItem, ...]:
-    """Parse one corpus feed under ``shared`` (``rel`` like ``corpus/dev/feed_x.xml``)."""
+#: Maps a corpus path (``corpus/dev/feed_x.xml``) to that feed's items.
+CorpusLoader = Callable[[str], Sequence[CorpusItem]]
+
+
+def check_corpus_path(rel: str) -> None:
+    """Refuse a corpus path that labels and training must never read.
+
+    Raises:
+        ValueError: ``rel`` is under ``corpus/holdout``.
+    """
     if rel.startswith("corpus/holdout"):
         raise ValueError("corpus/holdout is reserved for independent evaluation")
-    return _load(str(shared / rel), rel)
+
+
+def corpus_items(rel: str, entries: Iterable[ParsedEntry]) -> tuple[CorpusItem, ...]:
+    """The corpus items of one parsed feed file ``rel``: each entry's id (else its link,
+    else its title), title, link and numbered paragraphs of its content (else summary)."""
+    return tuple(
+        CorpusItem(
+            file=rel,
+            entry=entry.guid or entry.url or entry.title or "",
+            title=entry.title,
+            link=entry.url,
+            paragraphs=entry_paragraphs(entry.content or entry.summary or ""),
+        )
+        for entry in entries
+    )
 
 
 def load_labels(paths: list[Path] | None = None) -> list[dict[str, Any]]:
@@ -190,15 +207,21 @@ def devset_ids() -> frozenset[str]:
     return _devset_ids()
 
 
-def materialise(labels: list[dict[str, Any]], shared: Path) -> Iterator[dict[str, Any]]:
+def materialise(labels: list[dict[str, Any]], corpus: CorpusLoader) -> Iterator[dict[str, Any]]:
     """Yield evaluation items (``text`` plus expected labels) for label lines.
+
+    Args:
+        labels: label lines (:func:`load_labels`).
+        corpus: the items of a corpus file by its path (``pipeline.corpus.corpus_loader``).
 
     Raises:
         KeyError: a reference names an entry that is not in the file.
+        ValueError: a reference points into ``corpus/holdout``.
     """
     for label in labels:
         ref = label["ref"]
-        items = {i.entry: i for i in load_corpus_file(shared, ref["file"])}
+        check_corpus_path(ref["file"])
+        items = {i.entry: i for i in corpus(ref["file"])}
         item = items.get(ref["entry"])
         if item is None:
             raise KeyError(f"{ref['file']}: no entry {ref['entry']!r}")
@@ -213,35 +236,3 @@ def materialise(labels: list[dict[str, Any]], shared: Path) -> Iterator[dict[str
             "license_events": label.get("license_events", []),
             "risk_themes": label.get("risk_themes", []),
         }
-
-
-def _main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m classifiers.dataset")
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    show = sub.add_parser("show", help="print a corpus file's entries with numbered paragraphs")
-    show.add_argument("shared", type=Path, help="the shared data folder")
-    show.add_argument("file", help="path relative to the shared folder, e.g. corpus/dev/x.xml")
-    show.add_argument("--entry", type=int, help="only entry number N (0-based)")
-    build = sub.add_parser("build", help="write the evaluation JSONL for the labelled set")
-    build.add_argument("--shared", type=Path, required=True)
-    build.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args(argv)
-    if args.cmd == "show":
-        for n, item in enumerate(load_corpus_file(args.shared, args.file)):
-            if args.entry is not None and n != args.entry:
-                continue
-            print(f"=== [{n}] entry={item.entry!r}\n    title={item.title!r}")
-            for i, para in enumerate(item.paragraphs):
-                print(f"  ({i}) {para}")
-        return 0
-    with args.out.open("w", encoding="utf-8") as out:
-        count = 0
-        for row in materialise(load_labels(), args.shared):
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-            count += 1
-    print(f"wrote {count} items to {args.out}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_main())

@@ -17,7 +17,7 @@ that occur in the expected or predicted sets.
 
 Only labelled items are scored: a ``text`` or ``html`` field plus at least one of the
 expected-label fields. Items from the labelled development set (``classifiers/data/devset``,
-recognised by the ``id`` that ``python -m classifiers.dataset build`` gives them) are
+recognised by the ``id`` that ``lumi dataset build`` gives them) are
 counted as in-sample: the rules and the shipped model were built from them, so their
 scores overstate accuracy on new articles, and the report says so.
 """
@@ -30,7 +30,10 @@ import re
 from collections.abc import Callable, Collection, Iterable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from classifiers.base import Classifier, Document
 
 __all__ = [
     "LABEL_FIELDS",
@@ -38,6 +41,7 @@ __all__ = [
     "EvalReport",
     "NoLabelledItems",
     "ScoreTable",
+    "batch_classify",
     "evaluate",
     "format_report",
     "is_labelled",
@@ -289,6 +293,34 @@ def _item_ids(item: dict[str, Any], index: int) -> set[str]:
     return ids
 
 
+def batch_classify(
+    classifiers: Iterable[Classifier], document: Callable[[dict[str, Any]], Document] | None = None
+) -> Callable[[dict[str, Any]], Any]:
+    """A ``classify`` callable for :func:`evaluate` that runs ``classifiers`` through
+    :func:`classifiers.api.classify_batch`, the path every other caller takes.
+
+    Args:
+        classifiers: built classifiers (:func:`classifiers.registry.build_all`).
+        document: turns an item into a document (default: its ``text`` and ``title``).
+    """
+    from classifiers.api import classify_batch, report
+    from classifiers.base import make_document
+
+    active = list(classifiers)
+
+    def prepare(item: dict[str, Any]) -> Document:
+        return make_document(str(item.get("text") or ""), title=str(item.get("title") or ""))
+
+    to_document = document or prepare
+
+    def classify(item: dict[str, Any]) -> Any:
+        doc = to_document(item)
+        (found,) = classify_batch([doc], active)
+        return report(doc, found)
+
+    return classify
+
+
 def evaluate(
     items: Iterable[dict[str, Any]],
     classify: Callable[[dict[str, Any]], Any],
@@ -358,7 +390,7 @@ def evaluate(
         raise NoLabelledItems(
             f"no labelled items ({found}): each line needs text or html plus at least one "
             f"of {', '.join(LABEL_FIELDS)}; the devset files hold references only, build "
-            "the file with python -m classifiers.dataset build"
+            "the file with lumi dataset build"
         )
     return EvalReport(
         items=count,

@@ -28,9 +28,16 @@ from pathlib import Path
 from typing import Any
 
 from classifiers.actors import ActorClassifier, Mention
-from classifiers.base import LICENSE_EVENT_KINDS, Document, LicenseEvent, read_knowledge
+from classifiers.base import (
+    EVIDENCE_CHARS,
+    LICENSE_EVENT_KINDS,
+    ClassifierConfig,
+    Document,
+    LicenseEvent,
+    read_knowledge,
+)
+from classifiers.errors import ClassifierNotConfigured
 from classifiers.registry import register
-from pipeline.errors import ClassifierNotConfigured
 
 __all__ = [
     "DATA_PATH",
@@ -45,7 +52,6 @@ __all__ = [
 ]
 
 DATA_PATH = Path(__file__).parent / "data" / "licenses.yaml"
-_EVIDENCE_CHARS = 500
 
 # A license mention preceded by one of these is a description of another license's origin.
 _BASED_ON = re.compile(
@@ -456,7 +462,9 @@ class _Unit:
     "license_events",
     "v1",
     labels=LICENSE_EVENT_KINDS,
-    defaults={},
+    output_key="license_events",
+    result_type=LicenseEvent,
+    defaults={"config": None},
     data_files=("licenses.yaml", "actors.yaml"),
 )
 class LicenseEventClassifier:
@@ -465,7 +473,9 @@ class LicenseEventClassifier:
     Args:
         table_path: the license table YAML (default: the shipped ``data/licenses.yaml``).
         actors: the actor classifier to resolve models and organisations with (default: the
-            registry's shared ``actors`` instance, so both share one tokenization).
+            registry's shared ``actors`` instance for ``config``, so both share one
+            tokenization).
+        config: the caller's configuration (default :class:`ClassifierConfig`).
 
     Raises:
         ClassifierNotConfigured: the license table or the actor registry is missing.
@@ -474,13 +484,19 @@ class LicenseEventClassifier:
     name = "license_events"
     version = "v1"
     labels: tuple[str, ...] = LICENSE_EVENT_KINDS
+    output_key = "license_events"
 
-    def __init__(self, table_path: Path | None = None, actors: ActorClassifier | None = None):
+    def __init__(
+        self,
+        table_path: Path | None = None,
+        actors: ActorClassifier | None = None,
+        config: ClassifierConfig | None = None,
+    ):
         self.table = load_license_table(table_path or DATA_PATH)
         if actors is None:
             from classifiers import registry
 
-            actors = registry.get("actors")  # type: ignore[assignment]
+            actors = registry.get("actors", config)  # type: ignore[assignment]
         assert isinstance(actors, ActorClassifier)
         self.actors = actors
 
@@ -838,7 +854,7 @@ def _combine(first: LicenseEvent, second: LicenseEvent) -> LicenseEvent:
 
 def _clip(text: str, offset: int) -> str:
     """The sentence, cut to a window around ``offset`` when it is very long."""
-    if len(text) > _EVIDENCE_CHARS * 1.5:
-        half = _EVIDENCE_CHARS // 2
+    if len(text) > EVIDENCE_CHARS * 1.5:
+        half = EVIDENCE_CHARS // 2
         text = text[max(0, offset - half) : offset + half]
     return " ".join(text.split())

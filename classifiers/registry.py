@@ -1,17 +1,22 @@
 """The classifier registry: versioned classifiers registered under ``name.vN``.
 
 Classifiers register themselves with a decorator, spaCy-factory style, declaring their labels,
-their default arguments and the data files they read::
+where their results go in the output contract, the record type of a result, their default
+arguments and the data files they read::
 
-    @register("actors", "v1", labels=ACTOR_TYPES, data_files=("actors.yaml",))
+    @register("actors", "v1", labels=ACTOR_TYPES, output_key="actors",
+              result_type=ActorMention, data_files=("actors.yaml",))
     class ActorClassifier: ...
+
+A factory whose defaults name ``config`` is given the caller's :class:`ClassifierConfig`
+there; instances are cached per versioned name and configuration.
 
 Built-in classifiers live in modules imported on first use (:data:`BUILTIN_MODULES`); a module
 that is not there yet is skipped, so the registry works while a classifier is still being
 written. Instances are built lazily and cached per process: :func:`get` and :func:`build_all`
-hand out the same object each time. ``classifiers/data/registry.golden.json`` holds
-:func:`describe` as shipped and a test compares the two, so adding, removing or re-versioning a
-classifier is a deliberate change.
+hand out the same object each time for the same configuration.
+``classifiers/data/registry.golden.json`` holds :func:`describe` as shipped and a test compares
+the two, so adding, removing or re-versioning a classifier is a deliberate change.
 """
 
 from __future__ import annotations
@@ -26,8 +31,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from classifiers.base import RISK_THEMES, Classifier
-from pipeline.errors import ClassifierNotConfigured, UnknownClassifier
+from classifiers.base import RISK_THEMES, Classifier, ClassifierConfig, RawResult, ThemeScore
+from classifiers.errors import ClassifierNotConfigured, UnknownClassifier
 
 __all__ = [
     "BUILTIN_MODULES",
@@ -41,6 +46,8 @@ __all__ = [
     "register",
     "registration",
     "registrations",
+    "result_type",
+    "version_key",
 ]
 
 log = logging.getLogger(__name__)
@@ -54,12 +61,15 @@ BUILTIN_MODULES = ("classifiers.actors", "classifiers.licenses", "classifiers.ri
 _BUILTIN_ORDER = ("actors", "license_events", "risk_themes")
 
 # Built-ins registered from here rather than by their own module, so that listing the registry
-# never imports numpy or reads a model: module -> (name, version, labels, data files, class).
-_LAZY: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...], str]] = {
+# never imports numpy or reads a model: module -> (name, version, labels, output key,
+# result type, data files, class).
+_LAZY: dict[str, tuple[str, str, tuple[str, ...], str, type, tuple[str, ...], str]] = {
     "classifiers.risk_themes": (
         "risk_themes",
         "v1",
         RISK_THEMES,
+        "risk_themes",
+        ThemeScore,
         ("themes.yaml", "risk_themes.v1.json"),
         "RiskThemeClassifier",
     ),
@@ -70,7 +80,8 @@ T = TypeVar("T")
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Registration:
-    """One registered classifier: its versioned name, labels, defaults and factory."""
+    """One registered classifier: its versioned name, labels, output key, result record type,
+    defaults and factory."""
 
     name: str
     version: str
@@ -78,6 +89,8 @@ class Registration:
     factory: Callable[..., Classifier]
     defaults: Mapping[str, Any]
     data_files: tuple[str, ...]  # relative to ``classifiers/data``
+    output_key: str = ""  # where the results go in the output contract; default: the name
+    result_type: type = RawResult  # has ``from_json``: how stored results are read back
 
     @property
     def fullname(self) -> str:
@@ -91,13 +104,14 @@ class Registration:
             "version": self.version,
             "fullname": self.fullname,
             "labels": list(self.labels),
+            "output_key": self.output_key or self.name,
             "defaults": dict(self.defaults),
             "data_files": list(self.data_files),
         }
 
 
 _registry: dict[str, Registration] = {}
-_instances: dict[str, Classifier] = {}
+_instances: dict[tuple[str, ClassifierConfig], Classifier] = {}
 _lazy_factories: set[Callable[..., Classifier]] = set()
 _lock = threading.RLock()
 _loaded = False
@@ -108,6 +122,8 @@ def register(
     version: str,
     *,
     labels: Iterable[str],
+    output_key: str | None = None,
+    result_type: type = RawResult,
     defaults: Mapping[str, Any] | None = None,
     data_files: Iterable[str] = (),
 ) -> Callable[[T], T]:
@@ -117,7 +133,10 @@ def register(
         name: the classifier's stable name (``"actors"``).
         version: its version (``"v1"``); a new version is a new registration.
         labels: the labels the classifier can output.
-        defaults: keyword arguments the factory is called with unless overridden.
+        output_key: where its results go in the output contract (default: ``name``).
+        result_type: the result record class; its ``from_json`` reads stored results back.
+        defaults: keyword arguments the factory is called with unless overridden; a
+            ``config`` default is replaced by the caller's :class:`ClassifierConfig`.
         data_files: the knowledge or model files it reads, relative to ``classifiers/data``.
 
     Raises:
@@ -132,6 +151,8 @@ def register(
             factory=factory,  # type: ignore[arg-type]
             defaults=MappingProxyType(dict(defaults or {})),
             data_files=tuple(data_files),
+            output_key=output_key or name,
+            result_type=result_type,
         )
         with _lock:
             existing = _registry.get(entry.fullname)
@@ -169,7 +190,14 @@ def _load_builtins() -> None:
 
 
 def _register_lazy(
-    module: str, name: str, version: str, labels: tuple[str, ...], files: tuple[str, ...], attr: str
+    module: str,
+    name: str,
+    version: str,
+    labels: tuple[str, ...],
+    output_key: str,
+    result_type: type,
+    files: tuple[str, ...],
+    attr: str,
 ) -> None:
     if f"{name}.{version}" in _registry:
         return
@@ -181,7 +209,14 @@ def _register_lazy(
 
     factory.__qualname__ = f"{module}.{attr}"
     _lazy_factories.add(factory)
-    register(name, version, labels=labels, data_files=files)(factory)
+    register(
+        name,
+        version,
+        labels=labels,
+        output_key=output_key,
+        result_type=result_type,
+        data_files=files,
+    )(factory)
 
 
 def registrations() -> tuple[Registration, ...]:
@@ -192,7 +227,7 @@ def registrations() -> tuple[Registration, ...]:
         entries = list(_registry.values())
     return tuple(
         sorted(
-            entries, key=lambda r: (order.get(r.name, len(order)), r.name, _version_key(r.version))
+            entries, key=lambda r: (order.get(r.name, len(order)), r.name, version_key(r.version))
         )
     )
 
@@ -213,15 +248,28 @@ def registration(name_or_fullname: str) -> Registration:
         raise UnknownClassifier(
             f"no classifier registered as {name_or_fullname!r} (registered: {known})"
         )
-    return max(matching, key=lambda r: _version_key(r.version))
+    return max(matching, key=lambda r: version_key(r.version))
 
 
-def _version_key(version: str) -> tuple[int, str]:
+def version_key(version: str) -> tuple[int, str]:
+    """Sort key of a version string: ``v2`` after ``v1``, ``v10`` after ``v9``; versions
+    without a number sort before every numbered one."""
     digits = version.lstrip("v")
     return (int(digits), version) if digits.isdigit() else (-1, version)
 
 
-def build(name_or_fullname: str, **overrides: Any) -> Classifier:
+def result_type(name: str) -> type:
+    """The result record class of the newest registration of classifier ``name``
+    (:class:`~classifiers.base.RawResult` for a name no longer registered)."""
+    try:
+        return registration(name).result_type
+    except UnknownClassifier:
+        return RawResult
+
+
+def build(
+    name_or_fullname: str, config: ClassifierConfig | None = None, **overrides: Any
+) -> Classifier:
     """Build a fresh, uncached instance with the registered defaults updated by ``overrides``.
 
     Raises:
@@ -229,32 +277,40 @@ def build(name_or_fullname: str, **overrides: Any) -> Classifier:
         ClassifierNotConfigured: the classifier's model or data file is missing.
     """
     entry = registration(name_or_fullname)
-    kwargs = {**entry.defaults, **overrides}
+    kwargs = dict(entry.defaults)
+    if "config" in kwargs:
+        kwargs["config"] = config or ClassifierConfig()
+    kwargs.update(overrides)
     return entry.factory(**kwargs)
 
 
-def get(name_or_fullname: str) -> Classifier:
-    """The process-wide instance of a classifier, built on first use with its defaults.
+def get(name_or_fullname: str, config: ClassifierConfig | None = None) -> Classifier:
+    """The process-wide instance of a classifier for ``config`` (default
+    :class:`ClassifierConfig`), built on first use with its defaults.
 
     Raises:
         UnknownClassifier: nothing is registered under that name.
         ClassifierNotConfigured: the classifier's model or data file is missing.
     """
     entry = registration(name_or_fullname)
+    key = (entry.fullname, config or ClassifierConfig())
     with _lock:
-        instance = _instances.get(entry.fullname)
+        instance = _instances.get(key)
         if instance is None:
-            instance = build(entry.fullname)
-            _instances[entry.fullname] = instance
+            instance = build(entry.fullname, key[1])
+            _instances[key] = instance
         return instance
 
 
-def build_all(only: Iterable[str] | None = None) -> dict[str, Classifier]:
-    """Build (or reuse) the classifiers to run, keyed by versioned name.
+def build_all(
+    only: Iterable[str] | None = None, config: ClassifierConfig | None = None
+) -> dict[str, Classifier]:
+    """Build (or reuse) the classifiers to run, keyed by versioned name, in output order.
 
     Args:
         only: names or versioned names to build; ``None`` builds every registered classifier
             and skips, with an info log line, those that are not configured.
+        config: what the caller configured (default :class:`ClassifierConfig`).
 
     Raises:
         UnknownClassifier: a name in ``only`` is not registered.
@@ -262,11 +318,11 @@ def build_all(only: Iterable[str] | None = None) -> dict[str, Classifier]:
     """
     if only is not None:
         chosen = [registration(name) for name in only]
-        return {entry.fullname: get(entry.fullname) for entry in chosen}
+        return {entry.fullname: get(entry.fullname, config) for entry in chosen}
     built: dict[str, Classifier] = {}
     for entry in registrations():
         try:
-            built[entry.fullname] = get(entry.fullname)
+            built[entry.fullname] = get(entry.fullname, config)
         except ClassifierNotConfigured as exc:
             log.info("classifier disabled: %s", exc, extra={"classifier": entry.fullname})
     return built

@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from classifiers.base import RISK_THEMES, Document, ThemeScore, read_knowledge
-from pipeline.errors import ClassifierNotConfigured
+from classifiers.base import EVIDENCE_CHARS, RISK_THEMES, Document, ThemeScore, read_knowledge
+from classifiers.errors import ClassifierNotConfigured
 
 __all__ = [
     "BUILD_COMMAND",
@@ -52,7 +52,6 @@ MODEL_FORMAT = "lumi.risk_themes/1"
 # Articles longer than this are classified on their first MAX_CHARS characters: it bounds
 # the time a hostile or runaway page can take, and news articles are far shorter.
 MAX_CHARS = 100_000
-_EVIDENCE_CHARS = 400
 _TOKEN = re.compile(r"\b\w\w+\b")
 # Rule features per theme (summed weight and weight density), after the term features.
 N_RULE_FEATURES = 2 * len(RISK_THEMES)
@@ -171,6 +170,7 @@ class RiskThemeClassifier:
     name = "risk_themes"
     version = "v1"
     labels: tuple[str, ...] = RISK_THEMES
+    output_key = "risk_themes"
 
     def __init__(
         self,
@@ -334,10 +334,10 @@ class RiskThemeClassifier:
 
 def _clip(sentence: str) -> str:
     sentence = " ".join(sentence.split())
-    if len(sentence) <= _EVIDENCE_CHARS:
+    if len(sentence) <= EVIDENCE_CHARS:
         return sentence
-    cut = sentence[:_EVIDENCE_CHARS].rsplit(" ", 1)[0]
-    return cut or sentence[:_EVIDENCE_CHARS]
+    cut = sentence[:EVIDENCE_CHARS].rsplit(" ", 1)[0]
+    return cut or sentence[:EVIDENCE_CHARS]
 
 
 def _read_model(path: Path) -> dict[str, Any]:

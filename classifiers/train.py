@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from classifiers.base import RISK_THEMES, theme_ids
+from classifiers.dataset import CorpusLoader
 from classifiers.risk_themes import (
     MAX_CHARS,
     MODEL_FORMAT,
@@ -290,15 +291,13 @@ def output_path(requested: Path | None, cwd: Path | None = None) -> Path:
     is never overwritten.
 
     Raises:
-        ConfigError: no path was named and the default file exists already.
+        FileExistsError: no path was named and the default file exists already.
     """
     if requested is not None:
         return requested
     target = (cwd or Path.cwd()) / DEFAULT_OUTPUT
     if target.exists():
-        from pipeline.errors import ConfigError
-
-        raise ConfigError(
+        raise FileExistsError(
             f"{target} exists already: name it with --output to overwrite it "
             "(--output classifiers/data/risk_themes.v1.json replaces the shipped model)"
         )
@@ -307,7 +306,7 @@ def output_path(requested: Path | None, cwd: Path | None = None) -> Path:
 
 def train_risk_themes(
     labels: Sequence[dict[str, Any]],
-    shared: Path,
+    corpus: CorpusLoader,
     out: Path = MODEL_PATH,
     *,
     seed: int = 0,
@@ -317,7 +316,8 @@ def train_risk_themes(
 
     Args:
         labels: label lines as read by :func:`classifiers.dataset.load_labels`.
-        shared: the shared data folder the label references point into.
+        corpus: the corpus files the label references point into, by path
+            (``pipeline.corpus.corpus_loader(shared)``).
         out: where to write the model (default: the shipped model path).
         seed: seeds all fold splits; same labels, data and seed give a byte-identical file.
         folds: outer cross-validation folds for the reported figures.
@@ -330,7 +330,7 @@ def train_risk_themes(
 
     from classifiers.dataset import materialise
 
-    items = list(materialise(list(labels), shared))
+    items = list(materialise(list(labels), corpus))
     if len(items) < folds:
         raise ValueError(f"need at least {folds} labelled passages, got {len(items)}")
     texts = [i["text"] for i in items]

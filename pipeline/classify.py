@@ -8,17 +8,26 @@ nothing new.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from classifiers import errors as classifier_errors
+from classifiers.base import MAX_TEXT_CHARS, ClassifierConfig
+from pipeline import errors
+from pipeline.store import Store, articles_to_classify, store_classification
 
-from pipeline.store import ArticleRow, Store, store_classification
-
-__all__ = ["ClassifyStats", "classify_articles", "load_classifiers"]
+__all__ = [
+    "ClassifyStats",
+    "classifier_config",
+    "classify_articles",
+    "classify_input",
+    "load_classifiers",
+    "translated_errors",
+]
 
 log = logging.getLogger("lumi.classify")
 
@@ -34,12 +43,38 @@ class ClassifyStats:
     duration_s: float
 
 
-def load_classifiers(only: Sequence[str] | None = None) -> list[Any]:
+def classifier_config(settings: Any) -> ClassifierConfig:
+    """The classifiers' configuration taken from Lumi's settings (``LUMI_SPACY_MODEL``)."""
+    return ClassifierConfig(spacy_model=str(settings.spacy_model))
+
+
+@contextlib.contextmanager
+def translated_errors() -> Iterator[None]:
+    """Re-raise the classifiers' own errors as their ``pipeline.errors`` counterparts."""
+    try:
+        yield
+    except classifier_errors.UnknownClassifier as exc:
+        raise errors.UnknownClassifier(str(exc)) from exc
+    except classifier_errors.ClassifierNotConfigured as exc:
+        raise errors.ClassifierNotConfigured(str(exc)) from exc
+    except classifier_errors.ClassifierError as exc:
+        raise errors.ClassifierError(str(exc)) from exc
+
+
+def load_classifiers(
+    only: Sequence[str] | None = None, config: ClassifierConfig | None = None
+) -> list[Any]:
     """Build the registered classifiers (those missing their model or data are skipped,
-    with a log line saying how to enable them)."""
+    with a log line saying how to enable them).
+
+    Raises:
+        UnknownClassifier: a name in ``only`` is not registered.
+        ClassifierNotConfigured: a classifier named in ``only`` is not configured.
+    """
     from classifiers.registry import build_all
 
-    return list(build_all(only=only).values())
+    with translated_errors():
+        return list(build_all(only=only, config=config).values())
 
 
 def _batches(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:
@@ -53,6 +88,7 @@ def classify_articles(
     *,
     only: Sequence[str] | None = None,
     classifiers: list[Any] | None = None,
+    config: ClassifierConfig | None = None,
 ) -> ClassifyStats:
     """Classify stored articles and store each classifier's result.
 
@@ -61,30 +97,29 @@ def classify_articles(
         article_ids: which articles.
         only: classifier names (``actors`` or ``actors.v1``) to run; default all.
         classifiers: already built classifiers (reuse across calls).
+        config: the classifiers' configuration (:func:`classifier_config`).
     """
+    from classifiers.api import classify_batch
     from classifiers.base import make_document
 
     started = time.perf_counter()
-    active = classifiers if classifiers is not None else load_classifiers(only)
+    active = classifiers if classifiers is not None else load_classifiers(only, config)
     stored = unchanged = done = 0
     for batch in _batches(list(article_ids), 200):
         with store.session() as session:
-            rows = session.execute(
-                select(
-                    ArticleRow.id,
-                    ArticleRow.title,
-                    ArticleRow.text,
-                    ArticleRow.language,
-                    ArticleRow.content_hash,
-                ).where(ArticleRow.id.in_(list(batch)))
-            ).all()
-            for article_id, title, text, language, content_hash in rows:
-                doc = make_document(text or "", title=title or "", language=language)
-                for clf in active:
-                    results = clf.classify(doc)
-                    payload = [r.to_json() for r in results]
+            articles = articles_to_classify(session, batch)
+            docs = [make_document(a.text, title=a.title, language=a.language) for a in articles]
+            with translated_errors():
+                found = classify_batch(docs, active)
+            for article, classifications in zip(articles, found, strict=True):
+                for c in classifications:
                     if store_classification(
-                        session, article_id, clf.name, clf.version, content_hash, payload
+                        session,
+                        article.id,
+                        c.classifier,
+                        c.version,
+                        article.content_hash,
+                        c.to_json(),
                     ):
                         stored += 1
                     else:
@@ -101,9 +136,6 @@ def classify_articles(
 
 # --- one-off classification of files, URLs and stdin (``lumi classify``) --------------------
 
-#: Longest text classified in one go; longer inputs are cut there (and say so) so that a
-#: 5 MB paste is answered in bounded time.
-MAX_TEXT_CHARS = 400_000
 #: Languages the classifiers are written and trained for. Actor names match in any language;
 #: license phrasing and the risk-theme model are English.
 SUPPORTED_LANGUAGES = ("en",)
@@ -206,8 +238,14 @@ def classify_input(
     inp: ClassifyInput, settings: Any, *, only: Sequence[str] | None = None
 ) -> dict[str, Any]:
     """Classify one prepared input: the output-contract object (design.md section 6), plus
-    ``input`` and, where relevant, ``warnings`` and ``error``."""
-    from classifiers.api import classify_text
+    ``input`` and, where relevant, ``warnings`` and ``error``.
+
+    Raises:
+        UnknownClassifier: a name in ``only`` is not registered.
+        ClassifierNotConfigured: a classifier named in ``only`` is not configured.
+    """
+    from classifiers.api import classify_batch, output_keys, report
+    from classifiers.base import make_document
     from pipeline.publish.label import disclosure_for
     from pipeline.publish.summarise import summarise_story
     from pipeline.records import ArticleText
@@ -218,16 +256,17 @@ def classify_input(
             "input": inp.name,
             "title": inp.title,
             "language": inp.language,
-            "actors": [],
-            "license_events": [],
-            "risk_themes": [],
+            **{key: [] for key in output_keys()},
             "summary": None,
             "disclosure": None,
             "classifiers": {},
             "error": {"class": "unusable_input", "message": inp.problem},
         }
-    report = classify_text(inp.text, title=inp.title, language=inp.language, only=only)
-    out = report.to_json()
+    active = load_classifiers(only, classifier_config(settings))
+    doc = make_document(inp.text, title=inp.title, language=inp.language)
+    with translated_errors():
+        (found,) = classify_batch([doc], active, extras=True)
+    out = report(doc, found).to_json()
     summary = summarise_story([ArticleText(title=inp.title, text=inp.text)], out)
     out["summary"] = summary.to_json()
     out["disclosure"] = disclosure_for(

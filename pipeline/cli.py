@@ -13,7 +13,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer.exceptions import TyperException
@@ -21,6 +21,11 @@ from typer.exceptions import TyperException
 from pipeline import __version__
 from pipeline.errors import ConfigError, LumiError
 from pipeline.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from pipeline.ingest.cycle import CycleReport
+    from pipeline.records import ExtractedPage, FeedSource, RegistrySync
+    from pipeline.store import Store
 
 app = typer.Typer(
     add_completion=False,
@@ -32,8 +37,10 @@ app = typer.Typer(
 )
 feeds_app = typer.Typer(no_args_is_help=True, help="Manage and diagnose the feed registry.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema management.")
+dataset_app = typer.Typer(no_args_is_help=True, help="The labelled development set.")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(db_app, name="db")
+app.add_typer(dataset_app, name="dataset")
 
 _state: dict[str, Any] = {}
 
@@ -124,13 +131,13 @@ def _root(
     configure_logging(settings, level="DEBUG" if verbose else None)
 
 
-def _open_store(settings: Settings) -> Any:
+def _open_store(settings: Settings) -> Store:
     from pipeline.store import open_store
 
     return open_store(settings.database_url)
 
 
-def _registry(settings: Settings) -> Any:
+def _registry(settings: Settings) -> tuple[FeedSource, ...]:
     from pipeline.ingest.registry import load_registry
 
     return load_registry(settings.feeds)
@@ -234,7 +241,7 @@ def extract(
     raise typer.Exit(1 if failed else 0)
 
 
-def page_to_json(page: Any) -> dict[str, Any]:
+def page_to_json(page: ExtractedPage) -> dict[str, Any]:
     """The ``lumi extract --json`` object for an extracted page."""
     return {
         "url": page.url,
@@ -287,7 +294,7 @@ def run() -> None:
     except ConfigError as exc:
         _fail(str(exc), 2)
 
-    def cycle() -> object:
+    def cycle() -> CycleReport:
         # The registry is re-read every cycle so edits to feeds.yaml apply without a restart.
         return run_cycle(store, settings, _registry(settings))
 
@@ -307,13 +314,19 @@ def run() -> None:
         store.close()
 
 
-def _digest_job(store: Any, settings: Settings) -> Any:
+def _digest_job(store: Store, settings: Settings) -> Any:
     try:
-        from pipeline.publish.digest import write_digest
+        from pipeline.publish.digest import prepare_day, write_digest
     except ImportError:
         return None
 
     def job(day: Any) -> object:
+        prepared = prepare_day(store, day, settings)
+        log = logging.getLogger("lumi.digest")
+        log.info(
+            "articles grouped into stories", extra={"stage": "stories", "count": prepared.articles}
+        )
+        log.info("stories summarised", extra={"stage": "summarise", "count": prepared.summarised})
         return write_digest(store, day, settings, out_dir=Path(settings.export_dir))
 
     return job
@@ -395,19 +408,26 @@ def eval_cmd(
     """Score the classifiers against a labelled file: P/R/F1 per label, micro and macro.
 
     Passages of the labelled development set are flagged: the report is then in-sample."""
-    from classifiers.api import classify_text
-    from classifiers.evaluate import NoLabelledItems, evaluate, format_report, read_items
-    from pipeline.classify import prepare_input
+    from classifiers.base import Document, make_document
+    from classifiers.evaluate import (
+        NoLabelledItems,
+        batch_classify,
+        evaluate,
+        format_report,
+        read_items,
+    )
+    from pipeline.classify import classifier_config, load_classifiers, prepare_input
 
-    def run(item: dict[str, Any]) -> Any:
+    def document(item: dict[str, Any]) -> Document:
         if item.get("text") is not None:
-            return classify_text(item["text"], title=item.get("title", ""))
+            return make_document(item["text"], title=item.get("title", ""))
         inp = prepare_input(
             str(item.get("id", "")), str(item.get("html", "")).encode(), content_type="text/html"
         )
-        return classify_text(inp.text, title=item.get("title") or inp.title, language=inp.language)
+        return make_document(inp.text, title=item.get("title") or inp.title, language=inp.language)
 
     try:
+        run = batch_classify(load_classifiers(config=classifier_config(_settings())), document)
         report = evaluate(read_items(file), run)
     except OSError as exc:
         _fail(f"cannot read {file}: {exc.strerror}", 2)
@@ -441,18 +461,69 @@ def train(
     """Rebuild the risk-theme model from the labelled development set (reproducible)."""
     from classifiers.dataset import load_labels
     from classifiers.train import format_train_report, output_path, train_risk_themes
+    from pipeline.corpus import corpus_loader
 
     if not (shared / "corpus").is_dir():
         _fail(f"{shared} does not hold the shared corpus (pass --shared DIR)", 2)
     try:
         target = output_path(out)
-    except ConfigError as exc:
+    except FileExistsError as exc:
         _fail(str(exc), 2)
-    report = train_risk_themes(load_labels(), shared, target, seed=seed)
+    report = train_risk_themes(load_labels(), corpus_loader(shared), target, seed=seed)
     if json_out:
         _emit(report.to_json())
     else:
         typer.echo(format_train_report(report))
+
+
+@dataset_app.command("build")
+def dataset_build(
+    shared: Annotated[
+        Path, typer.Option("--shared", help="The shared data folder the labelled set refers to.")
+    ] = Path("../shared/data"),
+    out: Annotated[
+        Path, typer.Option("--out", help="The evaluation JSON Lines file to write.")
+    ] = Path("devset.jsonl"),
+) -> None:
+    """Write the labelled development set with its text as JSON Lines for ``lumi eval``."""
+    from pipeline.corpus import build_dataset
+
+    if not (shared / "corpus").is_dir():
+        _fail(f"{shared} does not hold the shared corpus (pass --shared DIR)", 2)
+    try:
+        count = build_dataset(shared, out)
+    except OSError as exc:
+        _fail(f"cannot write {out} or read the corpus: {exc}", 2)
+    except (KeyError, ValueError) as exc:
+        _fail(f"the labelled set does not match {shared}: {exc}", 1)
+    typer.echo(f"wrote {count} items to {out}")
+
+
+@dataset_app.command("show")
+def dataset_show(
+    shared: Annotated[Path, typer.Argument(help="The shared data folder.")],
+    file: Annotated[
+        str, typer.Argument(help="Path relative to the shared folder, e.g. corpus/dev/x.xml.")
+    ],
+    entry: Annotated[
+        int | None, typer.Option("--entry", help="Only entry number N (0-based).")
+    ] = None,
+) -> None:
+    """Print a corpus file's entries with numbered paragraphs (what labels refer to)."""
+    from pipeline.corpus import load_corpus_file
+
+    try:
+        items = load_corpus_file(shared, file)
+    except OSError as exc:
+        _fail(f"cannot read {shared / file}: {exc.strerror}", 2)
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    for n, item in enumerate(items):
+        if entry is not None and n != entry:
+            continue
+        typer.echo(f"=== [{n}] entry={item.entry!r}\n    title={item.title!r}")
+        for i, para in enumerate(item.paragraphs):
+            typer.echo(f"  ({i}) {para}")
 
 
 @app.command()
@@ -481,16 +552,17 @@ def reclassify(
     json_out: JsonOpt = False,
 ) -> None:
     """Re-run classifiers over stored articles; stream, show progress, report what changed."""
-    from classifiers.registry import build_all
-    from pipeline.errors import ClassifierNotConfigured, UnknownClassifier
+    from pipeline.classify import classifier_config, load_classifiers
+    from pipeline.errors import ClassifierError
     from pipeline.reclassify import reclassify as run_reclassify
 
     settings = _settings()
+    config = classifier_config(settings)
     try:
         bounds = [_day_start(d, settings) if d else None for d in (since, until)]
         if only:
-            build_all(only=only)
-    except (ConfigError, UnknownClassifier, ClassifierNotConfigured) as exc:
+            load_classifiers(only, config)
+    except (ConfigError, ClassifierError) as exc:
         _fail(str(exc), 2)
     try:
         store = _open_store(settings)
@@ -510,6 +582,7 @@ def reclassify(
             dry_run=dry_run,
             executor=executor,
             progress=None if json_out else lambda n: typer.echo(f"  {n} articles", err=True),
+            config=config,
         )
     finally:
         closer()
@@ -597,11 +670,12 @@ def digest(
         Path | None, typer.Option("--out", help="Output folder (default LUMI_EXPORT_DIR).")
     ] = None,
 ) -> None:
-    """Build and write the digest of one day's stories in the chosen formats."""
+    """Group the day's new articles into stories, summarise the stories that need it, then
+    write the digest of the day's stories in the chosen formats."""
     from datetime import date, datetime
     from zoneinfo import ZoneInfo
 
-    from pipeline.publish.digest import write_digest
+    from pipeline.publish.digest import digest_formats, prepare_day, write_digest
 
     settings = _settings()
     _warn_placeholders(settings)
@@ -615,6 +689,9 @@ def digest(
     except ConfigError as exc:
         _fail(str(exc), 2)
     try:
+        digest_formats(wanted)
+        prepared = prepare_day(store, when, settings)
+        typer.echo(prepared.describe(), err=True)
         paths = write_digest(
             store, when, settings, formats=wanted, out_dir=out or Path(settings.export_dir)
         )
@@ -700,8 +777,12 @@ def feeds_list(json_out: JsonOpt = False) -> None:
 
 @feeds_app.command("check")
 def feeds_check(json_out: JsonOpt = False) -> None:
-    """Show every feed's state, last success, last error and next poll."""
+    """Show every feed's state, last success, last error and next poll.
+
+    The feeds table is synced to the registry first (feeds never polled show as ``new``);
+    what that changed is said on stderr."""
     from pipeline.health import feed_states
+    from pipeline.store import sync_registry
 
     settings = _settings()
     try:
@@ -710,9 +791,12 @@ def feeds_check(json_out: JsonOpt = False) -> None:
     except ConfigError as exc:
         _fail(str(exc), 2)
     try:
-        states = feed_states(store, sources)
+        synced = sync_registry(store, sources)
+        states = feed_states(store)
     finally:
         store.close()
+    if synced.changed:
+        typer.echo(_sync_note(synced, settings), err=True)
     if json_out:
         for st in states:
             _emit(st)
@@ -726,6 +810,21 @@ def feeds_check(json_out: JsonOpt = False) -> None:
             )
     bad = sum(1 for st in states if st["state"] in ("failing", "disabled"))
     raise typer.Exit(1 if bad else 0)
+
+
+def _sync_note(synced: RegistrySync, settings: Settings) -> str:
+    """One line saying how syncing the feeds table to the registry changed it."""
+    parts = [
+        f"{len(ids)} {what} ({', '.join(ids)})"
+        for what, ids in (
+            ("added", synced.added),
+            ("moved to a new URL", synced.moved),
+            ("updated", synced.updated),
+            ("removed", synced.removed),
+        )
+        if ids
+    ]
+    return f"feeds table synced to {settings.feeds}: " + "; ".join(parts)
 
 
 @feeds_app.command("import-opml")
@@ -815,34 +914,14 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Apply Alembic migrations to LUMI_DATABASE_URL (SQLite or PostgreSQL)."""
-    from alembic.util import CommandError
-    from sqlalchemy.exc import DBAPIError, OperationalError
-
-    from pipeline.store import current_revision, engine_for, migrate
+    from pipeline.store import upgrade_database
 
     settings = _settings()
     try:
-        engine = engine_for(settings.database_url)
+        reached = upgrade_database(settings.database_url, revision)
     except ConfigError as exc:
         _fail(str(exc), 2)
-    where = engine.url.render_as_string(hide_password=True)
-    try:
-        migrate(engine, revision)
-        typer.echo(f"database at revision {current_revision(engine)}")
-    except CommandError as exc:
-        _fail(f"cannot upgrade to {revision!r}: {exc} (use head or a revision id)", 2)
-    except OperationalError as exc:
-        _fail(f"cannot connect to the database {where}: {_db_reason(exc)}", 2)
-    except DBAPIError as exc:
-        _fail(f"the database {where} refused the migration: {_db_reason(exc)}", 2)
-    finally:
-        engine.dispose()
-
-
-def _db_reason(exc: Any) -> str:
-    """The driver's own message, first line only (SQLAlchemy appends a help link)."""
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    typer.echo(f"database at revision {reached}")
 
 
 @app.command()

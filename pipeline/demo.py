@@ -19,7 +19,7 @@ from pipeline.demo_server import SampleServer
 from pipeline.ingest.cycle import CycleReport, run_cycle
 from pipeline.records import FeedSource
 from pipeline.settings import Settings
-from pipeline.store import open_store
+from pipeline.store import Store, open_store, store_totals
 
 __all__ = ["DemoResult", "demo_sources", "run_demo"]
 
@@ -115,20 +115,16 @@ def run_demo(out: Path, settings: Settings, *, echo: Callable[[str], Any] = prin
     return DemoResult(out, database, report, outputs)
 
 
-def _summary(store: Any) -> str:
-    from pipeline.store import ArticleRow, ArticleSourceRow, ClassificationRow, count_rows
-
-    with store.session() as session:
-        articles = count_rows(session, ArticleRow)
-        sources = count_rows(session, ArticleSourceRow)
-        classified = count_rows(session, ClassificationRow)
+def _summary(store: Store) -> str:
+    totals = store_totals(store)
     return (
-        f"Stored {articles} articles from {sources} feed entries; {classified} classifier results."
+        f"Stored {totals.articles} articles from {totals.sources} feed entries; "
+        f"{totals.classifications} classifier results."
     )
 
 
 def _finish(
-    store: Any, settings: Settings, out: Path, echo: Callable[[str], Any]
+    store: Store, settings: Settings, out: Path, echo: Callable[[str], Any]
 ) -> tuple[Path, ...]:
     """Write the digest of the day the demo ran, in every format, under ``out/digest``."""
     from datetime import datetime

@@ -84,6 +84,8 @@ ERROR_CLASSES: dict[str, str] = {
     "not_a_feed": "the document is not an RSS, Atom or JSON feed",
     "parse_error": "the feed could not be parsed (or was refused as hostile XML)",
     "refused_address": "the host resolves to a private, loopback or metadata address",
+    "internal": "a bug in Lumi while handling the feed (logged with its traceback); it never "
+    "counts toward disabling the feed",
 }
 
 

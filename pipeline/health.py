@@ -2,57 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
-from pipeline.records import FeedSource
-from pipeline.store import FeedRow, Store, article_counts, pending_counts, sync_feeds
+from pipeline.store import Store, feed_health
 
 __all__ = ["feed_states"]
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
+def _json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
-def feed_states(store: Store, sources: Sequence[FeedSource] | None = None) -> list[dict[str, Any]]:
+def feed_states(store: Store) -> list[dict[str, Any]]:
     """Every registry feed's state, last success, last error, next poll and article counts.
 
-    ``articles`` counts every article the feed carried, ``pending`` those still waiting
-    for their text (stored title-only).
-
-    Args:
-        store: the open database.
-        sources: the registry; when given, the feeds table is synced first so that feeds
-            never polled yet show as ``new``.
+    Reads only. ``articles`` counts every article the feed carried, ``pending`` those still
+    waiting for their text (stored title-only). Feeds added to the registry since the last
+    sync are not listed: sync first (:func:`pipeline.store.sync_registry`) to see them as
+    ``new``.
     """
-    with store.session() as session:
-        if sources is not None:
-            sync_feeds(session, sources)
-        rows = session.scalars(
-            select(FeedRow).where(FeedRow.in_registry.is_(True)).order_by(FeedRow.id)
-        )
-        articles = article_counts(session)
-        pending = pending_counts(session)
-        return [
-            {
-                "id": r.id,
-                "url": r.url,
-                "state": r.state,
-                "http_status": r.http_status,
-                "last_polled_at": _iso(r.last_polled_at),
-                "last_success_at": _iso(r.last_success_at),
-                "next_poll_at": _iso(r.next_poll_at),
-                "error_class": r.error_class,
-                "error_message": r.error_message,
-                "error_at": _iso(r.error_at),
-                "consecutive_failures": r.consecutive_failures,
-                "degraded_reason": r.degraded_reason,
-                "disabled_reason": r.disabled_reason,
-                "articles": articles.get(r.id, 0),
-                "pending": pending.get(r.id, 0),
-            }
-            for r in rows
-        ]
+    return [
+        {f.name: _json(getattr(h, f.name)) for f in dataclasses.fields(h)}
+        for h in feed_health(store)
+    ]

@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
 
 __all__ = ["FIELDS", "configure_logging"]
 
@@ -65,7 +68,7 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
-def configure_logging(settings: Any, level: str | None = None) -> None:
+def configure_logging(settings: Settings, level: str | None = None) -> None:
     """Send Lumi's logs to stderr in the configured format and level."""
     handler = _StderrHandler()
     if settings.log_format == "json":

@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from classifiers.api import Classification
+from classifiers.base import ClassifierConfig
+from pipeline.store import (
+    ClassifiableArticle,
+    Store,
+    latest_classifications,
+    store_classification,
+    stream_articles,
+)
 
-from pipeline.store import ArticleRow, ClassificationRow, Store, store_classification
-
-__all__ = ["ReclassifyReport", "classify_batch", "reclassify"]
+__all__ = ["ReclassifyReport", "classify_job", "reclassify"]
 
 BATCH = 100
 
@@ -44,63 +50,24 @@ class ReclassifyReport:
         return dataclasses.asdict(self)
 
 
-def classify_batch(
-    items: list[tuple[int, str, str, str | None]], only: Sequence[str] | None
-) -> list[tuple[int, dict[str, tuple[str, list[Any]]]]]:
-    """Classify (id, title, text, language) tuples; picklable, so it runs in any worker.
+def classify_job(
+    articles: list[ClassifiableArticle],
+    only: Sequence[str] | None,
+    config: ClassifierConfig | None = None,
+) -> list[tuple[int, tuple[Classification, ...]]]:
+    """Classify a batch of articles with :func:`classifiers.api.classify_batch`; picklable
+    (arguments and result), so it runs in any worker process or Dask worker, which builds
+    exactly the caller's classifiers from ``config``.
 
-    Returns, per article, ``{classifier name: (version, results as JSON)}``.
+    Returns, per article, its id and one classification per classifier.
     """
+    from classifiers.api import classify_batch
     from classifiers.base import make_document
     from classifiers.registry import build_all
 
-    active = list(build_all(only=only).values())
-    out = []
-    for article_id, title, text, language in items:
-        doc = make_document(text or "", title=title or "", language=language)
-        out.append(
-            (
-                article_id,
-                {c.name: (c.version, [r.to_json() for r in c.classify(doc)]) for c in active},
-            )
-        )
-    return out
-
-
-def _stream(
-    store: Store, since: datetime | None, until: datetime | None
-) -> Iterator[list[tuple[int, str, str, str | None, str]]]:
-    last_id = 0
-    while True:
-        with store.session() as session:
-            query = select(
-                ArticleRow.id,
-                ArticleRow.title,
-                ArticleRow.text,
-                ArticleRow.language,
-                ArticleRow.content_hash,
-            ).where(ArticleRow.id > last_id)
-            if since is not None:
-                query = query.where(ArticleRow.fetched_at >= since)
-            if until is not None:
-                query = query.where(ArticleRow.fetched_at < until)
-            rows = [
-                (int(r[0]), r[1], r[2], r[3], r[4])
-                for r in session.execute(query.order_by(ArticleRow.id).limit(BATCH))
-            ]
-        if not rows:
-            return
-        last_id = rows[-1][0]
-        yield rows
-
-
-def _previous(session: Any, article_id: int, name: str) -> Any:
-    return session.scalar(
-        select(ClassificationRow.result)
-        .where(ClassificationRow.article_id == article_id, ClassificationRow.classifier == name)
-        .order_by(ClassificationRow.id.desc())
-        .limit(1)
-    )
+    active = list(build_all(only=only, config=config).values())
+    docs = [make_document(a.text, title=a.title, language=a.language) for a in articles]
+    return [(a.id, found) for a, found in zip(articles, classify_batch(docs, active), strict=True)]
 
 
 def reclassify(
@@ -112,6 +79,7 @@ def reclassify(
     dry_run: bool = False,
     executor: Executor | None = None,
     progress: Callable[[int], Any] | None = None,
+    config: ClassifierConfig | None = None,
 ) -> ReclassifyReport:
     """Re-run the classifiers over stored articles fetched in [since, until).
 
@@ -123,40 +91,54 @@ def reclassify(
         executor: where batches run (a process pool or a Dask client's executor);
             None runs them here.
         progress: called with the number of articles done after each batch.
+        config: the classifiers' configuration, sent to every worker
+            (:func:`pipeline.classify.classifier_config`).
+
+    Raises:
+        UnknownClassifier: a name in ``only`` is not registered.
+        ClassifierNotConfigured: a classifier named in ``only`` is not configured.
     """
     from classifiers.registry import build_all
+    from pipeline.classify import translated_errors
 
     started = time.perf_counter()
-    names = tuple(sorted(build_all(only=only)))
+    with translated_errors():
+        built = build_all(only=only, config=config)
+    names = tuple(sorted(built))
+    classifier_names = sorted({c.name for c in built.values()})
     articles = stored = unchanged = 0
     changed: dict[str, int] = {}
     drift: dict[str, int] = {}
-    batches = _stream(store, since, until)
+    batches = stream_articles(store, since, until, BATCH)
     pending: list[Any] = []
 
-    def submit(rows: list[tuple[int, str, str, str | None, str]]) -> None:
-        items = [(r[0], r[1], r[2], r[3]) for r in rows]
-        hashes = {r[0]: r[4] for r in rows}
+    def submit(rows: list[ClassifiableArticle]) -> None:
+        hashes = {a.id: a.content_hash for a in rows}
         if executor is None:
-            pending.append((classify_batch(items, only), hashes))
+            with translated_errors():
+                pending.append((classify_job(rows, only, config), hashes))
         else:
-            pending.append((executor.submit(classify_batch, items, only), hashes))
+            pending.append((executor.submit(classify_job, rows, only, config), hashes))
 
     def drain(block_until: int) -> None:
         nonlocal articles, stored, unchanged
         while len(pending) > block_until:
             job, hashes = pending.pop(0)
-            results = job if isinstance(job, list) else job.result()
+            with translated_errors():
+                results = job if isinstance(job, list) else job.result()
             with store.session() as session:
-                for article_id, by_name in results:
-                    for name, (version, payload) in by_name.items():
-                        differs = _previous(session, article_id, name) != payload
+                before = latest_classifications(session, list(hashes), classifier_names)
+                for article_id, classifications in results:
+                    for c in classifications:
+                        name, payload = c.classifier, c.to_json()
+                        previous = before.get((article_id, name))
+                        differs = previous is None or previous.to_json() != payload
                         if differs:
                             changed[name] = changed.get(name, 0) + 1
                         if dry_run:
                             continue
                         if store_classification(
-                            session, article_id, name, version, hashes[article_id], payload
+                            session, article_id, name, c.version, hashes[article_id], payload
                         ):
                             stored += 1
                         else:

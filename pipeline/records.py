@@ -10,6 +10,8 @@ into these at the edge and never passed around::
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from datetime import date, datetime
 from typing import Literal
 
@@ -18,10 +20,15 @@ __all__ = [
     "ArticleText",
     "ExtractedPage",
     "FeedEntry",
+    "FeedHealth",
     "FeedSource",
+    "FeedState",
     "FetchResult",
     "ParsedFeed",
     "PendingPage",
+    "RegistrySync",
+    "StoreTotals",
+    "StoredEntry",
     "Story",
     "StoryAssignment",
     "StoryMember",
@@ -172,6 +179,97 @@ class PendingPage:
     article_id: int
     attempts: int
     entry: FeedEntry
+
+
+# --- feeds and stored entries (what the store returns to the ingest side) -----------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FeedState:
+    """A registry feed's polling state: what one ingest cycle reads before polling it.
+
+    ``etag``, ``last_modified`` and ``body_hash`` are the validators of the last answer
+    (None before the first); ``state`` is ``new``, ``ok``, ``degraded``, ``failing`` or
+    ``disabled``; ``consecutive_failures`` counts failures since the last success (429 and
+    503 excluded).
+    """
+
+    id: str
+    url: str
+    poll_minutes: int | None
+    state: str
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    consecutive_failures: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FeedHealth:
+    """A registry feed's health as ``lumi feeds check`` and ``/healthz`` report it.
+
+    ``articles`` counts every article the feed carried, ``pending`` those still waiting for
+    their text (stored title-only).
+    """
+
+    id: str
+    url: str
+    state: str
+    http_status: int | None
+    last_polled_at: datetime | None
+    last_success_at: datetime | None
+    next_poll_at: datetime | None
+    error_class: str | None
+    error_message: str | None
+    error_at: datetime | None
+    consecutive_failures: int
+    degraded_reason: str | None
+    disabled_reason: str | None
+    articles: int = 0
+    pending: int = 0
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RegistrySync:
+    """What syncing the feeds table to the registry changed (feed ids, sorted).
+
+    ``added``: new in the registry; ``moved``: URL changed (polling state reset);
+    ``updated``: title, language, tags or interval changed, or back in the registry;
+    ``removed``: no longer in the registry (their rows and articles are kept).
+    """
+
+    added: tuple[str, ...] = ()
+    moved: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        """True when the feeds table did not already mirror the registry."""
+        return bool(self.added or self.moved or self.updated or self.removed)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """What storing one new feed entry did.
+
+    ``created``: the article is new; ``linked``: the entry was newly linked as one of its
+    sources; ``filled``: the article existed without text and received this entry's text.
+    """
+
+    article_id: int
+    created: bool
+    linked: bool
+    filled: bool = False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoreTotals:
+    """How many articles, feed entries (sources) and classifier results are stored."""
+
+    articles: int
+    sources: int
+    classifications: int
 
 
 # --- stories and summaries ---------------------------------------------------------------
@@ -460,3 +558,114 @@ class Digest:
 
 
 __all__ += ["Digest", "DigestItem", "DigestSource", "Disclosure", "HumanReview"]
+
+
+# --- what the store returns to the publish side ------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoredArticle:
+    """A stored article as story assignment and the digest read it (its database id).
+
+    The dates are those of :class:`Article`: the feed's and the page's published dates, and
+    when we fetched it (the digest day is that of ``fetched_at``).
+    """
+
+    id: int
+    url: str | None
+    canonical_url: str | None
+    title: str
+    text: str
+    content_hash: str
+    is_teaser: bool
+    pending_text: bool
+    language: str | None
+    site_name: str | None
+    published_feed: datetime | None
+    published_extracted: datetime | None
+    fetched_at: datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoryMembership:
+    """An article's stored membership of its one story, as story assignment keeps it.
+
+    ``signature`` is the MinHash of the article's text (hex, None for teasers and empty
+    texts) as of ``text_hash``, with its number of distinct ``shingles``; ``published_at``
+    is the date the article is compared by.
+    """
+
+    article_id: int
+    story_id: int
+    reason: MergeReason
+    score: float
+    matched_article_id: int | None
+    published_at: datetime
+    text_hash: str
+    signature: str | None
+    shingles: int
+    merged_at: datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LLMFailure:
+    """A paraphrase the model got wrong for one story version (``content_hash``) and model.
+
+    ``reason`` is the :class:`~pipeline.errors.LLMError` reason (``malformed``, ``shape``,
+    ``overlap``); such inputs are not sent to that model again.
+    """
+
+    story_id: int
+    content_hash: str
+    model: str
+    reason: str
+    detail: str = ""
+
+
+def summary_fingerprint(summary: Summary) -> str:
+    """A hash of what a reviewer reads: method, model, at-a-glance and sections."""
+    data = {"method": summary.method, "model": summary.model or "", **summary.to_json()}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReviewRecord:
+    """One recorded human review of a digest item (``item_id`` is ``s-<story id>``).
+
+    ``summary_hash`` is the :func:`summary_fingerprint` of the summary the reviewer saw
+    (None for reviews recorded before summaries were tracked).
+    """
+
+    id: int
+    item_id: str
+    approve: bool
+    editor: str
+    note: str | None
+    reviewed_at: datetime
+    summary_hash: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """The ``lumi review --json`` shape."""
+        return {
+            "id": self.id,
+            "item_id": self.item_id,
+            "approve": self.approve,
+            "editor": self.editor,
+            "note": self.note,
+            "reviewed_at": self.reviewed_at.isoformat(),
+            "summary_hash": self.summary_hash,
+        }
+
+    def covers(self, summary: Summary) -> bool:
+        """True when this review was given on ``summary``'s exact text (or predates
+        summary tracking); a review never carries over to a changed summary."""
+        return self.summary_hash is None or self.summary_hash == summary_fingerprint(summary)
+
+
+__all__ += [
+    "LLMFailure",
+    "ReviewRecord",
+    "StoredArticle",
+    "StoryMembership",
+    "summary_fingerprint",
+]

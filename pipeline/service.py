@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -23,6 +23,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from pipeline.errors import ConfigError
 from pipeline.settings import Settings
 from pipeline.store import Store, utcnow
+
+if TYPE_CHECKING:
+    from pipeline.ingest.cycle import CycleReport
 
 __all__ = ["Metrics", "Service"]
 
@@ -73,7 +76,7 @@ class Service:
         self,
         store: Store,
         settings: Settings,
-        cycle: Callable[[], Any],
+        cycle: Callable[[], CycleReport],
         digest: Callable[[Any], Any] | None = None,
     ):
         from apscheduler.schedulers.background import BackgroundScheduler
@@ -165,7 +168,7 @@ class Service:
             raise ConfigError(
                 f"cannot serve /healthz on {host}:{port}: {exc.strerror or exc}; "
                 "stop the other process or set LUMI_HTTP_PORT (0 disables the endpoint)"
-            ) from None
+            ) from exc
         self._http.daemon_threads = True
 
     def bind(self) -> None:

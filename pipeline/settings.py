@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipeline.errors import SettingError
@@ -354,24 +354,72 @@ def _convert(setting: Setting, raw: Any) -> Any:
         if setting.type == "path":
             return Path(raw_value)
         return str(raw_value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError) as exc:
         raise SettingError(
             f"{setting.env}={raw!r} is not a valid {setting.type}: {setting.help}"
-        ) from None
+        ) from exc
+
+
+_T = TypeVar("_T")
+
+
+class _Value(Generic[_T]):
+    """A typed, read-only attribute of :class:`Settings` (so mypy checks every access)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Settings, owner: type | None = None) -> _T:
+        value: _T = obj.values[self.name]
+        return value
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Settings:
-    """Effective settings: one attribute per row of :data:`SETTINGS`."""
+    """Effective settings: one typed attribute per row of :data:`SETTINGS`."""
 
     values: Mapping[str, Any]
     sources: Mapping[str, str]
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self.values[name]
-        except KeyError:
-            raise AttributeError(name) from None
+    database_url = _Value[str]()
+    feeds = _Value[Path]()
+    export_dir = _Value[Path]()
+    timezone = _Value[str]()
+    digest_time = _Value[str]()
+    language = _Value[str]()
+    allow_private_networks = _Value[bool]()
+    allowed_addresses = _Value[list[str]]()
+    http_timeout = _Value[float]()
+    http_connect_timeout = _Value[float]()
+    max_bytes = _Value[int]()
+    max_redirects = _Value[int]()
+    max_concurrency = _Value[int]()
+    per_host_concurrency = _Value[int]()
+    user_agent = _Value[str]()
+    fetch_pages = _Value[bool]()
+    poll_minutes = _Value[int]()
+    min_poll_minutes = _Value[int]()
+    max_poll_minutes = _Value[int]()
+    backoff_base_minutes = _Value[int]()
+    page_retry_attempts = _Value[int]()
+    page_retries_per_cycle = _Value[int]()
+    disable_after_errors = _Value[int]()
+    spacy_model = _Value[str]()
+    llm_url = _Value[str]()
+    llm_model = _Value[str]()
+    llm_api_key = _Value[str]()
+    llm_timeout = _Value[float]()
+    llm_daily_tokens = _Value[int]()
+    llm_max_output_tokens = _Value[int]()
+    llm_min_overlap = _Value[float]()
+    story_window_days = _Value[int]()
+    story_title_similarity = _Value[float]()
+    story_text_similarity = _Value[float]()
+    ai_policy_url = _Value[str]()
+    http_host = _Value[str]()
+    http_port = _Value[int]()
+    log_level = _Value[str]()
+    log_format = _Value[str]()
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some values changed (validated like environment values)."""
@@ -422,13 +470,13 @@ def _read_config_file(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise SettingError(f"cannot read config file {path}: {exc.strerror}") from None
+        raise SettingError(f"cannot read config file {path}: {exc.strerror}") from exc
     data: Any
     if re.search(r"^\s*\w+\s*:", text, re.M):
         try:
             data = yaml.safe_load(text) or {}
         except yaml.YAMLError as exc:
-            raise SettingError(f"config file {path} is not valid YAML: {exc}") from None
+            raise SettingError(f"config file {path} is not valid YAML: {exc}") from exc
     else:
         data = {}
         for lineno, line in enumerate(text.splitlines(), 1):
@@ -474,6 +522,13 @@ def load_settings(
             values[s.name] = _validated(s, file_values[s.name])
             sources[s.name] = "file"
         else:
-            values[s.name] = s.default
+            # converted like any other value, so a default "path" is a Path as its type says
+            values[s.name] = _convert(s, s.default)
             sources[s.name] = "default"
     return Settings(values, sources)
+
+
+# A setting without its typed attribute would be unreadable: fail at import, not at use.
+assert {n for n, v in vars(Settings).items() if isinstance(v, _Value)} == set(_BY_NAME), (
+    "every row of SETTINGS needs a typed attribute on Settings"
+)

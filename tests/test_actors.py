@@ -9,7 +9,7 @@ import pytest
 
 from classifiers.actors import ActorClassifier, load_actor_registry
 from classifiers.base import ACTOR_TYPES, make_document
-from pipeline.errors import ClassifierNotConfigured
+from classifiers.errors import ClassifierNotConfigured
 
 
 @pytest.fixture(scope="module")
@@ -250,7 +250,7 @@ def test_a_statistical_pipeline_reports_unknown_organisations_as_candidates(
 
 
 def test_real_lab_posts_name_their_labs(actors: ActorClassifier, shared_data: Path) -> None:
-    from classifiers.dataset import load_corpus_file
+    from pipeline.corpus import load_corpus_file
 
     items = load_corpus_file(shared_data, "corpus/dev/feed_mistral_news.before-2026-03.xml")
     named = 0

@@ -281,6 +281,49 @@ def test_digest_review_and_reexport_through_the_cli(tmp_path, env):
     assert _lumi(["review", "s-999999", "--approve", "--editor", "X"], env).returncode == 1
 
 
+def test_digest_groups_and_summarises_first_and_says_so(tmp_path, env):
+    from test_digest import DAY, body, relicense, seed_article
+
+    from pipeline.publish.digest import write_digest
+    from pipeline.settings import load_settings
+    from pipeline.store import open_store
+
+    store = open_store(env["LUMI_DATABASE_URL"])
+    try:
+        seed_article(
+            store,
+            1,
+            title="Devstral switches to Apache 2.0 license",
+            text=body(1),
+            results={"license_events": [relicense("Devstral")]},
+        )
+        seed_article(store, 2, title="Quarterly hiring update", text=body(2))
+    finally:
+        store.close()
+    args = ["digest", "--date", DAY.isoformat(), "--format", "json"]
+    first = _lumi([*args, "--out", str(tmp_path / "a")], env)
+    assert first.returncode == 0, first.stderr
+    assert "grouped 2 articles into 2 stories, summarised 2" in first.stderr.splitlines()
+    written = Path(first.stdout.strip()).read_bytes()
+    digest = json.loads(written)
+    assert [i["title"] for i in digest["items"]] == [
+        "Devstral switches to Apache 2.0 license",
+        "Quarterly hiring update",
+    ]
+    assert digest["items"][0]["section"] == "licensing"
+    again = _lumi([*args, "--out", str(tmp_path / "b")], env)
+    assert "grouped 0 articles into 0 stories, summarised 0" in again.stderr.splitlines()
+    assert Path(again.stdout.strip()).read_bytes() == written
+    # what the command wrote is what the read-only export gives from the stored data
+    store = open_store(env["LUMI_DATABASE_URL"])
+    try:
+        settings = load_settings(env=env)
+        (path,) = write_digest(store, DAY, settings, formats=["json"], out_dir=tmp_path / "c")
+    finally:
+        store.close()
+    assert path.read_bytes() == written
+
+
 @pytest.mark.postgres
 def test_postgres_is_migrated_with_db_upgrade_then_fetch_runs_on_it(
     tmp_path, env, loopback_server, pg_url

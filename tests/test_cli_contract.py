@@ -22,6 +22,10 @@ from typer.main import get_command
 from pipeline.cli import app, run_app
 from pipeline.errors import ConfigError, LumiError
 
+# Every case is a real subprocess of the installed entry point; on two busy cores the
+# module fixture that runs them all takes minutes, which is load, not a hang.
+pytestmark = pytest.mark.timeout(600)
+
 LUMI = Path(sys.executable).parent / "lumi"
 REPO = Path(__file__).resolve().parents[1]
 
@@ -103,6 +107,13 @@ CASES = [
         "cannot write",
     ),
     Case("db-bare", ("db",), 2),
+    Case(
+        "dataset-build-no-corpus",
+        ("dataset", "build", "--shared", "nowhere"),
+        2,
+        "does not hold the shared corpus",
+    ),
+    Case("dataset-show-holdout", ("dataset", "show", ".", "corpus/holdout/x.xml"), 2, "holdout"),
     Case("db-upgrade-unknown-revision", ("db", "upgrade", "nosuchrev"), 2, "nosuchrev"),
     Case(
         "db-upgrade-unreachable-postgres",
@@ -332,14 +343,14 @@ def test_a_review_without_a_verdict_records_nothing_and_reject_is_recorded(
 ) -> None:
     from test_digest import DAY, body, seed_article, settings_for
 
-    from pipeline.publish.digest import build_digest
-    from pipeline.publish.review import review_history
-    from pipeline.store import open_store
+    from pipeline.publish.digest import build_digest, prepare_day
+    from pipeline.store import open_store, review_history
 
     env = lumi_env(tmp_path)
     store = open_store(env["LUMI_DATABASE_URL"])
     try:
         seed_article(store, 1, title="Devstral switches to Apache 2.0", text=body(1))
+        prepare_day(store, DAY, settings_for())
         (item,) = build_digest(store, DAY, settings_for()).items
     finally:
         store.close()

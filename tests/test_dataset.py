@@ -8,7 +8,8 @@ import json
 import pytest
 
 from classifiers.base import ACTOR_TYPES, LICENSE_EVENT_KINDS, RISK_THEMES
-from classifiers.dataset import DEVSET_DIR, load_corpus_file, load_labels, materialise
+from classifiers.dataset import DEVSET_DIR, load_labels
+from pipeline.corpus import dataset_items, load_corpus_file
 
 LABEL_FILES = sorted(DEVSET_DIR.glob("*.jsonl"))
 ALLOWED_KEYS = {"ref", "actors", "license_events", "risk_themes", "note"}
@@ -40,7 +41,7 @@ def test_label_lines_use_the_taxonomies_and_store_no_text(path):
 
 def test_every_reference_resolves_to_nonempty_text(shared_data):
     labels = load_labels()
-    items = list(materialise(labels, shared_data))
+    items = list(dataset_items(shared_data, labels))
     assert len(items) == len(labels)
     for label, item in zip(labels, items, strict=True):
         assert item["text"].strip() or item["title"].strip(), item["id"]
@@ -69,3 +70,43 @@ def test_broken_label_line_is_named(tmp_path):
     path.write_text('{"ref": {}}\n{broken\n', encoding="utf-8")
     with pytest.raises(ValueError, match=r"labels-x\.jsonl line 2"):
         load_labels([path])
+
+
+def test_corpus_feeds_go_through_the_serving_parser(tmp_path):
+    from pipeline.errors import HostileXML
+
+    feed = tmp_path / "corpus" / "dev" / "bomb.xml"
+    feed.parent.mkdir(parents=True)
+    feed.write_text(
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]>'
+        "<rss version='2.0'><channel><title>&a;</title></channel></rss>",
+        encoding="utf-8",
+    )
+    with pytest.raises(HostileXML):
+        load_corpus_file(tmp_path, "corpus/dev/bomb.xml")
+
+
+def test_lumi_dataset_build_writes_every_labelled_passage(shared_data, tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    out = tmp_path / "devset.jsonl"
+    result = CliRunner().invoke(
+        app, ["dataset", "build", "--shared", str(shared_data), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == len(load_labels()) and f"wrote {len(rows)} items" in result.output
+    assert all({"id", "title", "text", "risk_themes"} <= set(r) for r in rows)
+
+
+def test_lumi_dataset_show_numbers_the_paragraphs(shared_data):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    rel = load_labels()[0]["ref"]["file"]
+    result = CliRunner().invoke(app, ["dataset", "show", str(shared_data), rel, "--entry", "0"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("=== [0] entry=") and "  (0) " in result.output

@@ -11,12 +11,20 @@ from typing import Any
 import pytest
 
 from pipeline.errors import ConfigError
-from pipeline.publish.digest import build_digest, day_bounds, rank_items, write_digest
+from pipeline.publish.digest import (
+    PreparedDay,
+    build_digest,
+    day_bounds,
+    prepare_day,
+    rank_items,
+    write_digest,
+)
 from pipeline.publish.label import disclosure_for
 from pipeline.publish.render.json_out import validate
 from pipeline.publish.review import record_review
 from pipeline.records import (
     Article,
+    Digest,
     DigestItem,
     DigestSource,
     FeedEntry,
@@ -24,7 +32,21 @@ from pipeline.records import (
     SummarySection,
 )
 from pipeline.settings import Settings, load_settings
-from pipeline.store import Store, insert_article, store_classification, sync_feeds
+from pipeline.store import (
+    ArticleRow,
+    ClassificationRow,
+    LLMFailureRow,
+    LLMUsageRow,
+    ReviewRow,
+    Store,
+    StoryArticleRow,
+    StoryRow,
+    SummaryRow,
+    count_rows,
+    insert_article,
+    store_classification,
+    sync_feeds,
+)
 
 DAY = date(2026, 5, 4)
 NOON = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
@@ -83,6 +105,18 @@ def seed_article(
         for name, payload in (results or {}).items():
             store_classification(session, article_id, name, "v1", article.content_hash, payload)
     return article_id
+
+
+def digest_of(store: Store, day: date, settings: Settings) -> Digest:
+    """What ``lumi digest`` shows: the day's stages run, then the digest built."""
+    prepare_day(store, day, settings)
+    return build_digest(store, day, settings)
+
+
+def export(store: Store, day: date, settings: Settings, **kwargs: Any) -> list[Path]:
+    """What ``lumi digest`` writes: the day's stages run, then the digest written."""
+    prepare_day(store, day, settings)
+    return write_digest(store, day, settings, **kwargs)
 
 
 def actor(name: str, kind: str) -> dict[str, Any]:
@@ -163,11 +197,11 @@ def test_article_fetched_at_2330_utc_belongs_to_next_day_in_berlin(store: Store)
         fetched_at=datetime(2026, 5, 3, 23, 30, tzinfo=UTC),
     )
     berlin = settings_for(timezone="Europe/Berlin")
-    assert [i.title for i in build_digest(store, DAY, berlin).items] == ["Late night model release"]
-    assert build_digest(store, DAY - timedelta(days=1), berlin).items == ()
+    assert [i.title for i in digest_of(store, DAY, berlin).items] == ["Late night model release"]
+    assert digest_of(store, DAY - timedelta(days=1), berlin).items == ()
     # In UTC the same fetch is still on the earlier day.
     utc = settings_for(timezone="UTC")
-    assert [i.title for i in build_digest(store, DAY - timedelta(days=1), utc).items] == [
+    assert [i.title for i in digest_of(store, DAY - timedelta(days=1), utc).items] == [
         "Late night model release"
     ]
 
@@ -198,7 +232,7 @@ def test_license_events_and_risk_themes_rank_first_in_translated_sections(store:
         text=body(4),
         results={"actors": [actor("DeepSeek", "model_maker")]},
     )
-    digest = build_digest(store, DAY, settings_for())
+    digest = digest_of(store, DAY, settings_for())
     assert [i.section for i in digest.items] == ["licensing", "risk", "models", "other"]
     assert digest.items[0].license_events[0]["model"] == "Devstral"
     assert digest.items[0].actors == (
@@ -248,12 +282,12 @@ def test_reexport_of_the_same_day_is_byte_identical(store: Store, tmp_path: Path
     )
     seed_article(store, 2, title="Quarterly hiring update", text=body(2))
     settings = settings_for()
-    first = write_digest(store, DAY, settings, out_dir=tmp_path / "a")
+    first = export(store, DAY, settings, out_dir=tmp_path / "a")
     record_review(
         store, "s-1", approve=True, editor="Desk Editor", at=datetime(2026, 5, 5, 9, 0, tzinfo=UTC)
     )
-    second = write_digest(store, DAY, settings, out_dir=tmp_path / "b")
-    third = write_digest(store, DAY, settings, out_dir=tmp_path / "c")
+    second = export(store, DAY, settings, out_dir=tmp_path / "b")
+    third = export(store, DAY, settings, out_dir=tmp_path / "c")
     assert [p.name for p in first] == [
         "lumi-digest-2026-05-04.md",
         "lumi-digest-2026-05-04.html",
@@ -272,7 +306,7 @@ def test_articles_fetched_after_the_day_leave_its_digest_unchanged(
     url = "https://news.example/same"
     seed_article(store, 1, title="Devstral switches to Apache 2.0", text=body(1), url=url)
     settings = settings_for()
-    before = write_digest(store, DAY, settings, formats=["json"], out_dir=tmp_path / "a")[0]
+    before = export(store, DAY, settings, formats=["json"], out_dir=tmp_path / "a")[0]
     # The same story reported by another feed the next day joins the story.
     seed_article(
         store,
@@ -290,7 +324,7 @@ def test_articles_fetched_after_the_day_leave_its_digest_unchanged(
         text=body(3),
         fetched_at=NOON + timedelta(days=1),
     )
-    after = write_digest(store, DAY, settings, formats=["json"], out_dir=tmp_path / "b")[0]
+    after = export(store, DAY, settings, formats=["json"], out_dir=tmp_path / "b")[0]
     assert before.read_bytes() == after.read_bytes()
 
 
@@ -307,9 +341,9 @@ def test_json_digest_validates_against_the_schema(store: Store, tmp_path: Path) 
         },
     )
     seed_article(store, 2, title="No URL at all", text=body(2), url="")
-    build_digest(store, DAY, settings_for())  # stories exist once a digest was built
+    prepare_day(store, DAY, settings_for())
     record_review(store, "s-1", approve=True, editor="Desk", note="checked sources")
-    path = write_digest(store, DAY, settings_for(), formats=["json"], out_dir=tmp_path)[0]
+    path = export(store, DAY, settings_for(), formats=["json"], out_dir=tmp_path)[0]
     document = json.loads(path.read_text(encoding="utf-8"))
     validate(document)
     assert document["date"] == "2026-05-04"
@@ -322,7 +356,7 @@ def test_schema_rejects_an_exemption_without_review(store: Store, tmp_path: Path
     import jsonschema
 
     seed_article(store, 1, title="A story", text=body(1))
-    path = write_digest(store, DAY, settings_for(), formats=["json"], out_dir=tmp_path)[0]
+    path = export(store, DAY, settings_for(), formats=["json"], out_dir=tmp_path)[0]
     document = json.loads(path.read_text(encoding="utf-8"))
     document["items"][0]["ai_disclosure"]["exemption_applied"] = True
     with pytest.raises(jsonschema.ValidationError):
@@ -342,7 +376,7 @@ def test_failed_write_keeps_the_previous_file_and_leaves_no_temp_file(
     seed_article(store, 1, title="A story", text=body(1))
     settings = settings_for()
     out = tmp_path / "out"
-    (path,) = write_digest(store, DAY, settings, formats=["html"], out_dir=out)
+    (path,) = export(store, DAY, settings, formats=["html"], out_dir=out)
     before = path.read_bytes()
     seed_article(store, 2, title="Another story", text=body(2))
 
@@ -351,16 +385,85 @@ def test_failed_write_keeps_the_previous_file_and_leaves_no_temp_file(
 
     monkeypatch.setattr(os, "fsync", disk_full)
     with pytest.raises(OSError, match="No space"):
-        write_digest(store, DAY, settings, formats=["html"], out_dir=out)
+        export(store, DAY, settings, formats=["html"], out_dir=out)
     assert path.read_bytes() == before
     assert [p.name for p in out.iterdir()] == [path.name]
     monkeypatch.undo()
-    write_digest(store, DAY, settings, formats=["html"], out_dir=out)
+    export(store, DAY, settings, formats=["html"], out_dir=out)
     assert b"Another story" in path.read_bytes()
 
 
 def test_empty_day_still_writes_every_format(store: Store, tmp_path: Path) -> None:
-    paths = write_digest(store, DAY, settings_for(language="de"), out_dir=tmp_path / "out")
+    paths = export(store, DAY, settings_for(language="de"), out_dir=tmp_path / "out")
     assert len(paths) == 4
     assert "An diesem Tag wurden keine Meldungen abgerufen." in paths[1].read_text("utf-8")
     assert json.loads(paths[2].read_text("utf-8"))["items"] == []
+
+
+# --- reading does not write ------------------------------------------------------------------
+
+
+def _row_counts(store: Store) -> dict[str, int]:
+    tables = (
+        ArticleRow,
+        ClassificationRow,
+        StoryRow,
+        StoryArticleRow,
+        SummaryRow,
+        LLMUsageRow,
+        LLMFailureRow,
+        ReviewRow,
+    )
+    with store.session() as session:
+        return {t.__tablename__: count_rows(session, t) for t in tables}
+
+
+def test_building_a_digest_only_reads_and_prepare_day_runs_the_stages(
+    store: Store, tmp_path: Path
+) -> None:
+    seed_article(
+        store,
+        1,
+        title="Devstral switches to Apache 2.0 license",
+        text=body(1),
+        results={"license_events": [relicense("Devstral")]},
+    )
+    seed_article(store, 2, title="Quarterly hiring update", text=body(2))
+    settings = settings_for()
+    unprepared = _row_counts(store)
+    assert build_digest(store, DAY, settings).items == ()  # no story yet: nothing to show
+    write_digest(store, DAY, settings, out_dir=tmp_path / "unprepared")
+    assert _row_counts(store) == unprepared
+
+    assert prepare_day(store, DAY, settings) == PreparedDay(articles=2, stories=2, summarised=2)
+    assert prepare_day(store, DAY, settings) == PreparedDay(0, 0, 0)
+    assert PreparedDay(2, 1, 1).describe() == "grouped 2 articles into 1 stories, summarised 1"
+    prepared = _row_counts(store)
+    assert (prepared["stories"], prepared["summaries"]) == (2, 2)
+    digest = build_digest(store, DAY, settings)
+    assert [i.title for i in digest.items] == [
+        "Devstral switches to Apache 2.0 license",
+        "Quarterly hiring update",
+    ]
+    assert digest == digest_of(store, DAY, settings)
+    first = write_digest(store, DAY, settings, out_dir=tmp_path / "a")
+    second = write_digest(store, DAY, settings, out_dir=tmp_path / "b")
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    assert _row_counts(store) == prepared
+
+
+def test_a_changed_text_is_summarised_on_the_spot_until_the_stage_stores_it(store: Store) -> None:
+    from sqlalchemy import update
+
+    seed_article(store, 1, title="Devstral switches to Apache 2.0 license", text=body(1))
+    settings = settings_for()
+    prepare_day(store, DAY, settings)
+    (stored,) = build_digest(store, DAY, settings).items
+    with store.session() as session:  # the article is corrected
+        session.execute(update(ArticleRow).values(text=body(5), content_hash="hash-corrected"))
+    before = _row_counts(store)
+    (fresh,) = build_digest(store, DAY, settings).items
+    assert _row_counts(store) == before
+    assert fresh.at_a_glance.startswith("Report number 5") and fresh != stored
+    assert prepare_day(store, DAY, settings).summarised == 1
+    assert build_digest(store, DAY, settings).items[0].at_a_glance == fresh.at_a_glance

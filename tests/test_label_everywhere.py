@@ -22,7 +22,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from test_digest import DAY, body, relicense, seed_article, settings_for, theme
 
-from pipeline.publish.digest import build_digest, write_digest
+from pipeline.publish.digest import build_digest, prepare_day, write_digest
 from pipeline.publish.render.atom import ATOM
 from pipeline.publish.render.i18n import text
 from pipeline.publish.render.json_out import validate
@@ -108,7 +108,7 @@ def exported(
     )
     seed_article(store, 3, title="Quarterly hiring update", text=body(3))
     settings = settings_for(language=request.param)
-    build_digest(store, DAY, settings)  # the stories exist once a digest was built
+    prepare_day(store, DAY, settings)  # what `lumi digest` runs first
     record_review(
         store, "s-1", approve=True, editor=EDITOR, at=datetime(2026, 5, 5, 9, 0, tzinfo=UTC)
     )

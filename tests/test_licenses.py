@@ -9,8 +9,8 @@ import pytest
 
 from classifiers.actors import ActorClassifier
 from classifiers.base import make_document
+from classifiers.errors import ClassifierNotConfigured
 from classifiers.licenses import LicenseEventClassifier, load_license_table, model_name
-from pipeline.errors import ClassifierNotConfigured
 
 
 @pytest.fixture(scope="module")
@@ -263,7 +263,7 @@ def test_events_carry_the_sentence_as_evidence(classifier: LicenseEventClassifie
 def test_real_vendor_posts_yield_release_events_and_forum_pages_none(
     classifier: LicenseEventClassifier, shared_data: Path
 ) -> None:
-    from classifiers.dataset import load_corpus_file
+    from pipeline.corpus import load_corpus_file
 
     def all_events(rel: str) -> set[tuple]:
         out = set()

@@ -19,8 +19,9 @@ import pytest
 from test_summarise import store_story
 
 from pipeline.errors import LLMError
-from pipeline.publish.llm import ngram_overlap, parse_paraphrase, tokens_used, unsupported_terms
-from pipeline.publish.summarise import summarise_stories
+from pipeline.publish.llm import parse_paraphrase, unsupported_terms
+from pipeline.publish.summaries import summarise_stories
+from pipeline.publish.summarise import ngram_overlap
 from pipeline.records import ArticleText
 from pipeline.settings import load_settings
 from pipeline.store import (
@@ -28,6 +29,7 @@ from pipeline.store import (
     SummaryRow,
     count_rows,
     open_store,
+    tokens_used,
 )
 
 TITLE = "Northwind AI releases Breeze-2 under Apache 2.0"

@@ -9,8 +9,8 @@ import pytest
 
 from classifiers import registry
 from classifiers.api import ClassificationReport, classify_document, classify_text
-from classifiers.base import Classifier, make_document
-from pipeline.errors import ClassifierNotConfigured, UnknownClassifier
+from classifiers.base import Classifier, ClassifierConfig, make_document
+from classifiers.errors import ClassifierNotConfigured, UnknownClassifier
 
 HAS_RISK_THEMES = importlib.util.find_spec("classifiers.risk_themes") is not None
 
@@ -25,10 +25,8 @@ def _risk_themes_configured() -> bool:
     return True
 
 
-@pytest.fixture(autouse=True)
-def _no_statistical_pipeline(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The shared instances read the spacy_model setting; keep them independent of the machine.
-    monkeypatch.setenv("LUMI_SPACY_MODEL", "none")
+# Results independent of the machine: no statistical spaCy pipeline even where one is installed.
+NO_MODEL = ClassifierConfig(spacy_model="none")
 
 
 def test_registered_set_matches_the_golden_file() -> None:
@@ -115,6 +113,7 @@ def test_classify_text_reports_every_classifier_in_the_contract_shape() -> None:
         "Google's Gemma 4 now ships under Apache 2.0, replacing the Gemma Terms of Use.",
         title="Gemma 4 changes license",
         language="en",
+        config=NO_MODEL,
     )
     assert isinstance(report, ClassificationReport)
     data = report.to_json()
@@ -140,7 +139,7 @@ def test_classify_text_reports_every_classifier_in_the_contract_shape() -> None:
 
 def test_classify_document_with_only_runs_only_those() -> None:
     doc = make_document("Anthropic released Claude under no license at all.")
-    report = classify_document(doc, only=["actors"])
+    report = classify_document(doc, only=["actors"], config=NO_MODEL)
     assert dict(report.classifiers) == {"actors": "v1"}
     assert report.license_events == () and report.risk_themes == ()
     assert [a.name for a in report.actors] == ["Anthropic"]

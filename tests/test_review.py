@@ -8,15 +8,16 @@ import pytest
 from test_digest import DAY, body, seed_article, settings_for
 
 from pipeline.errors import ConfigError, EditorRequired, NotFound
-from pipeline.publish.digest import build_digest
-from pipeline.publish.review import latest_review, record_review, review_history
-from pipeline.store import ReviewRow, Store, count_rows
+from pipeline.publish.digest import build_digest, prepare_day
+from pipeline.publish.review import record_review
+from pipeline.store import ReviewRow, Store, count_rows, latest_review, review_history
 
 T0 = datetime(2026, 5, 5, 8, 0, tzinfo=UTC)
 
 
 def _one_item(store: Store) -> str:
     seed_article(store, 1, title="Devstral switches to Apache 2.0", text=body(1))
+    prepare_day(store, DAY, settings_for())
     (item,) = build_digest(store, DAY, settings_for()).items
     return item.id
 
@@ -93,6 +94,7 @@ def test_a_review_does_not_carry_over_to_a_changed_summary(store: Store) -> None
     assert build_digest(store, DAY, settings).items[0].disclosure.exemption_applied is True
     with store.session() as session:  # the source article is corrected after the review
         session.execute(update(ArticleRow).values(text=body(2), content_hash="hash-corrected"))
+    prepare_day(store, DAY, settings)
     changed = build_digest(store, DAY, settings).items[0].disclosure
     assert (changed.disclosure_level, changed.exemption_applied) == ("ai-autonomous", False)
     assert changed.human_review is None

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from classifiers.base import RISK_THEMES, ThemeScore, make_document
+from classifiers.errors import ClassifierNotConfigured
 from classifiers.risk_themes import (
     MODEL_PATH,
     RiskThemeClassifier,
@@ -19,7 +20,7 @@ from classifiers.risk_themes import (
     rules_digest,
 )
 from classifiers.train import fit_risk_themes, train_risk_themes
-from pipeline.errors import ClassifierNotConfigured
+from pipeline.corpus import corpus_loader
 
 # Small invented passages: each theme gets its own phrasing, mixed with neutral filler.
 _THEME_SENTENCES = {
@@ -152,8 +153,9 @@ def _fake_shared(root: Path) -> list[dict]:
 def test_training_is_byte_identical_for_the_same_inputs_and_seed(tmp_path):
     labels = _fake_shared(tmp_path / "shared")
     a, b = tmp_path / "a.json", tmp_path / "b.json"
-    report = train_risk_themes(labels, tmp_path / "shared", a, seed=0, folds=3)
-    train_risk_themes(labels, tmp_path / "shared", b, seed=0, folds=3)
+    corpus = corpus_loader(tmp_path / "shared")
+    report = train_risk_themes(labels, corpus, a, seed=0, folds=3)
+    train_risk_themes(labels, corpus, b, seed=0, folds=3)
     assert a.read_bytes() == b.read_bytes()
     model = json.loads(a.read_text())
     assert model["training"]["passages"] == 30 == report.passages

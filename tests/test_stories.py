@@ -16,9 +16,7 @@ from pipeline.ingest.extract import build_article
 from pipeline.ingest.parse import parse_feed
 from pipeline.publish.stories import (
     assign_stories,
-    load_stories,
     similarity,
-    story_texts,
     text_signature,
     title_similarity,
     titles_conflict,
@@ -30,6 +28,8 @@ from pipeline.store import (
     StoryRow,
     count_rows,
     insert_article,
+    load_stories,
+    story_texts,
     sync_feeds,
 )
 

@@ -10,7 +10,8 @@ from classifiers.base import split_sentences
 from pipeline.ingest.extract import build_article
 from pipeline.ingest.parse import parse_feed
 from pipeline.publish.stories import assign_stories
-from pipeline.publish.summarise import summarise_stories, summarise_story
+from pipeline.publish.summaries import summarise_stories
+from pipeline.publish.summarise import summarise_story
 from pipeline.records import Article, ArticleText, FeedEntry, FeedSource, Summary
 from pipeline.settings import load_settings
 from pipeline.store import (

@@ -11,7 +11,6 @@ import pytest
 
 from classifiers.risk_themes import MODEL_PATH
 from classifiers.train import DEFAULT_OUTPUT, output_path
-from pipeline.errors import ConfigError
 
 
 def test_the_default_output_is_a_new_file_in_the_working_directory(tmp_path: Path) -> None:
@@ -22,7 +21,7 @@ def test_the_default_output_is_a_new_file_in_the_working_directory(tmp_path: Pat
 
 def test_an_existing_default_output_is_never_overwritten(tmp_path: Path) -> None:
     (tmp_path / DEFAULT_OUTPUT).write_text("{}", encoding="utf-8")
-    with pytest.raises(ConfigError, match="--output"):
+    with pytest.raises(FileExistsError, match="--output"):
         output_path(None, tmp_path)
 
 

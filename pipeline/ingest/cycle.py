@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import hashlib
 import logging
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import or_, select
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from pipeline.errors import FetchError, LumiError, NoExtractableText, ParseError
 from pipeline.ingest.extract import build_article, extract_page, pending_article
@@ -29,24 +29,25 @@ from pipeline.records import (
     ExtractedPage,
     FeedEntry,
     FeedSource,
+    FeedState,
     FetchResult,
     ParsedFeed,
+    StoredEntry,
 )
 from pipeline.settings import Settings
 from pipeline.store import (
-    FeedRow,
     Store,
-    article_id_for_key,
-    due_pending,
+    due_feeds,
     entry_fingerprint,
-    fill_pending,
-    insert_article,
-    pending_counts,
-    record_page_attempt,
-    stored_entries,
-    sync_feeds,
-    update_article,
-    update_feeds,
+    known_article_keys,
+    known_entries,
+    pending_by_feed,
+    pending_pages_due,
+    record_polls,
+    settle_pending_page,
+    store_entry,
+    store_entry_update,
+    sync_registry,
     utcnow,
 )
 
@@ -56,6 +57,9 @@ log = logging.getLogger("lumi.ingest")
 
 #: Statuses whose Retry-After we honour and which never count toward disabling a feed.
 _SLOW_DOWN = {429, 503}
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -124,38 +128,37 @@ class CycleReport:
         }
 
 
-def _due_feeds(
-    store: Store, now: datetime, *, force: bool, only: Sequence[str] | None
-) -> list[FeedRow]:
-    with store.session() as session:
-        query = select(FeedRow).where(FeedRow.in_registry.is_(True))
-        if only:
-            query = query.where(FeedRow.id.in_(list(only)))
-        else:
-            query = query.where(FeedRow.state != "disabled")
-            if not force:
-                query = query.where(
-                    or_(FeedRow.next_poll_at.is_(None), FeedRow.next_poll_at <= now)
-                )
-        rows = list(session.scalars(query.order_by(FeedRow.id)))
-        session.expunge_all()
-        return rows
-
-
 class _Cycle:
-    """State of one running cycle (not shared between cycles)."""
+    """State of one running cycle (not shared between cycles).
 
-    def __init__(self, store: Store, settings: Settings, fetcher: Fetcher, now: datetime):
+    Every database call runs on ``db``, one worker thread: a store that is slow or locked
+    (another cycle writing) never stalls the fetches on the event loop, and the calls stay
+    serialised as they were when they ran on the loop itself.
+    """
+
+    def __init__(
+        self, store: Store, settings: Settings, fetcher: Fetcher, now: datetime, db: Executor
+    ):
         self.store = store
         self.settings = settings
         self.fetcher = fetcher
         self.now = now
+        self.db = db
         self.rng = random.Random()
         self.changes: list[dict[str, Any]] = []
         self.new_ids: list[int] = []
         self.updated_ids: list[int] = []
 
-    async def poll(self, feed: FeedRow) -> FeedOutcome:
+    async def stored(
+        self, call: Callable[Concatenate[Store, _P], _T], *args: _P.args, **kwargs: _P.kwargs
+    ) -> _T:
+        """``call(store, *args, **kwargs)`` on the database thread, awaited."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self.db, functools.partial(call, self.store, *args, **kwargs)
+        )
+
+    async def poll(self, feed: FeedState) -> FeedOutcome:
         """Poll one feed; never raises for feed-level problems."""
         try:
             result = await self.fetcher.get(
@@ -199,12 +202,11 @@ class _Cycle:
             updated=updated,
         )
 
-    async def _store_entries(self, feed: FeedRow, parsed: ParsedFeed) -> tuple[int, int, int]:
+    async def _store_entries(self, feed: FeedState, parsed: ParsedFeed) -> tuple[int, int, int]:
         """Store new entries and apply updates to known ones; returns (new, updated, pages
         failed)."""
         entries = list({e.dedupe_key: e for e in parsed.entries}.values())
-        with self.store.session() as session:
-            seen = stored_entries(session, feed.id, [e.dedupe_key for e in entries])
+        seen = await self.stored(known_entries, feed.id, [e.dedupe_key for e in entries])
         fresh = [e for e in entries if e.dedupe_key not in seen]
         # A known entry whose title or text the feed changed is an update, not a new story
         # (an entry stored before hashes were kept has None and is left as it is).
@@ -213,49 +215,63 @@ class _Cycle:
             for e in entries
             if e.dedupe_key in seen and seen[e.dedupe_key][1] not in (None, entry_fingerprint(e))
         ]
+        # a page already stored under the same URL is not fetched again
+        known = await self.stored(
+            known_article_keys, [e.canonical_url for e in fresh if e.canonical_url]
+        )
         outcomes = await asyncio.gather(
-            *(self._article_for(e) for e in fresh),
+            *(self._article_for(e, known=e.canonical_url in known) for e in fresh),
             *(self._article_for(e, refresh=True) for e in revised),
         )
         new = updated = pages_failed = 0
+        # (entry, its store call, the known article it updates or None)
+        jobs: list[tuple[FeedEntry, Callable[[Store], StoredEntry | bool], int | None]] = []
         for index, (entry, (article, page_error)) in enumerate(
             zip([*fresh, *revised], outcomes, strict=True)
         ):
             pages_failed += page_error is not None
             if article is None:
                 continue
-            try:
-                with self.store.session() as session:
-                    if index < len(fresh):
-                        retry_at = self._first_retry(entry) if article.pending_text else None
-                        article_id, created, linked = insert_article(
-                            session, article, entry, next_page_attempt_at=retry_at
-                        )
-                        new += int(linked)
-                        if created:
-                            self.new_ids.append(article_id)
-                            if article.pending_text and page_error is not None:
-                                record_page_attempt(
-                                    session, article_id, error=page_error, next_attempt_at=retry_at
-                                )
-                        elif fill_pending(session, article_id, article):
-                            # another feed carried this page without text; this one has it
-                            self.updated_ids.append(article_id)
-                    else:
-                        article_id = seen[entry.dedupe_key][0]
-                        updated += 1
-                        if update_article(session, article_id, article, entry):
-                            self.updated_ids.append(article_id)
-            except Exception as exc:  # one bad row must not lose the rest
+            if index < len(fresh):
+                retry_at = self._first_retry(entry) if article.pending_text else None
+                store_new = functools.partial(
+                    store_entry,
+                    article=article,
+                    entry=entry,
+                    next_page_attempt_at=retry_at,
+                    page_error=page_error,
+                )
+                jobs.append((entry, store_new, None))
+            else:
+                updated += 1
+                article_id = seen[entry.dedupe_key][0]
+                store_update = functools.partial(
+                    store_entry_update, article_id=article_id, article=article, entry=entry
+                )
+                jobs.append((entry, store_update, article_id))
+        # One trip to the database thread per feed; each entry in its own transaction.
+        results = await self.stored(_each, [job for _, job, _ in jobs])
+        for (entry, _, updates), result in zip(jobs, results, strict=True):
+            if isinstance(result, StoredEntry):
+                new += int(result.linked)
+                if result.created:
+                    self.new_ids.append(result.article_id)
+                elif result.filled:
+                    # another feed carried this page without text; this one has it
+                    self.updated_ids.append(result.article_id)
+            elif isinstance(result, Exception):
                 log.error(
                     "entry not stored",
+                    exc_info=result,
                     extra={
                         "stage": "store",
                         "feed_id": feed.id,
                         "url": entry.url,
-                        "error": str(exc),
+                        "error": str(result),
                     },
                 )
+            elif result and updates is not None:  # an update that changed the article's text
+                self.updated_ids.append(updates)
         return new, updated, pages_failed
 
     def _pages_fetchable(self, entry: FeedEntry) -> bool:
@@ -303,13 +319,14 @@ class _Cycle:
         return page, None
 
     async def _article_for(
-        self, entry: FeedEntry, *, refresh: bool = False
+        self, entry: FeedEntry, *, refresh: bool = False, known: bool = False
     ) -> tuple[Article | None, str | None]:
         """Build the article for an entry: page when possible, else the feed's content.
 
-        A page already stored under the same URL is not fetched again, unless ``refresh``
-        (the feed updated the entry). An entry with no text anywhere is kept as a
-        ``pending_text`` article (title, link, dates) whose page is retried later.
+        The page is not fetched when ``known`` (an article is stored under the entry's
+        URL), unless ``refresh`` (the feed updated the entry). An entry with no text
+        anywhere is kept as a ``pending_text`` article (title, link, dates) whose page is
+        retried later.
 
         Returns:
             (the article or None when the entry has nothing to keep, why the page failed
@@ -318,17 +335,13 @@ class _Cycle:
         page = None
         page_error = None
         fetched_at = utcnow()
-        key = entry.canonical_url
-        if key and not refresh:
-            with self.store.session() as session:
-                known = article_id_for_key(session, key) is not None
-        else:
-            known = False
-        if self._pages_fetchable(entry) and not known:
+        if self._pages_fetchable(entry) and (refresh or not known):
             page, failure = await self._fetch_page(entry)
             page_error = _page_error(failure) if failure is not None else None
         try:
-            return build_article(entry, page, fetched_at=fetched_at), page_error
+            # HTML to text is CPU work: off the loop, like parsing and extraction
+            article = await asyncio.to_thread(build_article, entry, page, fetched_at=fetched_at)
+            return article, page_error
         except NoExtractableText:
             pending = pending_article(entry, fetched_at=fetched_at)
             if pending is None:
@@ -351,8 +364,7 @@ class _Cycle:
     async def retry_pending(self) -> tuple[int, int]:
         """Try the pages of pending articles that are due; returns (tried, filled)."""
         limit = self.settings.page_retries_per_cycle
-        with self.store.session() as session:
-            due = due_pending(session, self.now, limit)
+        due = await self.stored(pending_pages_due, self.now, limit)
         if not due:
             return 0, 0
         outcomes = await asyncio.gather(*(self._fetch_page(p.entry) for p in due))
@@ -364,41 +376,43 @@ class _Cycle:
             gone = isinstance(failure, FetchError) and failure.status == 410
             if page is not None:
                 try:
-                    article = build_article(pending.entry, page, fetched_at=utcnow())
+                    article = await asyncio.to_thread(
+                        build_article, pending.entry, page, fetched_at=utcnow()
+                    )
                 except NoExtractableText as exc:
                     error = _page_error(exc)
+            attempts = pending.attempts + 1
+            retry_at = None
+            if attempts < self.settings.page_retry_attempts and not gone:
+                retry_at = backoff_until(
+                    self.now, failures=attempts, settings=self.settings, rng=self.rng
+                )
             try:
-                with self.store.session() as session:
-                    if article is not None and fill_pending(session, pending.article_id, article):
-                        self.updated_ids.append(pending.article_id)
-                        filled += 1
-                        continue
-                    attempts = pending.attempts + 1
-                    retry_at = None
-                    if attempts < self.settings.page_retry_attempts and not gone:
-                        retry_at = backoff_until(
-                            self.now, failures=attempts, settings=self.settings, rng=self.rng
-                        )
-                    record_page_attempt(
-                        session,
-                        pending.article_id,
-                        error=error or "the page holds no text",
-                        next_attempt_at=retry_at,
+                if await self.stored(
+                    settle_pending_page,
+                    pending.article_id,
+                    article,
+                    error=error or "the page holds no text",
+                    next_attempt_at=retry_at,
+                ):
+                    self.updated_ids.append(pending.article_id)
+                    filled += 1
+                    continue
+                if retry_at is None:
+                    log.warning(
+                        "page retries given up; the entry stays title-only",
+                        extra={
+                            "stage": "extract",
+                            "feed_id": pending.entry.feed_id,
+                            "url": pending.entry.url,
+                            "attempts": attempts,
+                            "error": error,
+                        },
                     )
-                    if retry_at is None:
-                        log.warning(
-                            "page retries given up; the entry stays title-only",
-                            extra={
-                                "stage": "extract",
-                                "feed_id": pending.entry.feed_id,
-                                "url": pending.entry.url,
-                                "attempts": attempts,
-                                "error": error,
-                            },
-                        )
             except Exception as exc:  # one bad row must not lose the rest
                 log.error(
                     "pending entry not updated",
+                    exc_info=True,
                     extra={
                         "stage": "store",
                         "feed_id": pending.entry.feed_id,
@@ -410,7 +424,7 @@ class _Cycle:
 
     def _succeeded(
         self,
-        feed: FeedRow,
+        feed: FeedState,
         result: FetchResult,
         *,
         ttl: int | None,
@@ -447,7 +461,7 @@ class _Cycle:
 
     def _failed(
         self,
-        feed: FeedRow,
+        feed: FeedState,
         error_class: str,
         message: str,
         status: int | None,
@@ -495,23 +509,49 @@ class _Cycle:
         )
         return FeedOutcome(feed.id, status, 0, error_class=error_class, error_message=message)
 
+    def crashed(self, feed: FeedState, exc: Exception) -> FeedOutcome:
+        """Record a crash in Lumi's own code while polling ``feed`` (error class ``internal``).
 
-async def _run(store: Store, settings: Settings, feeds: list[FeedRow], now: datetime) -> _Ran:
-    async with Fetcher(settings) as fetcher:
-        cycle = _Cycle(store, settings, fetcher, now)
+        A bug is not the feed's fault: its failure count and state are left as they are
+        (it never moves toward disabling), and it is polled again after its usual interval.
+        """
+        message = f"unexpected error (a bug in Lumi): {type(exc).__name__}: {exc}"
+        self.changes.append(
+            {
+                "id": feed.id,
+                "last_polled_at": self.now,
+                "next_poll_at": next_poll_at(
+                    self.now,
+                    interval_minutes=feed.poll_minutes or self.settings.poll_minutes,
+                    settings=self.settings,
+                ),
+                "error_class": "internal",
+                "error_message": message,
+                "error_at": self.now,
+            }
+        )
+        return FeedOutcome(feed.id, None, 0, error_class="internal", error_message=message)
 
-        async def guarded(feed: FeedRow) -> FeedOutcome:
-            try:
-                return await cycle.poll(feed)
-            except Exception as exc:  # a bug or a surprise in one feed never stops the cycle
-                log.exception("feed crashed", extra={"stage": "ingest", "feed_id": feed.id})
-                return cycle._failed(feed, "parse_error", f"unexpected error: {exc!r}", None, None)
 
-        outcomes = await asyncio.gather(*(guarded(f) for f in feeds))
-        retried, filled = await cycle.retry_pending()
-    with store.session() as session:
-        update_feeds(session, cycle.changes)
-        pending = pending_counts(session)
+async def _run(store: Store, settings: Settings, feeds: list[FeedState], now: datetime) -> _Ran:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lumi-db") as db:
+        async with Fetcher(settings) as fetcher:
+            cycle = _Cycle(store, settings, fetcher, now, db)
+
+            async def guarded(feed: FeedState) -> FeedOutcome:
+                try:
+                    return await cycle.poll(feed)
+                except Exception as exc:  # a bug in Lumi's code never stops the other feeds
+                    log.exception(
+                        "feed crashed: internal error",
+                        extra={"stage": "ingest", "feed_id": feed.id, "error_class": "internal"},
+                    )
+                    return cycle.crashed(feed, exc)
+
+            outcomes = await asyncio.gather(*(guarded(f) for f in feeds))
+            retried, filled = await cycle.retry_pending()
+        await cycle.stored(record_polls, cycle.changes)
+        pending = await cycle.stored(pending_by_feed)
     outcomes = [dataclasses.replace(o, pending=pending.get(o.feed_id, 0)) for o in outcomes]
     return _Ran(outcomes, cycle.new_ids, cycle.updated_ids, retried, filled)
 
@@ -525,6 +565,18 @@ class _Ran:
     filled: int
 
 
+def _each(store: Store, calls: Sequence[Callable[[Store], _T]]) -> list[_T | Exception]:
+    """Run each call on ``store``; a call that raises gives its exception, the rest still
+    run (one bad row must not lose the rest)."""
+    results: list[_T | Exception] = []
+    for call in calls:
+        try:
+            results.append(call(store))
+        except Exception as exc:  # returned to the cycle, which logs it with the entry
+            results.append(exc)
+    return results
+
+
 def _page_error(exc: LumiError) -> str:
     """``<error class>: <message>`` for a failed page, as stored on a pending article."""
     return f"{getattr(exc, 'error_class', 'extract')}: {exc.message}"
@@ -534,12 +586,12 @@ def _after_store(store: Store, settings: Settings, new_ids: list[int], *, classi
     """Classify new (or changed) articles, group them into stories and summarise the
     stories touched."""
     from pipeline.publish.stories import assign_stories
-    from pipeline.publish.summarise import summarise_stories
+    from pipeline.publish.summaries import summarise_stories
 
     if classify:
-        from pipeline.classify import classify_articles
+        from pipeline.classify import classifier_config, classify_articles
 
-        classify_articles(store, new_ids)
+        classify_articles(store, new_ids, config=classifier_config(settings))
     assignments = assign_stories(store, new_ids, settings=settings)
     summarise_stories(store, sorted({a.story_id for a in assignments}), settings)
 
@@ -568,9 +620,8 @@ def run_cycle(
     started = time.perf_counter()
     now = now or utcnow()
     if sources is not None:
-        with store.session() as session:
-            sync_feeds(session, sources)
-    feeds = _due_feeds(store, now, force=force, only=only)
+        sync_registry(store, sources)
+    feeds = due_feeds(store, now, force=force, only=only)
     ran = asyncio.run(_run(store, settings, feeds, now))
     if ran.new_ids or ran.updated_ids:
         _after_store(store, settings, [*ran.new_ids, *ran.updated_ids], classify=classify)

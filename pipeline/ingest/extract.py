@@ -18,7 +18,7 @@ import re
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import lxml.html
 import trafilatura
@@ -29,6 +29,11 @@ from pipeline.errors import ExtractionError, NoExtractableText
 from pipeline.ingest.parse import guess_legacy_encoding
 from pipeline.ingest.urls import canonical_url
 from pipeline.records import Article, ExtractedPage, FeedEntry, TextSource
+from pipeline.text import BOMS as _BOMS
+from pipeline.text import looks_binary
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
 
 __all__ = [
     "TEASER_MAX_WORDS",
@@ -68,13 +73,6 @@ _META_CHARSET = re.compile(
 )
 _SNIFF_BYTES = 64 * 1024
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-_BOMS = (
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-)
 _DROP_TAGS = (
     "script",
     "style",
@@ -164,16 +162,6 @@ def decode_html(data: bytes, content_type: str | None = None) -> str:
         return data.decode(declared, "replace")
     guess = guess_legacy_encoding(data) or "windows-1252"
     return data.decode(guess, "replace")
-
-
-def _looks_binary(data: bytes) -> bool:
-    head = data[:8192]
-    if not head:
-        return False
-    if any(head.startswith(bom) for bom, _ in _BOMS):
-        return False
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
-    return b"\x00" in head or controls / len(head) > 0.05
 
 
 # --- language --------------------------------------------------------------------------
@@ -375,7 +363,7 @@ def extract_page(
     if isinstance(html, bytes):
         if not html.strip():
             raise NoExtractableText("the page is empty", url=url)
-        if _looks_binary(html):
+        if looks_binary(html):
             raise NoExtractableText("the page is binary data, not HTML", url=url)
         text_html = decode_html(html, content_type)
     else:
@@ -389,7 +377,7 @@ def extract_page(
     try:
         tree = lxml.html.document_fromstring(text_html)
     except (etree.ParserError, ValueError) as exc:
-        raise NoExtractableText(f"the page could not be parsed as HTML: {exc}", url=url) from None
+        raise NoExtractableText(f"the page could not be parsed as HTML: {exc}", url=url) from exc
 
     document = _run_trafilatura(tree, url, favor_precision=True)
     text = _document_text(document)
@@ -421,7 +409,7 @@ def extract_page(
     )
 
 
-def extract_target(target: str, settings: Any) -> ExtractedPage:
+def extract_target(target: str, settings: Settings) -> ExtractedPage:
     """Extract a page given as a local file path or an http(s) URL (``lumi extract``).
 
     URLs are fetched through the guarded fetcher (:func:`pipeline.ingest.fetch.fetch_url`), with
@@ -447,7 +435,7 @@ def extract_target(target: str, settings: Any) -> ExtractedPage:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ExtractionError(f"cannot read {target}: {exc.strerror or exc}") from None
+        raise ExtractionError(f"cannot read {target}: {exc.strerror or exc}") from exc
     return extract_page(data, None)
 
 

@@ -32,7 +32,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import brotli
 import httpcore
@@ -52,6 +52,9 @@ from pipeline.errors import (
 from pipeline.ingest.netguard import AddressGuard, GuardedNetworkBackend
 from pipeline.ingest.polltiming import parse_retry_after
 from pipeline.records import FetchResult
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
 
 __all__ = [
     "ACCEPT_ENCODING",
@@ -138,7 +141,7 @@ class _ZlibDecoder(_Decoder):
                 if not buf and len(out) < _CHUNK:
                     return
         except zlib.error as exc:
-            raise ContentDecodingError(f"corrupt {self.name} body: {exc}") from None
+            raise ContentDecodingError(f"corrupt {self.name} body: {exc}") from exc
 
     def finish(self, emit: Emit) -> None:
         if self._d is None:
@@ -168,7 +171,7 @@ class _BrotliDecoder(_Decoder):
                 if out:
                     emit(out)
         except brotli.error as exc:
-            raise ContentDecodingError(f"corrupt br body: {exc}") from None
+            raise ContentDecodingError(f"corrupt br body: {exc}") from exc
 
     def finish(self, emit: Emit) -> None:
         if not self._d.is_finished():
@@ -202,7 +205,7 @@ class _ZstdDecoder(_Decoder):
         try:
             self._writer.write(data)
         except zstandard.ZstdError as exc:
-            raise ContentDecodingError(f"corrupt zstd body: {exc}") from None
+            raise ContentDecodingError(f"corrupt zstd body: {exc}") from exc
 
 
 def _decoders(content_encoding: str) -> list[_Decoder]:
@@ -303,7 +306,7 @@ class Fetcher:
             ``user_agent``, ``allow_private_networks`` and ``allowed_addresses``.
     """
 
-    def __init__(self, settings: Any):
+    def __init__(self, settings: Settings):
         self.settings = settings
         self.guard = AddressGuard.from_settings(settings)
         self._timeout = float(settings.http_timeout)
@@ -413,11 +416,11 @@ class Fetcher:
                 try:
                     async with asyncio.timeout(budget):
                         hop = await self._one(current, headers)
-                except TimeoutError:
+                except TimeoutError as exc:
                     raise FeedTimeout(
                         f"no complete answer within {self._timeout:g} s (LUMI_HTTP_TIMEOUT)",
                         url=str(current),
-                    ) from None
+                    ) from exc
                 budget -= time.perf_counter() - began
             if hop.location is None:
                 return hop
@@ -430,7 +433,7 @@ class Fetcher:
             try:
                 target = current.join(hop.location)
             except httpx.InvalidURL as exc:
-                raise TooManyRedirects(f"redirect to an invalid URL: {exc}") from None
+                raise TooManyRedirects(f"redirect to an invalid URL: {exc}") from exc
             if target.scheme not in ("http", "https"):
                 raise TooManyRedirects(
                     f"redirect to a {target.scheme or 'relative'}: URL was refused "
@@ -447,10 +450,10 @@ class Fetcher:
         try:
             request = self._client.build_request("GET", url, headers=headers)
             response = await self._client.send(request, stream=True)
-        except httpx.TimeoutException:
-            raise FeedTimeout(f"{url.host} did not answer in time") from None
+        except httpx.TimeoutException as exc:
+            raise FeedTimeout(f"{url.host} did not answer in time") from exc
         except httpx.TransportError as exc:
-            raise ConnectFailure(f"connection to {url.host} failed: {exc}") from None
+            raise ConnectFailure(f"connection to {url.host} failed: {exc}") from exc
         try:
             status = response.status_code
             answer = {k.lower(): v for k, v in response.headers.items()}
@@ -472,10 +475,10 @@ class Fetcher:
                 return _Hop(304, answer, b"", str(url))
             body = await self._read(response, answer)
             return _Hop(status, answer, body, str(url))
-        except httpx.TimeoutException:
-            raise FeedTimeout(f"{url.host} stopped sending the body") from None
+        except httpx.TimeoutException as exc:
+            raise FeedTimeout(f"{url.host} stopped sending the body") from exc
         except httpx.TransportError as exc:
-            raise ConnectFailure(f"connection to {url.host} broke off: {exc}") from None
+            raise ConnectFailure(f"connection to {url.host} broke off: {exc}") from exc
         finally:
             await response.aclose()
 
@@ -505,7 +508,7 @@ def _checked_url(url: str) -> httpx.URL:
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as exc:
-        raise RefusedAddress(f"not a valid http(s) URL: {exc}", url=url) from None
+        raise RefusedAddress(f"not a valid http(s) URL: {exc}", url=url) from exc
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise RefusedAddress("only http and https URLs with a host are fetched", url=url)
     return parsed
@@ -540,7 +543,7 @@ async def fetch_all(
     return list(await asyncio.gather(*(one(r) for r in requests)))
 
 
-def fetch_url(url: str, settings: Any, *, accept: str = PAGE_ACCEPT) -> FetchResult:
+def fetch_url(url: str, settings: Settings, *, accept: str = PAGE_ACCEPT) -> FetchResult:
     """Fetch one URL synchronously through the guarded fetcher (for one-shot CLI commands).
 
     Args:

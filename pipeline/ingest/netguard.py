@@ -25,11 +25,14 @@ import ipaddress
 import socket
 import ssl
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpcore
 
 from pipeline.errors import ConnectFailure, DNSFailure, FeedTimeout, RefusedAddress, TLSFailure
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
 
 __all__ = [
     "AddressGuard",
@@ -175,7 +178,7 @@ class AddressGuard:
         self._nonexistent: dict[str, str] = {}
 
     @classmethod
-    def from_settings(cls, settings: Any) -> AddressGuard:
+    def from_settings(cls, settings: Settings) -> AddressGuard:
         """Build the guard from ``allow_private_networks`` and ``allowed_addresses``."""
         return cls(
             allow_private_networks=settings.allow_private_networks,
@@ -277,15 +280,15 @@ class _GuardedStream(httpcore.AsyncNetworkStream):
     ) -> httpcore.AsyncNetworkStream:
         try:
             inner = await self._inner.start_tls(ssl_context, server_hostname, timeout)
-        except httpcore.ConnectTimeout:
-            raise FeedTimeout(f"TLS handshake with {self._host} timed out") from None
+        except httpcore.ConnectTimeout as exc:
+            raise FeedTimeout(f"TLS handshake with {self._host} timed out") from exc
         except (httpcore.ConnectError, ssl.SSLError, OSError) as exc:
             cause = exc.__cause__ or exc.__context__ or exc
             raise TLSFailure(
                 f"TLS handshake with {self._host} failed: {cause or type(cause).__name__}. "
                 "Certificate verification is always on; the server must present a valid "
                 "certificate for this host name"
-            ) from None
+            ) from exc
         return _GuardedStream(inner, self._host)
 
     def get_extra_info(self, info: str) -> Any:
@@ -340,8 +343,8 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
                     local_address=local_address,
                     socket_options=socket_options,
                 )
-            except httpcore.ConnectTimeout:
-                raise FeedTimeout(f"connecting to {host}:{port} timed out") from None
+            except httpcore.ConnectTimeout as exc:
+                raise FeedTimeout(f"connecting to {host}:{port} timed out") from exc
             except (httpcore.ConnectError, OSError) as exc:
                 last = exc
                 continue

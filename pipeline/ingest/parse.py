@@ -41,6 +41,7 @@ from lxml_html_clean import Cleaner
 from pipeline.errors import FeedParseError, HostileXML, NotAFeed
 from pipeline.ingest.urls import canonical_url, url_fragment, with_fragment
 from pipeline.records import FeedEntry, ParsedFeed
+from pipeline.text import BOMS as _BOMS
 
 __all__ = ["dedupe_key", "guess_legacy_encoding", "parse_feed"]
 
@@ -51,13 +52,6 @@ _ENTITY = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
 _XML_DECL = re.compile(rb"^(\s*)(<\?xml[^>]*?>)")
 _XML_DECL_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _HTML_SNIFF = re.compile(rb"<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.IGNORECASE)
-_BOMS = (
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-)
 _JSONFEED_VERSION = "https://jsonfeed.org/version/"
 _FEED_LINK_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 # XML media types whose charset default we take from the document, not from RFC 3023's
@@ -558,10 +552,10 @@ def _parse_json_feed(feed_id: str, body: bytes, *, url: str | None, media_type: 
         if media_type.endswith(("/json", "+json")):
             raise FeedParseError(
                 f"the JSON feed is not valid JSON: {exc}", url=url, feed_id=feed_id
-            ) from None
+            ) from exc
         raise NotAFeed(
             "the document is neither XML nor valid JSON", url=url, feed_id=feed_id
-        ) from None
+        ) from exc
     version = doc.get("version") if isinstance(doc, dict) else None
     if not isinstance(version, str) or not version.startswith(_JSONFEED_VERSION):
         raise NotAFeed(

@@ -15,7 +15,10 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
 
 __all__ = [
     "BACKOFF_CAP",
@@ -120,7 +123,7 @@ def next_poll_at(
     interval_minutes: float,
     headers: Mapping[str, str] | None = None,
     ttl_minutes: float | None = None,
-    settings: Any,
+    settings: Settings,
 ) -> datetime:
     """When to poll a feed next after a successful (or 304) fetch.
 
@@ -153,7 +156,7 @@ def backoff_until(
     *,
     failures: int,
     retry_after: float | None = None,
-    settings: Any,
+    settings: Settings,
     rng: random.Random | None = None,
 ) -> datetime:
     """When to retry a feed after ``failures`` consecutive failures.

@@ -114,15 +114,15 @@ def load_registry(path: Path) -> tuple[FeedSource, ...]:
     except OSError as exc:
         raise FeedRegistryError(
             f"cannot read feed registry {path}: {exc.strerror} (set LUMI_FEEDS to its path)"
-        ) from None
+        ) from exc
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise FeedRegistryError(f"{path} is not valid YAML: {exc}") from None
+        raise FeedRegistryError(f"{path} is not valid YAML: {exc}") from exc
     try:
         return parse_registry(data)
     except FeedRegistryError as exc:
-        raise FeedRegistryError(f"{path}: {exc.message}") from None
+        raise FeedRegistryError(f"{path}: {exc.message}") from exc
 
 
 def _entry(s: FeedSource) -> dict[str, Any]:
@@ -178,7 +178,7 @@ def append_to_registry(text: str, sources: Sequence[FeedSource]) -> str:
         root = yaml.compose(text)
         old = parse_registry(yaml.safe_load(text))
     except yaml.YAMLError as exc:
-        raise FeedRegistryError(f"not valid YAML: {exc}") from None
+        raise FeedRegistryError(f"not valid YAML: {exc}") from exc
     value = None
     if isinstance(root, yaml.MappingNode):
         value = next((v for k, v in root.value if k.value == "feeds"), None)
@@ -222,7 +222,7 @@ def append_to_registry(text: str, sources: Sequence[FeedSource]) -> str:
     try:
         again = parse_registry(yaml.safe_load(new_text))
     except (yaml.YAMLError, FeedRegistryError) as exc:
-        raise FeedRegistryError(f"appending the feeds would break the registry: {exc}") from None
+        raise FeedRegistryError(f"appending the feeds would break the registry: {exc}") from exc
     if again != (*old, *sources):
         raise FeedRegistryError("appending the feeds would change the existing entries")
     return new_text
@@ -275,9 +275,9 @@ def import_opml(data: bytes, *, default_language: str = "en") -> tuple[FeedSourc
     try:
         root = SafeET.fromstring(data)
     except DefusedXmlException as exc:
-        raise FeedRegistryError(f"OPML refused: {exc}") from None
+        raise FeedRegistryError(f"OPML refused: {exc}") from exc
     except Exception as exc:
-        raise FeedRegistryError(f"not valid OPML/XML: {exc}") from None
+        raise FeedRegistryError(f"not valid OPML/XML: {exc}") from exc
     if root.tag != "opml":
         raise FeedRegistryError(f"not an OPML document (root element <{root.tag}>)")
     lumi_ns = "{https://lumi.invalid/ns/opml}"

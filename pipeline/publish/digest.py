@@ -6,6 +6,9 @@ timestamp in the output comes from stored data, never the wall clock, so exporti
 day twice gives byte-identical files; files are written atomically (temporary file, then
 ``os.replace``), so a reader never sees half a digest.
 
+Building a digest only reads the store; :func:`prepare_day` runs the stages it reads (story
+grouping and summaries) first, as ``lumi digest`` and the scheduled digest do.
+
 Ranking: license events and risk themes raise a story, more sources raise it a little; a
 greedy re-rank then penalises actor types already shown, so one kind of actor does not fill
 the page. Items are grouped into sections (licensing, risk, models, other) in rank order.
@@ -14,6 +17,7 @@ the page. Items are grouped into sections (licensing, risk, models, other) in ra
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import heapq
 import math
 import os
@@ -27,34 +31,47 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
+from classifiers.api import Classification, merge
 from pipeline import GENERATOR_NAME, __version__
 from pipeline.errors import ConfigError
 from pipeline.publish.label import disclosure_for
 from pipeline.publish.render import FORMATS, renderer
 from pipeline.publish.render.i18n import SECTION_ORDER
 from pipeline.publish.render.safety import clean_text, one_line
-from pipeline.publish.review import ReviewRecord, item_id_for_story, latest_reviews
-from pipeline.publish.stories import assign_stories, load_stories, story_texts
+from pipeline.publish.review import item_id_for_story
+from pipeline.publish.stories import assign_stories
 from pipeline.records import (
     ArticleText,
     Digest,
     DigestItem,
     DigestSource,
+    ReviewRecord,
+    StoredArticle,
     Story,
     Summary,
     SummarySection,
 )
 from pipeline.settings import Settings
-from pipeline.store import ArticleRow, ClassificationRow, Store
+from pipeline.store import (
+    Store,
+    Transaction,
+    article_ids_fetched_between,
+    current_classifications,
+    latest_reviews,
+    load_stories,
+    stored_articles,
+    story_memberships,
+    story_texts,
+)
 
 __all__ = [
     "RANK_WEIGHTS",
+    "PreparedDay",
     "build_digest",
     "day_bounds",
     "digest_filename",
+    "digest_formats",
+    "prepare_day",
     "rank_items",
     "section_for",
     "write_digest",
@@ -99,45 +116,6 @@ def section_for(
 # --- classification results ------------------------------------------------------------------
 
 
-def _version_key(version: str) -> tuple[int, str]:
-    digits = re.sub(r"\D", "", version)
-    return (int(digits) if digits else 0, version)
-
-
-def _classifications(
-    session: Session, hashes: dict[int, str]
-) -> dict[int, dict[str, list[dict[str, Any]]]]:
-    """article id -> classifier name -> result list, for each article's current text.
-
-    When several versions classified the same text, the newest version wins.
-    """
-    best: dict[tuple[int, str], tuple[tuple[int, str], int, Any]] = {}
-    ids = list(hashes)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = session.execute(
-            select(
-                ClassificationRow.id,
-                ClassificationRow.article_id,
-                ClassificationRow.classifier,
-                ClassificationRow.version,
-                ClassificationRow.content_hash,
-                ClassificationRow.result,
-            ).where(ClassificationRow.article_id.in_(chunk))
-        )
-        for row_id, article_id, name, version, content_hash, result in rows:
-            if content_hash != hashes[article_id] or not isinstance(result, list):
-                continue
-            key = (article_id, name)
-            rank = (_version_key(version), row_id, result)
-            if key not in best or rank[:2] > best[key][:2]:
-                best[key] = rank
-    out: dict[int, dict[str, list[dict[str, Any]]]] = {}
-    for (article_id, name), (_, _, result) in best.items():
-        out.setdefault(article_id, {})[name] = [r for r in result if isinstance(r, dict)]
-    return out
-
-
 def _cleaned(value: Any) -> Any:
     """``value`` with every string passed through :func:`clean_text` (feed text is untrusted)."""
     if isinstance(value, str):
@@ -149,40 +127,25 @@ def _cleaned(value: Any) -> Any:
     return value
 
 
-def _merge_results(
-    per_article: Sequence[dict[str, list[dict[str, Any]]]],
+_EVENT_FIELDS = ("kind", "actor", "model", "from_license", "to_license")
+
+
+def _merged_results(
+    per_article: Sequence[Sequence[Classification]],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """Merge the articles' results (oldest article first): actors by name, events by
-    identity, themes by the highest score."""
-    actors: dict[str, dict[str, Any]] = {}
-    events: dict[tuple[Any, ...], dict[str, Any]] = {}
-    themes: dict[str, dict[str, Any]] = {}
-    for results in per_article:
-        for actor in results.get("actors", []):
-            name = actor.get("name")
-            if isinstance(name, str) and name not in actors:
-                actors[name] = {
-                    "name": name,
-                    "type": actor.get("type", "unknown"),
-                    "evidence": actor.get("evidence", ""),
-                }
-        for event in results.get("license_events", []):
-            fields = ("kind", "actor", "model", "from_license", "to_license")
-            key = tuple(event.get(f) for f in fields)
-            if event.get("kind") and key not in events:
-                events[key] = {f: event.get(f) for f in fields}
-                events[key]["evidence"] = event.get("evidence", "")
-        for theme in results.get("risk_themes", []):
-            name = theme.get("theme")
-            score = float(theme.get("score", 0.0) or 0.0)
-            if isinstance(name, str) and (name not in themes or score > themes[name]["score"]):
-                themes[name] = {
-                    "theme": name,
-                    "score": round(score, 4),
-                    "evidence": theme.get("evidence", ""),
-                }
-    ranked_themes = sorted(themes.values(), key=lambda t: (-t["score"], t["theme"]))
-    return list(actors.values()), list(events.values()), ranked_themes
+    """The story's actors, license events and risk themes in the digest's shape, merged
+    (oldest article first) by :func:`classifiers.api.merge`, as the summariser does."""
+    merged = merge(per_article)
+    actors = [
+        {"name": a.name, "type": a.type, "evidence": a.evidence} for a in merged.get("actors", ())
+    ]
+    events = [
+        {**{f: getattr(e, f) for f in _EVENT_FIELDS}, "evidence": e.evidence}
+        for e in merged.get("license_events", ())
+        if e.kind
+    ]
+    themes = [t.to_json() for t in merged.get("risk_themes", ())]
+    return actors, events, themes
 
 
 # --- summaries ---------------------------------------------------------------------------------
@@ -194,17 +157,19 @@ def _summaries(
     partial: dict[int, list[ArticleText]],
     settings: Settings,
 ) -> dict[int, Summary]:
-    """Each story's summary.
+    """Each story's summary, read only.
 
-    Stories wholly fetched by the end of the day get their stored summary (computed and
-    stored on first use, paraphrased when configured). A story that grew after the day
-    (``partial``: its texts up to the day's end) is summarised extractively from those
-    texts alone, so an old day re-exported later still shows what was known that day.
+    Stories wholly fetched by the end of the day get their stored summary (paraphrased when
+    configured; see :func:`~pipeline.publish.summaries.stored_summaries`). A story that grew
+    after the day (``partial``: its texts up to the day's end) is summarised extractively
+    from those texts alone, so an old day re-exported later still shows what was known that
+    day.
     """
-    from pipeline.publish.summarise import story_classification, summarise_stories, summarise_story
+    from pipeline.publish.summaries import stored_summaries
+    from pipeline.publish.summarise import story_classification, summarise_story
 
     whole = [s.id for s in stories if s.id not in partial]
-    summaries = summarise_stories(store, whole, settings)
+    summaries = stored_summaries(store, whole, settings)
     with store.session() as session:
         for story_id, texts in partial.items():
             ids = [t.article_id for t in texts if t.article_id is not None]
@@ -284,23 +249,72 @@ def _site_of(site: str | None, url: str | None, fallback: str) -> str:
     return fallback
 
 
-def _day_articles(session: Session, start: datetime, end: datetime) -> list[int]:
-    return list(
-        session.scalars(
-            select(ArticleRow.id)
-            .where(ArticleRow.fetched_at >= start, ArticleRow.fetched_at < end)
-            .order_by(ArticleRow.id)
+def _day_stories(
+    session: Transaction, start: datetime, end: datetime
+) -> tuple[list[Story], dict[int, StoredArticle]]:
+    """The stories of the articles fetched in ``[start, end)`` and their member articles
+    fetched before ``end``."""
+    article_ids = article_ids_fetched_between(session, start, end)
+    story_ids = sorted({m.story_id for m in story_memberships(session, article_ids).values()})
+    stories = load_stories(session, story_ids)
+    members = stored_articles(session, [m.article_id for s in stories for m in s.members])
+    # Articles fetched after the day ended are not part of it: re-exporting an old day
+    # later gives the same digest.
+    return stories, {aid: a for aid, a in members.items() if a.fetched_at < end}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PreparedDay:
+    """What :func:`prepare_day` did: ``articles`` newly grouped into ``stories`` stories,
+    and how many stories it ``summarised``."""
+
+    articles: int
+    stories: int
+    summarised: int
+
+    def describe(self) -> str:
+        """One line for the operator."""
+        return (
+            f"grouped {self.articles} articles into {self.stories} stories, "
+            f"summarised {self.summarised}"
         )
-    )
+
+
+def prepare_day(store: Store, day: date, settings: Settings) -> PreparedDay:
+    """Run the stages a day's digest reads: group the day's articles into stories and
+    summarise the day's stories that lack a summary of their current inputs.
+
+    The articles are those fetched on ``day`` (in ``settings.timezone``) that have no story
+    yet (an assigned article whose text changed has its signature refreshed); summaries are
+    made for the stories wholly fetched by the end of the day (one that grew later is
+    summarised from that day's texts when the digest is built), paraphrased when configured,
+    so this may spend LLM tokens. Running it again changes nothing.
+
+    Returns:
+        The counts, for :meth:`PreparedDay.describe`.
+    """
+    from pipeline.publish.summaries import summarise_stories, unsummarised
+
+    start, end = day_bounds(day, settings.timezone)
+    with store.session() as session:
+        article_ids = article_ids_fetched_between(session, start, end)
+    grouped = [a for a in assign_stories(store, article_ids, settings=settings) if a.assigned_now]
+    with store.session() as session:
+        stories, current = _day_stories(session, start, end)
+    whole = [s.id for s in stories if all(m.article_id in current for m in s.members)]
+    missing = unsummarised(store, whole, settings)
+    summarise_stories(store, missing, settings)
+    return PreparedDay(len(grouped), len({a.story_id for a in grouped}), len(missing))
 
 
 def build_digest(store: Store, day: date, settings: Settings) -> Digest:
     """Build the digest of ``day`` (a calendar day in ``settings.timezone``).
 
-    Stories are those of the articles fetched that day; each story becomes one item with
-    its summary (computed and stored on first use), merged classifier results, sources
-    (articles fetched up to the end of the day), and its Article 50 disclosure (reviewed
-    form only after a recorded approval naming an editor).
+    Only reads: stories are those the day's articles were grouped into (an article without
+    a story yet is left out: :func:`prepare_day` groups and summarises first); each story
+    becomes one item with its stored summary, merged classifier results, sources (articles
+    fetched up to the end of the day), and its Article 50 disclosure (reviewed form only
+    after a recorded approval naming an editor).
 
     Args:
         store: the open database.
@@ -311,28 +325,11 @@ def build_digest(store: Store, day: date, settings: Settings) -> Digest:
         The digest; its items are ranked and grouped by section.
     """
     start, end = day_bounds(day, settings.timezone)
-    with store.session() as session:
-        article_ids = _day_articles(session, start, end)
-    assignments = assign_stories(store, article_ids, settings=settings)
-    story_ids = sorted({a.story_id for a in assignments})
     items: list[DigestItem] = []
     latest_input = start
     with store.session() as session:
-        stories = load_stories(session, story_ids)
-        member_ids = [m.article_id for s in stories for m in s.members]
-        rows = {
-            row.id: row
-            for chunk_start in range(0, len(member_ids), 500)
-            for row in session.scalars(
-                select(ArticleRow).where(
-                    ArticleRow.id.in_(member_ids[chunk_start : chunk_start + 500])
-                )
-            )
-        }
-        # Articles fetched after the day ended are not part of it: re-exporting an old day
-        # later gives the same digest.
-        current = {aid: row for aid, row in rows.items() if row.fetched_at < end}
-        results = _classifications(session, {aid: r.content_hash for aid, r in current.items()})
+        stories, current = _day_stories(session, start, end)
+        results = current_classifications(session, list(current))
         reviews = latest_reviews(session, [item_id_for_story(s.id) for s in stories])
         partial = {
             s.id: [t for t in story_texts(session, s.id) if t.article_id in current]
@@ -383,8 +380,8 @@ def build_digest(store: Store, day: date, settings: Settings) -> Digest:
 def _item(
     story: Story,
     members: list[int],
-    articles: dict[int, ArticleRow],
-    results: dict[int, dict[str, list[dict[str, Any]]]],
+    articles: dict[int, StoredArticle],
+    results: dict[int, tuple[Classification, ...]],
     summary: Summary,
     review: ReviewRecord | None,
     settings: Settings,
@@ -392,7 +389,7 @@ def _item(
     generated_at: datetime,
 ) -> DigestItem:
     actors, events, themes = _cleaned(
-        list(_merge_results([results.get(aid, {}) for aid in members]))
+        list(_merged_results([results.get(aid, ()) for aid in members]))
     )
     sources: list[DigestSource] = []
     seen_urls: set[str | None] = set()
@@ -470,6 +467,22 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def digest_formats(formats: Sequence[str]) -> list[str]:
+    """The asked-for formats, normalised and without repeats.
+
+    Raises:
+        ConfigError: a format is unknown, or none was given.
+    """
+    wanted = list(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown or not wanted:
+        raise ConfigError(
+            f"unknown digest format(s) {', '.join(unknown) or '(none given)'}: "
+            f"choose from {', '.join(FORMATS)}"
+        )
+    return wanted
+
+
 def write_digest(
     store: Store,
     day: date,
@@ -480,8 +493,9 @@ def write_digest(
 ) -> list[Path]:
     """Build the digest of ``day`` and write it as ``lumi-digest-YYYY-MM-DD.<fmt>`` files.
 
-    Every file is rendered first, then each is written atomically; the same stored data
-    always gives byte-identical files.
+    Reads the store only (see :func:`build_digest`; :func:`prepare_day` runs the stages
+    first). Every file is rendered first, then each is written atomically; the same stored
+    data always gives byte-identical files.
 
     Args:
         store: the open database.
@@ -496,13 +510,7 @@ def write_digest(
     Raises:
         ConfigError: an unknown format was asked for.
     """
-    wanted = list(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
-    unknown = [f for f in wanted if f not in FORMATS]
-    if unknown or not wanted:
-        raise ConfigError(
-            f"unknown digest format(s) {', '.join(unknown) or '(none given)'}: "
-            f"choose from {', '.join(FORMATS)}"
-        )
+    wanted = digest_formats(formats)
     digest = build_digest(store, day, settings)
     rendered = [(fmt, renderer(fmt)(digest)) for fmt in wanted]
     out_dir = Path(out_dir)

@@ -6,11 +6,12 @@ Off unless ``LUMI_LLM_URL`` is set. Every call is bounded by a total deadline
 ``llm_usage``). The model must answer with the summary's structure as JSON; an answer is
 accepted only when it has that shape and enough of its word 3-grams occur in the sources
 (``LUMI_LLM_MIN_OVERLAP``). Any failure raises :class:`~pipeline.errors.LLMError` and the
-caller (:func:`pipeline.publish.summarise.summarise_stories`) keeps the extractive summary.
+caller (:func:`pipeline.publish.summaries.summarise_stories`) keeps the extractive summary.
 
-:func:`ngram_overlap` and :func:`unsupported_terms` are the faithfulness checks reported
-with every summary: the share of output 3-grams found in the sources, and the numbers and
-names the output has but the sources do not.
+The faithfulness checks reported with every summary are
+:func:`~pipeline.publish.summarise.ngram_overlap` (the share of output 3-grams found in the
+sources) and :func:`unsupported_terms` (the numbers and names the output has but the sources
+do not). The summary's shape (headings, word limits) is the summariser's.
 """
 
 from __future__ import annotations
@@ -27,18 +28,23 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
-from classifiers.base import split_sentences
 from pipeline.errors import LLMError
+from pipeline.publish.summarise import (
+    HEADINGS,
+    MAX_GLANCE_WORDS,
+    MAX_SECTION_WORDS,
+    MAX_SECTIONS,
+    hash_payload,
+    ngram_overlap,
+    source_keys,
+    text_words,
+)
 from pipeline.records import ArticleText, Summary, SummarySection
 from pipeline.settings import Settings
-from pipeline.store import LLMUsageRow, Store, utcnow
-from pipeline.store.engine import dialect_insert
+from pipeline.store import Store, record_usage, tokens_used, utcnow
 
 __all__ = [
-    "HEADINGS",
     "PROMPT_VERSION",
     "ChatReply",
     "LLMConfig",
@@ -46,28 +52,14 @@ __all__ = [
     "build_messages",
     "chat",
     "endpoint",
-    "ngram_overlap",
     "paraphrase",
+    "paraphrase_hash",
     "parse_paraphrase",
-    "record_usage",
-    "tokens_used",
     "unsupported_terms",
 ]
 
 #: Changes whenever the prompt or the accepted shape changes (part of the cache key).
 PROMPT_VERSION = "paraphrase.v1"
-#: Section headings the model may use, in display order.
-HEADINGS = (
-    "What's new.",
-    "Who.",
-    "Licensing.",
-    "Market structure.",
-    "Regulation.",
-    "Risk.",
-    "Details.",
-)
-MAX_GLANCE_WORDS = 60
-MAX_SECTION_WORDS = 120
 #: Source text sent per story; long articles are cut (the lead carries the news).
 MAX_SOURCE_CHARS = 12_000
 MAX_RESPONSE_BYTES = 1_000_000
@@ -117,48 +109,17 @@ def endpoint(base_url: str) -> str:
     return base + "/chat/completions"
 
 
-# --- faithfulness checks ---------------------------------------------------------------------
+def paraphrase_hash(texts: Sequence[ArticleText]) -> str:
+    """The key under which a paraphrase of these texts is stored: texts and prompt only, so
+    re-classifying the archive never pays for a paraphrase twice."""
+    return hash_payload({"v": PROMPT_VERSION, "articles": source_keys(texts)})
 
-_WORD = re.compile(r"\w+(?:[-.'’]\w+)*")
+
+# --- the unsupported-terms check ---------------------------------------------------------------
+
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"[A-Z][\w’'-]*")
 _SENTENCE_START = ".!?:;\"'“”‘’([\n"
-
-
-def _words(text: str) -> list[str]:
-    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
-
-
-def _grams(words: Sequence[str], n: int) -> list[tuple[str, ...]]:
-    return [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
-
-
-def ngram_overlap(output: str, sources: Sequence[str], n: int = 3) -> float:
-    """Share (0-1) of the output's word ``n``-grams that occur in the sources.
-
-    N-grams are taken within each sentence of the output, so joining selected sentences
-    costs nothing; a sentence shorter than ``n`` words counts once, as found when all its
-    words occur in the sources.
-    """
-    vocabulary: set[str] = set()
-    known: set[tuple[str, ...]] = set()
-    for source in sources:
-        words = _words(source)
-        vocabulary.update(words)
-        known.update(_grams(words, n))
-    found = total = 0
-    for start, end in split_sentences(output):
-        words = _words(output[start:end])
-        if not words:
-            continue
-        if len(words) < n:
-            total += 1
-            found += all(w in vocabulary for w in words)
-            continue
-        grams = _grams(words, n)
-        total += len(grams)
-        found += sum(1 for g in grams if g in known)
-    return found / total if total else 1.0
 
 
 def _numbers(text: str) -> set[str]:
@@ -172,7 +133,7 @@ def unsupported_terms(output: str, sources: Sequence[str]) -> tuple[str, ...]:
     """
     joined = "\n".join(sources)
     numbers = _numbers(joined)
-    vocabulary = set(_words(joined))
+    vocabulary = set(text_words(joined))
     found = {n for n in _numbers(output) if n not in numbers}
     text = unicodedata.normalize("NFKC", output)
     for match in _NAME.finditer(text):
@@ -362,7 +323,7 @@ def parse_paraphrase(
     Args:
         content: the answer text (a JSON object, optionally in a code fence).
         texts: the sources, for the overlap and unsupported-term checks.
-        min_sections: fewest sections accepted (at most 4 are).
+        min_sections: fewest sections accepted (at most ``MAX_SECTIONS`` are).
         min_overlap: least share of output 3-grams found in the sources.
 
     Raises:
@@ -384,8 +345,8 @@ def parse_paraphrase(
     glance = " ".join(glance.split())
     if _count_words(glance) > MAX_GLANCE_WORDS:
         raise LLMError(f"at_a_glance longer than {MAX_GLANCE_WORDS} words", reason="shape")
-    if not isinstance(sections, list) or not min_sections <= len(sections) <= 4:
-        raise LLMError(f"answer needs {min_sections} to 4 sections", reason="shape")
+    if not isinstance(sections, list) or not min_sections <= len(sections) <= MAX_SECTIONS:
+        raise LLMError(f"answer needs {min_sections} to {MAX_SECTIONS} sections", reason="shape")
     parsed = []
     for item in sections:
         if not isinstance(item, dict):
@@ -412,27 +373,6 @@ def parse_paraphrase(
 
 
 # --- the daily budget ------------------------------------------------------------------------
-
-
-def tokens_used(session: Session, day: str) -> int:
-    """Tokens the paraphraser spent on ``day`` (YYYY-MM-DD)."""
-    return int(session.scalar(select(LLMUsageRow.tokens).where(LLMUsageRow.day == day)) or 0)
-
-
-def record_usage(session: Session, day: str, tokens: int) -> None:
-    """Add one call and its ``tokens`` to ``day``'s usage (safe under concurrent runs)."""
-    session.execute(
-        dialect_insert(session, LLMUsageRow)
-        .values(day=day, tokens=0, calls=0, updated_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["day"])
-    )
-    session.execute(
-        update(LLMUsageRow)
-        .where(LLMUsageRow.day == day)
-        .values(
-            tokens=LLMUsageRow.tokens + tokens, calls=LLMUsageRow.calls + 1, updated_at=utcnow()
-        )
-    )
 
 
 def paraphrase(

@@ -7,70 +7,22 @@ exemption claimed). A later rejection reverts it. Every review is kept; the newe
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
 import re
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from pipeline.errors import ConfigError, EditorRequired, NotFound
-from pipeline.store import ReviewRow, Store, StoryRow, utcnow
+from pipeline.records import ReviewRecord, summary_fingerprint
+from pipeline.store import Store, add_review, latest_summary, story_exists, utcnow
 
 __all__ = [
     "ReviewRecord",
     "item_id_for_story",
-    "latest_review",
-    "latest_reviews",
     "record_review",
-    "review_history",
     "story_id_for_item",
     "summary_fingerprint",
 ]
 
 _ITEM_ID = re.compile(r"s-([1-9]\d{0,17})")
-# Story ids are 32-bit integer columns; a larger id is well formed but cannot exist, and
-# PostgreSQL refuses to compare it with the column.
-_MAX_STORY_ID = 2**31 - 1
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class ReviewRecord:
-    """One recorded review of a digest item."""
-
-    id: int
-    item_id: str
-    approve: bool
-    editor: str
-    note: str | None
-    reviewed_at: datetime
-    summary_hash: str | None = None
-
-    def to_json(self) -> dict[str, object]:
-        """The ``lumi review --json`` shape."""
-        return {
-            "id": self.id,
-            "item_id": self.item_id,
-            "approve": self.approve,
-            "editor": self.editor,
-            "note": self.note,
-            "reviewed_at": self.reviewed_at.isoformat(),
-            "summary_hash": self.summary_hash,
-        }
-
-    def covers(self, summary: Any) -> bool:
-        """True when this review was given on ``summary``'s exact text (or predates
-        summary tracking); a review never carries over to a changed summary."""
-        return self.summary_hash is None or self.summary_hash == summary_fingerprint(summary)
-
-
-def summary_fingerprint(summary: Any) -> str:
-    """A hash of what a reviewer reads: method, model, at-a-glance and sections."""
-    data = {"method": summary.method, "model": summary.model or "", **summary.to_json()}
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
 def item_id_for_story(story_id: int) -> str:
@@ -92,12 +44,6 @@ def story_id_for_item(item_id: str) -> int:
             "such as s-42 (lumi digest --format json)"
         )
     return int(match.group(1))
-
-
-def _record(row: ReviewRow) -> ReviewRecord:
-    return ReviewRecord(
-        row.id, row.item_id, row.approve, row.editor, row.note, row.reviewed_at, row.summary_hash
-    )
 
 
 def record_review(
@@ -135,60 +81,19 @@ def record_review(
     story_id = story_id_for_item(item_id)
     clean_note = note.strip() or None if note else None
     with store.session() as session:
-        if story_id > _MAX_STORY_ID or session.get(StoryRow, story_id) is None:
+        if not story_exists(session, story_id):
             raise NotFound(
                 f"no digest item {item_id!r}: story {story_id} does not exist; "
                 "take the id from the digest (lumi digest --format json)"
             )
-        from pipeline.publish.summarise import load_summary
-
-        summary = load_summary(session, story_id)
-        row = ReviewRow(
-            summary_hash=summary_fingerprint(summary) if summary is not None else None,
+        summary = latest_summary(session, story_id)
+        return add_review(
+            session,
             item_id=item_id_for_story(story_id),
             story_id=story_id,
             approve=approve,
             editor=name,
             note=clean_note,
             reviewed_at=at or utcnow(),
-            created_at=utcnow(),
+            summary_hash=summary_fingerprint(summary) if summary is not None else None,
         )
-        session.add(row)
-        session.flush()
-        return _record(row)
-
-
-def latest_review(session: Session, item_id: str) -> ReviewRecord | None:
-    """The newest review of ``item_id`` (approval or rejection), or None."""
-    row = session.scalars(
-        select(ReviewRow)
-        .where(ReviewRow.item_id == item_id)
-        .order_by(ReviewRow.reviewed_at.desc(), ReviewRow.id.desc())
-        .limit(1)
-    ).first()
-    return _record(row) if row is not None else None
-
-
-def latest_reviews(session: Session, item_ids: list[str]) -> dict[str, ReviewRecord]:
-    """The newest review of each of ``item_ids`` that has one (one query per 500 ids)."""
-    found: dict[str, ReviewRecord] = {}
-    for start in range(0, len(item_ids), 500):
-        chunk = item_ids[start : start + 500]
-        rows = session.scalars(
-            select(ReviewRow)
-            .where(ReviewRow.item_id.in_(chunk))
-            .order_by(ReviewRow.reviewed_at, ReviewRow.id)
-        )
-        for row in rows:  # ascending: the newest row per item wins
-            found[row.item_id] = _record(row)
-    return found
-
-
-def review_history(session: Session, item_id: str) -> list[ReviewRecord]:
-    """Every review of ``item_id``, oldest first (the audit trail)."""
-    rows = session.scalars(
-        select(ReviewRow)
-        .where(ReviewRow.item_id == item_id)
-        .order_by(ReviewRow.reviewed_at, ReviewRow.id)
-    )
-    return [_record(row) for row in rows]

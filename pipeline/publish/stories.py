@@ -28,34 +28,36 @@ import dataclasses
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
 
 from pipeline.ingest.urls import canonical_url
 from pipeline.records import (
-    ArticleText,
     MergeReason,
+    StoredArticle,
     Story,
     StoryAssignment,
-    StoryMember,
-    StorySource,
+    StoryMembership,
 )
 from pipeline.settings import SETTINGS, Settings
 from pipeline.store import (
-    ArticleRow,
-    ArticleSourceRow,
-    FeedRow,
     Store,
-    StoryArticleRow,
-    StoryRow,
+    Transaction,
+    add_membership,
+    create_story,
+    delete_story,
+    memberships_published_between,
+    refresh_membership,
+    retitle_story,
+    stored_articles,
+    stories_first_seen_between,
+    story_memberships,
     utcnow,
+    widen_story,
 )
-from pipeline.store.engine import dialect_insert
+from pipeline.text import words
 
 __all__ = [
     "NUM_HASHES",
@@ -65,10 +67,8 @@ __all__ = [
     "article_date",
     "assign_stories",
     "containment",
-    "load_stories",
     "similarity",
     "stories_between",
-    "story_texts",
     "text_signature",
     "title_similarity",
     "title_tokens",
@@ -106,11 +106,9 @@ _MASKS = _seeds("lumi-minhash-mask")
 _MULTIPLIERS = _seeds("lumi-minhash-mult") | np.uint64(1)  # odd: a bijection mod 2**64
 _SHIFT = np.uint64(32)
 
-_WORD = re.compile(r"\w+(?:[-.'’]\w+)*")
-
 
 def _words(text: str) -> list[str]:
-    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    return words(text)
 
 
 # --- text signatures -----------------------------------------------------------------------
@@ -322,7 +320,7 @@ def article_date(
     return published
 
 
-def _row_date(row: ArticleRow) -> datetime:
+def _row_date(row: StoredArticle) -> datetime:
     return article_date(row.published_feed, row.published_extracted, row.fetched_at)
 
 
@@ -459,7 +457,7 @@ class _Pool:
         return _Match(self.items[best_index], "similar_title", round(best[0], 4))
 
 
-def _candidate(row: ArticleRow, story_id: int, signature: TextSignature | None) -> _Candidate:
+def _candidate(row: StoredArticle, story_id: int, signature: TextSignature | None) -> _Candidate:
     return _Candidate(
         article_id=row.id,
         story_id=story_id,
@@ -472,22 +470,16 @@ def _candidate(row: ArticleRow, story_id: int, signature: TextSignature | None) 
     )
 
 
-def _signature_for(row: ArticleRow) -> TextSignature | None:
+def _signature_for(row: StoredArticle) -> TextSignature | None:
     # A teaser says too little to be a near-duplicate of anything; titles still match it.
     if row.is_teaser or not row.text.strip():
         return None
     return text_signature(row.text)
 
 
-def _load_pool(session: Session, rules: StoryRules, lo: datetime, hi: datetime) -> _Pool:
+def _load_pool(session: Transaction, rules: StoryRules, lo: datetime, hi: datetime) -> _Pool:
     pool = _Pool(rules)
-    query = (
-        select(StoryArticleRow, ArticleRow)
-        .join(ArticleRow, ArticleRow.id == StoryArticleRow.article_id)
-        .where(StoryArticleRow.published_at >= lo, StoryArticleRow.published_at <= hi)
-        .order_by(StoryArticleRow.published_at, StoryArticleRow.article_id)
-    )
-    for member, article in session.execute(query):
+    for member, article in memberships_published_between(session, lo, hi):
         signature = (
             TextSignature.from_hex(member.signature, member.shingles) if member.signature else None
         )
@@ -500,29 +492,29 @@ def _load_pool(session: Session, rules: StoryRules, lo: datetime, hi: datetime) 
 # --- assignment ----------------------------------------------------------------------------
 
 
-def _assignment(member: StoryArticleRow, *, now: bool) -> StoryAssignment:
+def _assignment(member: StoryMembership, *, now: bool) -> StoryAssignment:
     return StoryAssignment(
         article_id=member.article_id,
         story_id=member.story_id,
-        reason=member.reason,  # type: ignore[arg-type]
+        reason=member.reason,
         score=member.score,
         matched_article_id=member.matched_article_id,
         assigned_now=now,
     )
 
 
-def _refresh(session: Session, member: StoryArticleRow, article: ArticleRow) -> None:
+def _refresh(session: Transaction, member: StoryMembership, article: StoredArticle) -> None:
     """An updated article keeps its story; only its signature (and the title) follow."""
     signature = _signature_for(article)
-    member.text_hash = article.content_hash
-    member.signature = signature.to_hex() if signature else None
-    member.shingles = signature.shingles if signature else 0
+    refresh_membership(
+        session,
+        article.id,
+        text_hash=article.content_hash,
+        signature=signature.to_hex() if signature else None,
+        shingles=signature.shingles if signature else 0,
+    )
     if member.reason == "new_story":
-        session.execute(
-            update(StoryRow)
-            .where(StoryRow.id == member.story_id)
-            .values(title=article.title, updated_at=utcnow())
-        )
+        retitle_story(session, member.story_id, article.title, now=utcnow())
 
 
 def assign_stories(
@@ -549,20 +541,8 @@ def assign_stories(
         return []
     results: dict[int, StoryAssignment] = {}
     with store.session() as session:
-        articles: dict[int, ArticleRow] = {}
-        members: dict[int, StoryArticleRow] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            articles.update(
-                (row.id, row)
-                for row in session.scalars(select(ArticleRow).where(ArticleRow.id.in_(chunk)))
-            )
-            members.update(
-                (row.article_id, row)
-                for row in session.scalars(
-                    select(StoryArticleRow).where(StoryArticleRow.article_id.in_(chunk))
-                )
-            )
+        articles = stored_articles(session, wanted)
+        members = story_memberships(session, wanted)
         for article_id, member in members.items():
             if member.text_hash != articles[article_id].content_hash:
                 _refresh(session, member, articles[article_id])
@@ -580,61 +560,39 @@ def assign_stories(
     return [results[aid] for aid in wanted if aid in results]
 
 
-def _assign_one(session: Session, pool: _Pool, row: ArticleRow) -> StoryAssignment:
+def _assign_one(session: Transaction, pool: _Pool, row: StoredArticle) -> StoryAssignment:
     signature = _signature_for(row)
     cand = _candidate(row, 0, signature)
     match = pool.match(cand)
     now = utcnow()
     created_story: int | None = None
     if match is None:
-        story_id = session.execute(
-            dialect_insert(session, StoryRow)
-            .values(
-                title=row.title,
-                first_seen_at=cand.published,
-                last_seen_at=cand.published,
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(StoryRow.id)
-        ).scalar_one()
+        story_id = create_story(session, row.title, cand.published, now=now)
         created_story = story_id
         reason: MergeReason = "new_story"
         score, matched = 1.0, None
     else:
         story_id = match.candidate.story_id
         reason, score, matched = match.reason, match.score, match.candidate.article_id
-    inserted = session.execute(
-        dialect_insert(session, StoryArticleRow)
-        .values(
-            story_id=story_id,
-            article_id=row.id,
-            reason=reason,
-            score=score,
-            matched_article_id=matched,
-            published_at=cand.published,
-            text_hash=row.content_hash,
-            signature=signature.to_hex() if signature else None,
-            shingles=signature.shingles if signature else 0,
-            merged_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["article_id"])
-        .returning(StoryArticleRow.id)
-    ).first()
-    if inserted is None:
+    membership = StoryMembership(
+        article_id=row.id,
+        story_id=story_id,
+        reason=reason,
+        score=score,
+        matched_article_id=matched,
+        published_at=cand.published,
+        text_hash=row.content_hash,
+        signature=signature.to_hex() if signature else None,
+        shingles=signature.shingles if signature else 0,
+        merged_at=now,
+    )
+    if not add_membership(session, membership):
         # A concurrent run assigned this article first: its answer stands.
         if created_story is not None:
-            session.execute(delete(StoryRow).where(StoryRow.id == created_story))
-        member = session.scalars(
-            select(StoryArticleRow).where(StoryArticleRow.article_id == row.id)
-        ).one()
-        return _assignment(member, now=False)
+            delete_story(session, created_story)
+        return _assignment(story_memberships(session, [row.id])[row.id], now=False)
     if match is not None:
-        story = session.get(StoryRow, story_id)
-        if story is not None:
-            story.first_seen_at = min(story.first_seen_at, cand.published)
-            story.last_seen_at = max(story.last_seen_at, cand.published)
-            story.updated_at = now
+        widen_story(session, story_id, cand.published, now=now)
     cand.story_id = story_id
     pool.add(cand)
     return StoryAssignment(row.id, story_id, reason, score, matched, assigned_now=True)
@@ -643,131 +601,7 @@ def _assign_one(session: Session, pool: _Pool, row: ArticleRow) -> StoryAssignme
 # --- reading stories -----------------------------------------------------------------------
 
 
-def _site(article: ArticleRow, feed_title: str | None) -> str | None:
-    if article.site_name:
-        return article.site_name
-    if feed_title:
-        return feed_title
-    url = article.canonical_url or article.url
-    if url:
-        from urllib.parse import urlsplit
-
-        return urlsplit(url).hostname
-    return None
-
-
-def load_stories(session: Session, story_ids: Sequence[int]) -> list[Story]:
-    """Read stories with their members (oldest first) and every feed entry that carried them.
-
-    Args:
-        session: an open session.
-        story_ids: the stories to read; unknown ids are skipped.
-
-    Returns:
-        The stories in the order of ``story_ids``.
-    """
-    ids = list(dict.fromkeys(story_ids))
-    if not ids:
-        return []
-    stories = {row.id: row for row in session.scalars(select(StoryRow).where(StoryRow.id.in_(ids)))}
-    member_rows: dict[int, list[tuple[StoryArticleRow, ArticleRow]]] = {}
-    query = (
-        select(StoryArticleRow, ArticleRow)
-        .join(ArticleRow, ArticleRow.id == StoryArticleRow.article_id)
-        .where(StoryArticleRow.story_id.in_(ids))
-        .order_by(StoryArticleRow.published_at, StoryArticleRow.article_id)
-    )
-    for member, article in session.execute(query):
-        member_rows.setdefault(member.story_id, []).append((member, article))
-    article_ids = [a.id for rows in member_rows.values() for _, a in rows]
-    sources: dict[int, list[tuple[ArticleSourceRow, str | None]]] = {}
-    if article_ids:
-        source_query = (
-            select(ArticleSourceRow, FeedRow.title)
-            .join(FeedRow, FeedRow.id == ArticleSourceRow.feed_id)
-            .where(ArticleSourceRow.article_id.in_(article_ids))
-            .order_by(ArticleSourceRow.seen_at, ArticleSourceRow.id)
-        )
-        for source, feed_title in session.execute(source_query):
-            sources.setdefault(source.article_id, []).append((source, feed_title))
-    result = []
-    for story_id in ids:
-        story = stories.get(story_id)
-        if story is None:
-            continue
-        members: list[StoryMember] = []
-        story_sources: list[StorySource] = []
-        for member, article in member_rows.get(story_id, []):
-            reason: Any = member.reason
-            members.append(
-                StoryMember(
-                    article_id=article.id,
-                    title=article.title,
-                    reason=reason,
-                    score=member.score,
-                    matched_article_id=member.matched_article_id,
-                    published=member.published_at,
-                    merged_at=member.merged_at,
-                )
-            )
-            for position, (source, feed_name) in enumerate(sources.get(article.id, [])):
-                story_sources.append(
-                    StorySource(
-                        feed_id=source.feed_id,
-                        article_id=article.id,
-                        url=source.url or article.url,
-                        site=_site(article, feed_name),
-                        published=source.published or member.published_at,
-                        reason=reason if position == 0 else "canonical_url",
-                    )
-                )
-        result.append(
-            Story(
-                id=story.id,
-                title=story.title,
-                first_seen_at=story.first_seen_at,
-                last_seen_at=story.last_seen_at,
-                members=tuple(members),
-                sources=tuple(story_sources),
-            )
-        )
-    return result
-
-
 def stories_between(store: Store, start: datetime, end: datetime) -> list[Story]:
-    """Stories first seen in ``[start, end)`` (aware datetimes), oldest first.
-
-    This is what a day's digest covers: pass the day's bounds in the digest time zone.
-    """
+    """Stories first seen in ``[start, end)`` (aware datetimes), oldest first."""
     with store.session() as session:
-        ids = list(
-            session.scalars(
-                select(StoryRow.id)
-                .where(StoryRow.first_seen_at >= start, StoryRow.first_seen_at < end)
-                .order_by(StoryRow.first_seen_at, StoryRow.id)
-            )
-        )
-        return load_stories(session, ids)
-
-
-def story_texts(session: Session, story_id: int) -> list[ArticleText]:
-    """The texts of a story's articles, oldest first (what the summariser reads)."""
-    query = (
-        select(StoryArticleRow.published_at, ArticleRow)
-        .join(ArticleRow, ArticleRow.id == StoryArticleRow.article_id)
-        .where(StoryArticleRow.story_id == story_id)
-        .order_by(StoryArticleRow.published_at, StoryArticleRow.article_id)
-    )
-    return [
-        ArticleText(
-            title=article.title,
-            text=article.text,
-            article_id=article.id,
-            site=article.site_name,
-            url=article.canonical_url or article.url,
-            published=published,
-            content_hash=article.content_hash,
-            is_teaser=article.is_teaser,
-        )
-        for published, article in session.execute(query)
-    ]
+        return stories_first_seen_between(session, start, end)

@@ -13,10 +13,13 @@ reworded. It picks
   best remaining lead sentences ("Details." when nothing else fits).
 
 Sentences are ranked by position (news puts the facts first), overlap with the titles and
-how central their words are to the story. :func:`summarise_stories` stores summaries in
-the ``summaries`` table keyed by a hash of their inputs, so an unchanged story is never
-summarised twice, and uses the optional paraphraser (:mod:`pipeline.publish.llm`) when it is
-configured, falling back to the extractive summary on any failure.
+how central their words are to the story.
+
+This module also owns the shape every summary has, extractive or paraphrased
+(:data:`HEADINGS`, :data:`MAX_GLANCE_WORDS`, :data:`MAX_SECTION_WORDS`) and the n-gram
+faithfulness check (:func:`ngram_overlap`); the optional paraphraser
+(:mod:`pipeline.publish.llm`) imports them from here. Storing summaries and asking the
+paraphraser is the summary stage, :mod:`pipeline.publish.summaries`.
 """
 
 from __future__ import annotations
@@ -24,58 +27,59 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import logging
 import math
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from classifiers.base import split_sentences
 from pipeline import GENERATOR_NAME, __version__
-from pipeline.errors import LLMError
-from pipeline.publish.llm import HEADINGS, PROMPT_VERSION, LLMConfig, ngram_overlap, paraphrase
-from pipeline.publish.stories import story_texts
 from pipeline.records import ArticleText, Summary, SummarySection
-from pipeline.settings import Settings
-from pipeline.store import (
-    ArticleRow,
-    ClassificationRow,
-    LLMFailureRow,
-    Store,
-    SummaryRow,
-    utcnow,
-)
-from pipeline.store.engine import dialect_insert
+from pipeline.store import Transaction, current_classifications
+from pipeline.text import WORD, words
 
 __all__ = [
     "GENERATOR",
+    "HEADINGS",
+    "MAX_GLANCE_WORDS",
+    "MAX_SECTIONS",
+    "MAX_SECTION_WORDS",
     "SECTION_ORDER",
     "SUMMARISER_VERSION",
+    "hash_payload",
     "inputs_hash",
-    "load_summary",
+    "ngram_overlap",
+    "source_keys",
     "story_classification",
-    "summarise_stories",
     "summarise_story",
+    "text_words",
 ]
-
-log = logging.getLogger("lumi.summarise")
 
 #: Changes whenever the selection rules change (part of the stored summaries' key).
 SUMMARISER_VERSION = "extractive.v1"
 #: The ``generator`` every summary carries (and the disclosure names).
 GENERATOR = f"{GENERATOR_NAME} {__version__}"
-#: Headings in display order (shared with the paraphraser's prompt).
+#: Section headings in display order (the paraphraser's prompt offers the same).
+HEADINGS = (
+    "What's new.",
+    "Who.",
+    "Licensing.",
+    "Market structure.",
+    "Regulation.",
+    "Risk.",
+    "Details.",
+)
 SECTION_ORDER = HEADINGS
+#: Longest "At a glance" of any summary, in words.
 MAX_GLANCE_WORDS = 60
+#: Most sections of any summary.
 MAX_SECTIONS = 4
-MAX_SECTION_SENTENCES = 2
+#: Longest section of any summary, in words: extractive sections are filled up to it and a
+#: paraphrase with a longer section is refused.
 MAX_SECTION_WORDS = 90
+MAX_SECTION_SENTENCES = 2
 MIN_SENTENCE_WORDS = 5
 
 #: Risk theme -> the heading its evidence goes under.
@@ -137,7 +141,6 @@ _BOILERPLATE = re.compile(
     r"table of contents|skip to)\b",
     re.I,
 )
-_WORD = re.compile(r"\w+(?:[-.'’]\w+)*")
 _STOP_TEXT = """
 a an the of to in on for and or with by at from as is are was were be been its it this that
 these those we our you your they their has have had will would can could not but so than then
@@ -151,7 +154,50 @@ def _norm(text: str) -> str:
 
 
 def _content_words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.casefold()) if w not in _STOP and len(w) > 1]
+    return [w for w in WORD.findall(text.casefold()) if w not in _STOP and len(w) > 1]
+
+
+# --- the faithfulness check ------------------------------------------------------------------
+
+
+def text_words(text: str) -> list[str]:
+    """The case-folded words of ``text`` (NFKC), as the faithfulness checks compare them."""
+    return words(text)
+
+
+def _grams(words: Sequence[str], n: int) -> list[tuple[str, ...]]:
+    return [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+
+
+def ngram_overlap(output: str, sources: Sequence[str], n: int = 3) -> float:
+    """Share (0-1) of the output's word ``n``-grams that occur in the sources.
+
+    N-grams are taken within each sentence of the output, so joining selected sentences
+    costs nothing; a sentence shorter than ``n`` words counts once, as found when all its
+    words occur in the sources.
+    """
+    vocabulary: set[str] = set()
+    known: set[tuple[str, ...]] = set()
+    for source in sources:
+        words = text_words(source)
+        vocabulary.update(words)
+        known.update(_grams(words, n))
+    found = total = 0
+    for start, end in split_sentences(output):
+        words = text_words(output[start:end])
+        if not words:
+            continue
+        if len(words) < n:
+            total += 1
+            found += all(w in vocabulary for w in words)
+            continue
+        grams = _grams(words, n)
+        total += len(grams)
+        found += sum(1 for g in grams if g in known)
+    return found / total if total else 1.0
+
+
+# --- the extractive summariser ---------------------------------------------------------------
 
 
 @dataclasses.dataclass(slots=True)
@@ -371,280 +417,59 @@ def summarise_story(
         model=None,
         generator=GENERATOR,
         ngram_overlap=round(ngram_overlap(output, sources), 4),
-        content_hash=inputs_hash(texts, classification, "extractive"),
+        content_hash=inputs_hash(texts, classification),
     )
 
 
-def inputs_hash(
-    texts: Sequence[ArticleText], classification: Mapping[str, Any] | None, method: str
-) -> str:
-    """The key under which a summary of these inputs is stored.
+def source_keys(texts: Sequence[ArticleText]) -> list[list[str]]:
+    """What identifies each source text in a summary's input hash: content hash and title."""
+    return [[t.content_hash or hashlib.sha256(t.text.encode()).hexdigest(), t.title] for t in texts]
 
-    Extractive summaries depend on the texts, the classification and the selection rules;
-    paraphrases (``method="llm"``) on the texts and the prompt only, so re-classifying the
-    archive never pays for a paraphrase twice.
-    """
-    articles = [
-        [t.content_hash or hashlib.sha256(t.text.encode()).hexdigest(), t.title] for t in texts
-    ]
-    if method == "llm":
-        payload: dict[str, Any] = {"v": PROMPT_VERSION, "articles": articles}
-    else:
-        payload = {"v": SUMMARISER_VERSION, "articles": articles, "classes": classification}
+
+def hash_payload(payload: Mapping[str, Any]) -> str:
+    """The SHA-256 of a JSON payload in canonical form (the stored summaries' key)."""
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def inputs_hash(texts: Sequence[ArticleText], classification: Mapping[str, Any] | None) -> str:
+    """The key under which the extractive summary of these inputs is stored.
+
+    It depends on the texts, the classification and the selection rules (paraphrases are
+    keyed by :func:`pipeline.publish.llm.paraphrase_hash`: texts and prompt only).
+    """
+    return hash_payload(
+        {"v": SUMMARISER_VERSION, "articles": source_keys(texts), "classes": classification}
+    )
+
+
 # --- classification of a story --------------------------------------------------------------
 
-_KINDS = (("actor", "actors"), ("licen", "license_events"), ("risk", "risk_themes"))
 
+def story_classification(session: Transaction, article_ids: Sequence[int]) -> dict[str, Any] | None:
+    """The merged classification of a story's articles (current texts only), in the
+    output-contract shape.
 
-def _kind(classifier: str) -> str | None:
-    name = classifier.casefold()
-    return next((kind for prefix, kind in _KINDS if name.startswith(prefix)), None)
-
-
-def story_classification(session: Session, article_ids: Sequence[int]) -> dict[str, Any] | None:
-    """Merge the stored classifier results of a story's articles (current texts only).
-
-    Each stored result is either a list of items (``actors.v1`` -> actors, ``license_*`` ->
-    license events, ``risk_*`` -> risk themes) or an object with those keys. Duplicates
-    across articles are dropped (actors by name, events by kind/model/license, themes keep
-    the highest score).
-
-    Returns:
-        ``{"actors": [...], "license_events": [...], "risk_themes": [...]}``, or None when
-        no article of the story is classified.
-    """
-    if not article_ids:
-        return None
-    rows = session.execute(
-        select(ClassificationRow)
-        .join(ArticleRow, ArticleRow.id == ClassificationRow.article_id)
-        .where(
-            ClassificationRow.article_id.in_(list(article_ids)),
-            ClassificationRow.content_hash == ArticleRow.content_hash,
-        )
-        .order_by(ClassificationRow.created_at, ClassificationRow.id)
-    ).scalars()
-    latest: dict[tuple[int, str], Any] = {}
-    for row in rows:  # the newest version of each classifier wins
-        latest[(row.article_id, row.classifier)] = row.result
-    if not latest:
-        return None
-    merged: dict[str, list[Mapping[str, Any]]] = {
-        "actors": [],
-        "license_events": [],
-        "risk_themes": [],
-    }
-    order = {aid: i for i, aid in enumerate(article_ids)}
-    for (_article_id, classifier), result in sorted(
-        latest.items(), key=lambda kv: (order.get(kv[0][0], 0), kv[0][1])
-    ):
-        if isinstance(result, Mapping):
-            for key in merged:
-                merged[key].extend(i for i in result.get(key) or () if isinstance(i, Mapping))
-        elif isinstance(result, list):
-            kind = _kind(classifier)
-            if kind:
-                merged[kind].extend(i for i in result if isinstance(i, Mapping))
-    return {
-        "actors": list({str(a.get("name")): a for a in reversed(merged["actors"])}.values())[::-1],
-        "license_events": list(
-            {
-                (e.get("kind"), e.get("model"), e.get("to_license")): e
-                for e in reversed(merged["license_events"])
-            }.values()
-        )[::-1],
-        "risk_themes": sorted(
-            {
-                str(t.get("theme")): t
-                for t in sorted(merged["risk_themes"], key=lambda t: float(t.get("score", 0)))
-            }.values(),
-            key=lambda t: -float(t.get("score", 0)),
-        ),
-    }
-
-
-# --- stored summaries -----------------------------------------------------------------------
-
-
-def _from_row(row: SummaryRow) -> Summary:
-    return Summary(
-        at_a_glance=row.at_a_glance,
-        sections=tuple(SummarySection(s["heading"], s["text"]) for s in row.sections or ()),
-        method=row.method,  # type: ignore[arg-type]
-        model=row.model or None,
-        generator=row.generator,
-        ngram_overlap=row.ngram_overlap,
-        unsupported=tuple(row.unsupported or ()),
-        content_hash=row.content_hash,
-        story_id=row.story_id,
-        created_at=row.created_at,
-    )
-
-
-def _stored(
-    session: Session, story_id: int, content_hash: str, method: str, model: str
-) -> Summary | None:
-    row = session.scalar(
-        select(SummaryRow).where(
-            SummaryRow.story_id == story_id,
-            SummaryRow.content_hash == content_hash,
-            SummaryRow.method == method,
-            SummaryRow.model == model,
-        )
-    )
-    return _from_row(row) if row is not None else None
-
-
-def _store(session: Session, story_id: int, summary: Summary) -> Summary:
-    session.execute(
-        dialect_insert(session, SummaryRow)
-        .values(
-            story_id=story_id,
-            method=summary.method,
-            model=summary.model or "",
-            content_hash=summary.content_hash,
-            at_a_glance=summary.at_a_glance,
-            sections=[{"heading": s.heading, "text": s.text} for s in summary.sections],
-            ngram_overlap=summary.ngram_overlap,
-            unsupported=list(summary.unsupported),
-            generator=summary.generator,
-            created_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["story_id", "content_hash", "method", "model"])
-    )
-    stored = _stored(session, story_id, summary.content_hash, summary.method, summary.model or "")
-    assert stored is not None
-    return stored
-
-
-def load_summary(session: Session, story_id: int) -> Summary | None:
-    """The most recently stored summary of a story (None when it has none).
-
-    Prefer :func:`summarise_stories`, which also checks the story has not changed since.
-    """
-    row = session.scalar(
-        select(SummaryRow)
-        .where(SummaryRow.story_id == story_id)
-        .order_by(SummaryRow.created_at.desc(), SummaryRow.id.desc())
-        .limit(1)
-    )
-    return _from_row(row) if row is not None else None
-
-
-#: LLM failures that would repeat for the same inputs: recorded, not retried.
-_STICKY = ("malformed", "shape", "overlap")
-#: LLM failures that would repeat for every story of this run: stop asking for the rest.
-_STOP_RUN = ("timeout", "connection", "budget")
-
-
-def summarise_stories(
-    store: Store,
-    story_ids: Sequence[int],
-    settings: Settings,
-    *,
-    now: datetime | None = None,
-) -> dict[int, Summary]:
-    """Summarise stories, reusing every summary already stored for the same inputs.
-
-    Each story gets its extractive summary (stored once per input hash). When the
-    paraphraser is configured (``LUMI_LLM_URL``), a paraphrase is requested once per story
-    text version and model and returned instead; on any failure the extractive summary is
-    returned with ``fallback_reason`` set. A model answer that is malformed, of the wrong
-    shape or too far from the sources is remembered and not requested again for the same
-    inputs; after a timeout, connection failure or a spent budget the paraphraser is not
-    asked again in this call.
+    Reads each article's current classifications
+    (:func:`pipeline.store.current_classifications`) and merges them with
+    :func:`classifiers.api.merge`, the same merge the digest uses.
 
     Args:
-        store: the open database.
-        story_ids: the stories to summarise (unknown or empty stories are skipped).
-        settings: effective settings (``llm_*``).
-        now: the clock for the token budget's day (tests).
+        session: an open session.
+        article_ids: the story's articles, oldest first.
 
     Returns:
-        The summary to publish for each story id.
+        ``{"actors": [...], "license_events": [...], "risk_themes": [...], ...}`` (every
+        registered output key), or None when no article of the story is classified.
     """
-    config = LLMConfig.from_settings(settings)
-    results: dict[int, Summary] = {}
-    stop_reason: str | None = None
-    for story_id in dict.fromkeys(story_ids):
-        with store.session() as session:
-            texts = story_texts(session, story_id)
-            if not texts:
-                continue
-            classification = story_classification(
-                session, [t.article_id for t in texts if t.article_id is not None]
-            )
-            ext_hash = inputs_hash(texts, classification, "extractive")
-            extractive = _stored(session, story_id, ext_hash, "extractive", "")
-            if extractive is None:
-                extractive = _store(session, story_id, summarise_story(texts, classification))
-            # a story whose texts have not arrived (title-only entries) has nothing to
-            # paraphrase: never spend tokens on a title
-            if config is None or not any(t.text.strip() for t in texts):
-                results[story_id] = extractive
-                continue
-            llm_hash = inputs_hash(texts, None, "llm")
-            cached = _stored(session, story_id, llm_hash, "llm", config.model)
-            failure = session.scalar(
-                select(LLMFailureRow).where(
-                    LLMFailureRow.story_id == story_id,
-                    LLMFailureRow.content_hash == llm_hash,
-                    LLMFailureRow.model == config.model,
-                )
-            )
-            failed = f"{failure.reason}: {failure.detail}" if failure is not None else None
-        if cached is not None:
-            results[story_id] = cached
-            continue
-        reason = failed or stop_reason
-        if reason is None:
-            try:
-                para = paraphrase(store, config, texts, extractive, now=now)
-            except LLMError as exc:
-                reason = f"{exc.reason}: {exc.message}"
-                log.warning(
-                    "paraphrase not used",
-                    extra={"stage": "summarise", "story_id": story_id, "error_class": exc.reason},
-                )
-                if exc.reason in _STICKY:
-                    _remember_failure(store, story_id, llm_hash, config.model, exc)
-                elif exc.reason in _STOP_RUN:
-                    stop_reason = reason
-            else:
-                summary = Summary(
-                    at_a_glance=para.at_a_glance,
-                    sections=para.sections,
-                    method="llm",
-                    model=config.model,
-                    generator=GENERATOR,
-                    ngram_overlap=para.ngram_overlap,
-                    unsupported=para.unsupported,
-                    content_hash=llm_hash,
-                )
-                with store.session() as session:
-                    results[story_id] = _store(session, story_id, summary)
-                continue
-        results[story_id] = dataclasses.replace(extractive, fallback_reason=reason)
-    return results
+    from classifiers.api import merge, output_keys
 
-
-def _remember_failure(
-    store: Store, story_id: int, content_hash: str, model: str, exc: LLMError
-) -> None:
-    with store.session() as session:
-        session.execute(
-            dialect_insert(session, LLMFailureRow)
-            .values(
-                story_id=story_id,
-                content_hash=content_hash,
-                model=model,
-                reason=exc.reason,
-                detail=exc.message[:500],
-                created_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=["story_id", "content_hash", "model"])
-        )
+    if not article_ids:
+        return None
+    found = current_classifications(session, article_ids)
+    if not found:
+        return None
+    merged = merge(found[aid] for aid in dict.fromkeys(article_ids) if aid in found)
+    out: dict[str, Any] = {key: [] for key in output_keys()}
+    out.update({key: [r.to_json() for r in results] for key, results in merged.items()})
+    return out

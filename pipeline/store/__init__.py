@@ -1,26 +1,55 @@
 """Storage: the one package that speaks SQL.
 
 One module per aggregate: :mod:`~pipeline.store.feeds`, :mod:`~pipeline.store.articles`,
-:mod:`~pipeline.store.classifications` (more follow), on top of
+:mod:`~pipeline.store.classifications`, :mod:`~pipeline.store.stories` (stories and their
+member articles), :mod:`~pipeline.store.summaries`, :mod:`~pipeline.store.llm` (token usage
+and remembered paraphrase failures) and :mod:`~pipeline.store.reviews`, on top of
 :mod:`~pipeline.store.engine` (engine, migrations, :class:`Store`) and
 :mod:`~pipeline.store.models` (the tables, private to this package).
+
+Transactions: a repository function takes the transaction it runs in as its first argument,
+the :data:`Transaction` handle that ``with store.session() as session:`` yields, so a caller
+can group several calls into one commit (committed when the ``with`` block ends, rolled back
+on an exception). Callers pass that handle on and never use it themselves, so they need no
+SQLAlchemy. A function whose first argument is the :class:`Store` itself opens and commits
+its own transaction. Functions take and return the frozen records of
+:mod:`pipeline.records`, never a row of :mod:`~pipeline.store.models`.
 """
 
 from pipeline.store.articles import (
     article_counts,
     article_id_for_key,
+    article_ids_fetched_between,
     due_pending,
     entry_fingerprint,
     fill_pending,
+    has_article,
     insert_article,
+    known_article_keys,
+    known_entries,
+    pending_by_feed,
     pending_counts,
+    pending_pages_due,
     record_page_attempt,
+    settle_pending_page,
+    store_entry,
+    store_entry_update,
+    store_totals,
+    stored_articles,
     stored_entries,
     update_article,
 )
-from pipeline.store.classifications import store_classification
+from pipeline.store.classifications import (
+    ClassifiableArticle,
+    articles_to_classify,
+    current_classifications,
+    latest_classifications,
+    store_classification,
+    stream_articles,
+)
 from pipeline.store.engine import (
     Store,
+    Transaction,
     count_rows,
     current_revision,
     engine_for,
@@ -28,8 +57,17 @@ from pipeline.store.engine import (
     migrate,
     migrations_dir,
     open_store,
+    upgrade_database,
 )
-from pipeline.store.feeds import sync_feeds, update_feeds
+from pipeline.store.feeds import (
+    due_feeds,
+    feed_health,
+    record_polls,
+    sync_feeds,
+    sync_registry,
+    update_feeds,
+)
+from pipeline.store.llm import llm_failure, record_llm_failure, record_usage, tokens_used
 from pipeline.store.models import (
     ArticleRow,
     ArticleSourceRow,
@@ -45,11 +83,28 @@ from pipeline.store.models import (
     UTCDateTime,
     utcnow,
 )
+from pipeline.store.reviews import add_review, latest_review, latest_reviews, review_history
+from pipeline.store.stories import (
+    add_membership,
+    create_story,
+    delete_story,
+    load_stories,
+    memberships_published_between,
+    refresh_membership,
+    retitle_story,
+    stories_first_seen_between,
+    story_exists,
+    story_memberships,
+    story_texts,
+    widen_story,
+)
+from pipeline.store.summaries import latest_summary, store_summary, stored_summary
 
 __all__ = [
     "ArticleRow",
     "ArticleSourceRow",
     "Base",
+    "ClassifiableArticle",
     "ClassificationRow",
     "FeedRow",
     "LLMFailureRow",
@@ -59,26 +114,70 @@ __all__ = [
     "StoryArticleRow",
     "StoryRow",
     "SummaryRow",
+    "Transaction",
     "UTCDateTime",
+    "add_membership",
+    "add_review",
     "article_counts",
     "article_id_for_key",
+    "article_ids_fetched_between",
+    "articles_to_classify",
     "count_rows",
+    "create_story",
+    "current_classifications",
     "current_revision",
+    "delete_story",
+    "due_feeds",
     "due_pending",
     "engine_for",
     "entry_fingerprint",
+    "feed_health",
     "fill_pending",
+    "has_article",
     "head_revision",
     "insert_article",
+    "known_article_keys",
+    "known_entries",
+    "latest_classifications",
+    "latest_review",
+    "latest_reviews",
+    "latest_summary",
+    "llm_failure",
+    "load_stories",
+    "memberships_published_between",
     "migrate",
     "migrations_dir",
     "open_store",
+    "pending_by_feed",
     "pending_counts",
+    "pending_pages_due",
+    "record_llm_failure",
     "record_page_attempt",
+    "record_polls",
+    "record_usage",
+    "refresh_membership",
+    "retitle_story",
+    "review_history",
+    "settle_pending_page",
     "store_classification",
+    "store_entry",
+    "store_entry_update",
+    "store_summary",
+    "store_totals",
+    "stored_articles",
     "stored_entries",
+    "stored_summary",
+    "stories_first_seen_between",
+    "story_exists",
+    "story_memberships",
+    "story_texts",
+    "stream_articles",
     "sync_feeds",
+    "sync_registry",
+    "tokens_used",
     "update_article",
     "update_feeds",
+    "upgrade_database",
     "utcnow",
+    "widen_story",
 ]

@@ -20,24 +20,45 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from pipeline.errors import StoreError
-from pipeline.records import Article, FeedEntry, PendingPage
+from pipeline.records import (
+    Article,
+    FeedEntry,
+    PendingPage,
+    StoredArticle,
+    StoredEntry,
+    StoreTotals,
+)
 from pipeline.store.engine import (
+    Store,
     dialect_insert,
 )
 from pipeline.store.models import (
     ArticleRow,
     ArticleSourceRow,
+    ClassificationRow,
 )
 
 __all__ = [
     "article_counts",
     "article_id_for_key",
+    "article_ids_fetched_between",
     "due_pending",
     "entry_fingerprint",
     "fill_pending",
+    "has_article",
     "insert_article",
+    "known_article_keys",
+    "known_entries",
+    "pending_by_feed",
     "pending_counts",
+    "pending_pages_due",
     "record_page_attempt",
+    "settle_pending_page",
+    "store_entry",
+    "store_entry_update",
+    "store_totals",
+    "stored_article",
+    "stored_articles",
     "stored_entries",
     "update_article",
 ]
@@ -305,3 +326,163 @@ def insert_article(
         .returning(ArticleSourceRow.id)
     )
     return article_id, created, linked.first() is not None
+
+
+# --- one transaction each: what the ingest cycle calls -----------------------------------
+
+
+def known_entries(
+    store: Store, feed_id: str, keys: Iterable[str]
+) -> dict[str, tuple[int, str | None]]:
+    """:func:`stored_entries` in its own transaction."""
+    with store.session() as session:
+        return stored_entries(session, feed_id, keys)
+
+
+def has_article(store: Store, key: str) -> bool:
+    """True when an article is stored under ``key``."""
+    with store.session() as session:
+        return article_id_for_key(session, key) is not None
+
+
+def known_article_keys(store: Store, keys: Iterable[str]) -> set[str]:
+    """Those of ``keys`` an article is stored under."""
+    keys = list(dict.fromkeys(keys))
+    found: set[str] = set()
+    with store.session() as session:
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            found.update(session.scalars(select(ArticleRow.key).where(ArticleRow.key.in_(chunk))))
+    return found
+
+
+def store_entry(
+    store: Store,
+    article: Article,
+    entry: FeedEntry,
+    *,
+    next_page_attempt_at: datetime | None = None,
+    page_error: str | None = None,
+) -> StoredEntry:
+    """Store a new entry's article and link the entry, in one transaction.
+
+    A newly created ``pending_text`` article whose page failed (``page_error``) has the
+    failed attempt recorded; an article that existed without text receives this one's text
+    (:func:`fill_pending`).
+    """
+    with store.session() as session:
+        article_id, created, linked = insert_article(
+            session, article, entry, next_page_attempt_at=next_page_attempt_at
+        )
+        filled = False
+        if created:
+            if article.pending_text and page_error is not None:
+                record_page_attempt(
+                    session, article_id, error=page_error, next_attempt_at=next_page_attempt_at
+                )
+        else:
+            filled = fill_pending(session, article_id, article)
+        return StoredEntry(article_id, created, linked, filled)
+
+
+def store_entry_update(store: Store, article_id: int, article: Article, entry: FeedEntry) -> bool:
+    """:func:`update_article` in its own transaction; True when the text changed."""
+    with store.session() as session:
+        return update_article(session, article_id, article, entry)
+
+
+def pending_pages_due(store: Store, now: datetime, limit: int) -> list[PendingPage]:
+    """:func:`due_pending` in its own transaction."""
+    with store.session() as session:
+        return due_pending(session, now, limit)
+
+
+def settle_pending_page(
+    store: Store,
+    article_id: int,
+    article: Article | None,
+    *,
+    error: str,
+    next_attempt_at: datetime | None,
+) -> bool:
+    """Give a pending article its text, or record one more failed page attempt.
+
+    Args:
+        store: the open database.
+        article_id: the pending article.
+        article: the article built from its page now fetched (None: the page failed).
+        error: why the page gave no text (recorded when it is not filled).
+        next_attempt_at: when to try again (None: never).
+
+    Returns:
+        True when the article received its text.
+    """
+    with store.session() as session:
+        if article is not None and fill_pending(session, article_id, article):
+            return True
+        record_page_attempt(session, article_id, error=error, next_attempt_at=next_attempt_at)
+        return False
+
+
+def pending_by_feed(store: Store) -> dict[str, int]:
+    """:func:`pending_counts` in its own transaction."""
+    with store.session() as session:
+        return pending_counts(session)
+
+
+def store_totals(store: Store) -> StoreTotals:
+    """How many articles, article sources and classifier results the database holds."""
+
+    def count(session: Session, model: Any) -> int:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+    with store.session() as session:
+        return StoreTotals(
+            articles=count(session, ArticleRow),
+            sources=count(session, ArticleSourceRow),
+            classifications=count(session, ClassificationRow),
+        )
+
+
+# --- reads of the publish side ------------------------------------------------------------
+
+
+def stored_article(row: ArticleRow) -> StoredArticle:
+    """The record of one article row (for the other modules of this package)."""
+    return StoredArticle(
+        id=row.id,
+        url=row.url,
+        canonical_url=row.canonical_url,
+        title=row.title,
+        text=row.text,
+        content_hash=row.content_hash,
+        is_teaser=row.is_teaser,
+        pending_text=row.pending_text,
+        language=row.language,
+        site_name=row.site_name,
+        published_feed=row.published_feed,
+        published_extracted=row.published_extracted,
+        fetched_at=row.fetched_at,
+    )
+
+
+def stored_articles(session: Session, article_ids: Iterable[int]) -> dict[int, StoredArticle]:
+    """The stored articles among ``article_ids``, by id (unknown ids are left out)."""
+    ids = list(dict.fromkeys(article_ids))
+    found: dict[int, StoredArticle] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for row in session.scalars(select(ArticleRow).where(ArticleRow.id.in_(chunk))):
+            found[row.id] = stored_article(row)
+    return found
+
+
+def article_ids_fetched_between(session: Session, start: datetime, end: datetime) -> list[int]:
+    """Ids of the articles fetched in ``[start, end)`` (aware datetimes), ascending."""
+    return list(
+        session.scalars(
+            select(ArticleRow.id)
+            .where(ArticleRow.fetched_at >= start, ArticleRow.fetched_at < end)
+            .order_by(ArticleRow.id)
+        )
+    )

@@ -1,22 +1,56 @@
 """The classifications aggregate: one stored result per article, classifier, version and
 content hash.
+
+Results are stored as JSON and read back as typed records
+(:class:`classifiers.api.Classification`). The "current" classification of an article is,
+per classifier, the one of its current text (content hash) with the newest version
+(:func:`classifiers.registry.version_key`), the latest stored on a tie.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.store.engine import (
+    Store,
     dialect_insert,
 )
 from pipeline.store.models import (
+    ArticleRow,
     ClassificationRow,
     utcnow,
 )
 
-__all__ = ["store_classification"]
+if TYPE_CHECKING:
+    from classifiers.api import Classification
+
+__all__ = [
+    "ClassifiableArticle",
+    "articles_to_classify",
+    "current_classifications",
+    "latest_classifications",
+    "store_classification",
+    "stream_articles",
+]
+
+_CHUNK = 500
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ClassifiableArticle:
+    """What classification reads of a stored article."""
+
+    id: int
+    title: str
+    text: str
+    language: str | None
+    content_hash: str
 
 
 def store_classification(
@@ -39,3 +73,121 @@ def store_classification(
         .returning(ClassificationRow.id)
     )
     return inserted.first() is not None
+
+
+def _classifiable() -> Any:
+    return select(
+        ArticleRow.id,
+        ArticleRow.title,
+        ArticleRow.text,
+        ArticleRow.language,
+        ArticleRow.content_hash,
+    )
+
+
+def _article(row: Any) -> ClassifiableArticle:
+    return ClassifiableArticle(int(row[0]), row[1] or "", row[2] or "", row[3], row[4])
+
+
+def articles_to_classify(session: Session, article_ids: Sequence[int]) -> list[ClassifiableArticle]:
+    """The stored articles among ``article_ids``, in id order."""
+    ids = list(dict.fromkeys(article_ids))
+    out: list[ClassifiableArticle] = []
+    for start in range(0, len(ids), _CHUNK):
+        query = _classifiable().where(ArticleRow.id.in_(ids[start : start + _CHUNK]))
+        out.extend(_article(r) for r in session.execute(query))
+    return sorted(out, key=lambda a: a.id)
+
+
+def stream_articles(
+    store: Store, since: datetime | None, until: datetime | None, batch: int = 100
+) -> Iterator[list[ClassifiableArticle]]:
+    """Stored articles fetched in [since, until) in id order, ``batch`` at a time, each batch
+    read in its own short session."""
+    last_id = 0
+    while True:
+        with store.session() as session:
+            query = _classifiable().where(ArticleRow.id > last_id)
+            if since is not None:
+                query = query.where(ArticleRow.fetched_at >= since)
+            if until is not None:
+                query = query.where(ArticleRow.fetched_at < until)
+            rows = [
+                _article(r) for r in session.execute(query.order_by(ArticleRow.id).limit(batch))
+            ]
+        if not rows:
+            return
+        last_id = rows[-1].id
+        yield rows
+
+
+def latest_classifications(
+    session: Session, article_ids: Sequence[int], classifiers: Sequence[str]
+) -> dict[tuple[int, str], Classification]:
+    """The most recently stored result of each (article, classifier), whatever its version
+    or content hash: what a re-classification is compared with."""
+    from classifiers.api import Classification
+
+    ids = list(dict.fromkeys(article_ids))
+    newest: dict[tuple[int, str], tuple[int, str, Any]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.execute(
+            select(
+                ClassificationRow.id,
+                ClassificationRow.article_id,
+                ClassificationRow.classifier,
+                ClassificationRow.version,
+                ClassificationRow.result,
+            ).where(
+                ClassificationRow.article_id.in_(ids[start : start + _CHUNK]),
+                ClassificationRow.classifier.in_(list(classifiers)),
+            )
+        )
+        for row_id, article_id, name, version, result in rows:
+            key = (article_id, name)
+            if key not in newest or row_id > newest[key][0]:
+                newest[key] = (row_id, version, result)
+    return {
+        key: Classification.from_json(key[1], version, result)
+        for key, (_, version, result) in newest.items()
+    }
+
+
+def current_classifications(
+    session: Session, article_ids: Sequence[int]
+) -> dict[int, tuple[Classification, ...]]:
+    """Each article's current classifications, as typed records.
+
+    Only results for the article's current text (content hash) count; of several versions
+    of one classifier the newest wins (the latest stored on a tie). An article without
+    any is absent; each article's classifications are in classifier-name order.
+    """
+    from classifiers.api import Classification
+    from classifiers.registry import version_key
+
+    ids = list(dict.fromkeys(article_ids))
+    best: dict[tuple[int, str], tuple[tuple[int, str], int, str, Any]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.execute(
+            select(
+                ClassificationRow.id,
+                ClassificationRow.article_id,
+                ClassificationRow.classifier,
+                ClassificationRow.version,
+                ClassificationRow.result,
+            )
+            .join(ArticleRow, ArticleRow.id == ClassificationRow.article_id)
+            .where(
+                ClassificationRow.article_id.in_(ids[start : start + _CHUNK]),
+                ClassificationRow.content_hash == ArticleRow.content_hash,
+            )
+        )
+        for row_id, article_id, name, version, result in rows:
+            key = (article_id, name)
+            rank = (version_key(version), row_id)
+            if key not in best or rank > best[key][:2]:
+                best[key] = (rank[0], row_id, version, result)
+    out: dict[int, list[Classification]] = {}
+    for (article_id, name), (_, _, version, result) in sorted(best.items()):
+        out.setdefault(article_id, []).append(Classification.from_json(name, version, result))
+    return {aid: tuple(found) for aid, found in out.items()}

@@ -29,6 +29,7 @@ from pipeline.errors import ConfigError
 
 __all__ = [
     "Store",
+    "Transaction",
     "count_rows",
     "current_revision",
     "engine_for",
@@ -36,6 +37,7 @@ __all__ = [
     "migrate",
     "migrations_dir",
     "open_store",
+    "upgrade_database",
 ]
 
 
@@ -75,6 +77,42 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
+def _db_reason(exc: BaseException) -> str:
+    """The driver's own message, first line only (SQLAlchemy appends a help link)."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def upgrade_database(url: str, revision: str = "head") -> str | None:
+    """Migrate the database at ``url`` to ``revision`` (``lumi db upgrade``).
+
+    Returns:
+        The database's revision afterwards.
+
+    Raises:
+        ConfigError: the URL is invalid, the revision unknown, the database unreachable,
+            or it refused the migration; the message says which.
+    """
+    from alembic.util import CommandError
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    engine = engine_for(url)
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        migrate(engine, revision)
+        return current_revision(engine)
+    except CommandError as exc:
+        raise ConfigError(
+            f"cannot upgrade to {revision!r}: {exc} (use head or a revision id)"
+        ) from exc
+    except OperationalError as exc:
+        raise ConfigError(f"cannot connect to the database {where}: {_db_reason(exc)}") from exc
+    except DBAPIError as exc:
+        raise ConfigError(f"the database {where} refused the migration: {_db_reason(exc)}") from exc
+    finally:
+        engine.dispose()
+
+
 def current_revision(engine: Engine) -> str | None:
     """The database's Alembic revision, or None for an empty database."""
     from alembic.runtime.migration import MigrationContext
@@ -104,6 +142,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: The handle :meth:`Store.session` yields. Modules outside :mod:`pipeline.store` only pass
+#: it on to repository functions, so they never need SQLAlchemy themselves.
+Transaction = Session
+
+
 @dataclasses.dataclass(slots=True)
 class Store:
     """An open database: the engine and a session factory."""
@@ -131,7 +174,7 @@ def engine_for(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except Exception as exc:
-        raise ConfigError(f"LUMI_DATABASE_URL {url!r} is not a valid database URL: {exc}") from None
+        raise ConfigError(f"LUMI_DATABASE_URL {url!r} is not a valid database URL: {exc}") from exc
     kwargs: dict[str, Any] = {}
     is_sqlite = parsed.get_backend_name() == "sqlite"
     if is_sqlite:
@@ -147,7 +190,7 @@ def engine_for(url: str) -> Engine:
     try:
         engine = create_engine(parsed, **kwargs)
     except Exception as exc:
-        raise ConfigError(f"cannot open database {url!r}: {exc}") from None
+        raise ConfigError(f"cannot open database {url!r}: {exc}") from exc
     if is_sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -181,7 +224,7 @@ def open_store(url: str, *, auto_migrate: bool | None = None) -> Store:
         raise
     except Exception as exc:
         engine.dispose()
-        raise ConfigError(f"cannot use database {engine.url!r}: {exc}") from None
+        raise ConfigError(f"cannot use database {engine.url!r}: {exc}") from exc
     return Store(engine, sessionmaker(engine, expire_on_commit=False))
 
 

@@ -1,0 +1,291 @@
+"""The stories aggregate: stories and their member articles (``story_articles``).
+
+Story assignment itself (which story an article joins) is :mod:`pipeline.publish.stories`;
+this module only reads and writes what it decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from pipeline.records import (
+    ArticleText,
+    StoredArticle,
+    Story,
+    StoryMember,
+    StoryMembership,
+    StorySource,
+)
+from pipeline.store.articles import stored_article
+from pipeline.store.engine import dialect_insert
+from pipeline.store.models import (
+    ArticleRow,
+    ArticleSourceRow,
+    FeedRow,
+    StoryArticleRow,
+    StoryRow,
+)
+
+__all__ = [
+    "add_membership",
+    "create_story",
+    "delete_story",
+    "load_stories",
+    "memberships_published_between",
+    "refresh_membership",
+    "retitle_story",
+    "stories_first_seen_between",
+    "story_exists",
+    "story_memberships",
+    "story_texts",
+    "widen_story",
+]
+
+# Story ids are 32-bit integer columns; PostgreSQL refuses to compare a larger number.
+_MAX_ID = 2**31 - 1
+
+
+def _membership(row: StoryArticleRow) -> StoryMembership:
+    reason: Any = row.reason
+    return StoryMembership(
+        article_id=row.article_id,
+        story_id=row.story_id,
+        reason=reason,
+        score=row.score,
+        matched_article_id=row.matched_article_id,
+        published_at=row.published_at,
+        text_hash=row.text_hash,
+        signature=row.signature,
+        shingles=row.shingles,
+        merged_at=row.merged_at,
+    )
+
+
+def story_memberships(session: Session, article_ids: Iterable[int]) -> dict[int, StoryMembership]:
+    """The story membership of each of ``article_ids`` that has one, by article id."""
+    ids = list(dict.fromkeys(article_ids))
+    found: dict[int, StoryMembership] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = session.scalars(select(StoryArticleRow).where(StoryArticleRow.article_id.in_(chunk)))
+        for row in rows:
+            found[row.article_id] = _membership(row)
+    return found
+
+
+def memberships_published_between(
+    session: Session, lo: datetime, hi: datetime
+) -> list[tuple[StoryMembership, StoredArticle]]:
+    """Every membership with ``lo <= published_at <= hi`` and its article, oldest first."""
+    query = (
+        select(StoryArticleRow, ArticleRow)
+        .join(ArticleRow, ArticleRow.id == StoryArticleRow.article_id)
+        .where(StoryArticleRow.published_at >= lo, StoryArticleRow.published_at <= hi)
+        .order_by(StoryArticleRow.published_at, StoryArticleRow.article_id)
+    )
+    return [(_membership(m), stored_article(a)) for m, a in session.execute(query)]
+
+
+def create_story(session: Session, title: str, seen_at: datetime, *, now: datetime) -> int:
+    """Store a new story first and last seen at ``seen_at``; returns its id."""
+    return int(
+        session.execute(
+            dialect_insert(session, StoryRow)
+            .values(
+                title=title,
+                first_seen_at=seen_at,
+                last_seen_at=seen_at,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(StoryRow.id)
+        ).scalar_one()
+    )
+
+
+def delete_story(session: Session, story_id: int) -> None:
+    """Delete a story (with its memberships)."""
+    session.execute(delete(StoryRow).where(StoryRow.id == story_id))
+
+
+def add_membership(session: Session, membership: StoryMembership) -> bool:
+    """Store an article's membership; False when the article already has a story (the
+    stored one stands: a concurrent run assigned it first)."""
+    inserted = session.execute(
+        dialect_insert(session, StoryArticleRow)
+        .values(
+            story_id=membership.story_id,
+            article_id=membership.article_id,
+            reason=membership.reason,
+            score=membership.score,
+            matched_article_id=membership.matched_article_id,
+            published_at=membership.published_at,
+            text_hash=membership.text_hash,
+            signature=membership.signature,
+            shingles=membership.shingles,
+            merged_at=membership.merged_at,
+        )
+        .on_conflict_do_nothing(index_elements=["article_id"])
+        .returning(StoryArticleRow.id)
+    ).first()
+    return inserted is not None
+
+
+def refresh_membership(
+    session: Session, article_id: int, *, text_hash: str, signature: str | None, shingles: int
+) -> None:
+    """Record a changed article text's hash and signature on its membership."""
+    session.execute(
+        update(StoryArticleRow)
+        .where(StoryArticleRow.article_id == article_id)
+        .values(text_hash=text_hash, signature=signature, shingles=shingles)
+    )
+
+
+def retitle_story(session: Session, story_id: int, title: str, *, now: datetime) -> None:
+    """Give a story a new title."""
+    session.execute(
+        update(StoryRow).where(StoryRow.id == story_id).values(title=title, updated_at=now)
+    )
+
+
+def widen_story(session: Session, story_id: int, seen_at: datetime, *, now: datetime) -> None:
+    """Stretch a story's first/last seen range to include ``seen_at``."""
+    story = session.get(StoryRow, story_id)
+    if story is not None:
+        story.first_seen_at = min(story.first_seen_at, seen_at)
+        story.last_seen_at = max(story.last_seen_at, seen_at)
+        story.updated_at = now
+
+
+def story_exists(session: Session, story_id: int) -> bool:
+    """True when a story has this id."""
+    return 0 < story_id <= _MAX_ID and session.get(StoryRow, story_id) is not None
+
+
+def _site(article: ArticleRow, feed_title: str | None) -> str | None:
+    if article.site_name:
+        return article.site_name
+    if feed_title:
+        return feed_title
+    url = article.canonical_url or article.url
+    return urlsplit(url).hostname if url else None
+
+
+def load_stories(session: Session, story_ids: Sequence[int]) -> list[Story]:
+    """Read stories with their members (oldest first) and every feed entry that carried them.
+
+    Args:
+        session: the open transaction.
+        story_ids: the stories to read; unknown ids are skipped.
+
+    Returns:
+        The stories in the order of ``story_ids``.
+    """
+    ids = list(dict.fromkeys(story_ids))
+    if not ids:
+        return []
+    stories = {row.id: row for row in session.scalars(select(StoryRow).where(StoryRow.id.in_(ids)))}
+    member_rows: dict[int, list[tuple[StoryArticleRow, ArticleRow]]] = {}
+    query = (
+        select(StoryArticleRow, ArticleRow)
+        .join(ArticleRow, ArticleRow.id == StoryArticleRow.article_id)
+        .where(StoryArticleRow.story_id.in_(ids))
+        .order_by(StoryArticleRow.published_at, StoryArticleRow.article_id)
+    )
+    for member, article in session.execute(query):
+        member_rows.setdefault(member.story_id, []).append((member, article))
+    article_ids = [a.id for rows in member_rows.values() for _, a in rows]
+    sources: dict[int, list[tuple[ArticleSourceRow, str | None]]] = {}
+    if article_ids:
+        source_query = (
+            select(ArticleSourceRow, FeedRow.title)
+            .join(FeedRow, FeedRow.id == ArticleSourceRow.feed_id)
+            .where(ArticleSourceRow.article_id.in_(article_ids))
+            .order_by(ArticleSourceRow.seen_at, ArticleSourceRow.id)
+        )
+        for source, feed_title in session.execute(source_query):
+            sources.setdefault(source.article_id, []).append((source, feed_title))
+    result = []
+    for story_id in ids:
+        story = stories.get(story_id)
+        if story is None:
+            continue
+        members: list[StoryMember] = []
+        story_sources: list[StorySource] = []
+        for member, article in member_rows.get(story_id, []):
+            reason: Any = member.reason
+            members.append(
+                StoryMember(
+                    article_id=article.id,
+                    title=article.title,
+                    reason=reason,
+                    score=member.score,
+                    matched_article_id=member.matched_article_id,
+                    published=member.published_at,
+                    merged_at=member.merged_at,
+                )
+            )
+            for position, (source, feed_name) in enumerate(sources.get(article.id, [])):
+                story_sources.append(
+                    StorySource(
+                        feed_id=source.feed_id,
+                        article_id=article.id,
+                        url=source.url or article.url,
+                        site=_site(article, feed_name),
+                        published=source.published or member.published_at,
+                        reason=reason if position == 0 else "canonical_url",
+                    )
+                )
+        result.append(
+            Story(
+                id=story.id,
+                title=story.title,
+                first_seen_at=story.first_seen_at,
+                last_seen_at=story.last_seen_at,
+                members=tuple(members),
+                sources=tuple(story_sources),
+            )
+        )
+    return result
+
+
+def stories_first_seen_between(session: Session, start: datetime, end: datetime) -> list[Story]:
+    """Stories first seen in ``[start, end)`` (aware datetimes), oldest first."""
+    ids = list(
+        session.scalars(
+            select(StoryRow.id)
+            .where(StoryRow.first_seen_at >= start, StoryRow.first_seen_at < end)
+            .order_by(StoryRow.first_seen_at, StoryRow.id)
+        )
+    )
+    return load_stories(session, ids)
+
+
+def story_texts(session: Session, story_id: int) -> list[ArticleText]:
+    """The texts of a story's articles, oldest first (what the summariser reads)."""
+    query = (
+        select(StoryArticleRow.published_at, ArticleRow)
+        .join(ArticleRow, ArticleRow.id == StoryArticleRow.article_id)
+        .where(StoryArticleRow.story_id == story_id)
+        .order_by(StoryArticleRow.published_at, StoryArticleRow.article_id)
+    )
+    return [
+        ArticleText(
+            title=article.title,
+            text=article.text,
+            article_id=article.id,
+            site=article.site_name,
+            url=article.canonical_url or article.url,
+            published=published,
+            content_hash=article.content_hash,
+            is_teaser=article.is_teaser,
+        )
+        for published, article in session.execute(query)
+    ]
