@@ -333,9 +333,9 @@ def read_knowledge(path: Any, key: str, what: str) -> dict[str, Any]:
     except OSError as exc:
         raise ClassifierNotConfigured(
             f"{what} {path} cannot be read ({exc.strerror}); restore it from the repository"
-        ) from None
+        ) from exc
     except yaml.YAMLError as exc:
-        raise ClassifierNotConfigured(f"{what} {path} is not valid YAML: {exc}") from None
+        raise ClassifierNotConfigured(f"{what} {path} is not valid YAML: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get(key), list):
         raise ClassifierNotConfigured(f"{what} {path} must have a '{key}' list")
     return data

@@ -183,7 +183,7 @@ def load_labels(paths: list[Path] | None = None) -> list[dict[str, Any]]:
                 try:
                     labels.append(json.loads(line))
                 except json.JSONDecodeError as exc:
-                    raise ValueError(f"{path.name} line {lineno}: {exc}") from None
+                    raise ValueError(f"{path.name} line {lineno}: {exc}") from exc
     return labels
 
 

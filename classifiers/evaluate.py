@@ -422,7 +422,7 @@ def read_items(path: Path) -> Iterator[dict[str, Any]]:
             try:
                 item = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{path.name} line {lineno}: {exc}") from None
+                raise ValueError(f"{path.name} line {lineno}: {exc}") from exc
             if not isinstance(item, dict):
                 raise ValueError(f"{path.name} line {lineno}: not a JSON object")
             yield item

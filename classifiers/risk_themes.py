@@ -89,9 +89,7 @@ def load_theme_rules(path: Path = THEMES_PATH) -> tuple[ThemeRules, ...]:
     try:
         by_id = {t["id"]: t for t in data["themes"]}
     except (KeyError, TypeError) as exc:
-        raise ClassifierNotConfigured(
-            f"theme definitions {path}: entry without id: {exc}"
-        ) from None
+        raise ClassifierNotConfigured(f"theme definitions {path}: entry without id: {exc}") from exc
     if set(by_id) != set(RISK_THEMES):
         raise ClassifierNotConfigured(
             f"{path} must define exactly the themes {', '.join(RISK_THEMES)}; "
@@ -107,7 +105,7 @@ def load_theme_rules(path: Path = THEMES_PATH) -> tuple[ThemeRules, ...]:
         try:
             regex = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE)
         except re.error as exc:
-            raise ClassifierNotConfigured(f"{path}: bad pattern for {theme}: {exc}") from None
+            raise ClassifierNotConfigured(f"{path}: bad pattern for {theme}: {exc}") from exc
         out.append(
             ThemeRules(
                 theme=theme,
@@ -188,7 +186,7 @@ class RiskThemeClassifier:
         except (KeyError, TypeError, ValueError) as exc:
             raise ClassifierNotConfigured(
                 f"risk-theme model {path} is unusable ({exc!r}); rebuild it with `{BUILD_COMMAND}`"
-            ) from None
+            ) from exc
 
     def _load(self, model: dict[str, Any]) -> None:
         if model.get("format") != MODEL_FORMAT:
@@ -343,18 +341,18 @@ def _clip(sentence: str) -> str:
 def _read_model(path: Path) -> dict[str, Any]:
     try:
         raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except FileNotFoundError as exc:
         raise ClassifierNotConfigured(
             f"risk-theme model {path} is missing; build it with `{BUILD_COMMAND}`"
-        ) from None
+        ) from exc
     except OSError as exc:
-        raise ClassifierNotConfigured(f"cannot read risk-theme model {path}: {exc}") from None
+        raise ClassifierNotConfigured(f"cannot read risk-theme model {path}: {exc}") from exc
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise ClassifierNotConfigured(
             f"risk-theme model {path} is not valid JSON ({exc}); rebuild it with `{BUILD_COMMAND}`"
-        ) from None
+        ) from exc
     if not isinstance(data, dict):
         raise ClassifierNotConfigured(f"risk-theme model {path} is not a JSON object")
     return data

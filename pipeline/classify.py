@@ -13,12 +13,17 @@ import dataclasses
 import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from classifiers import errors as classifier_errors
 from classifiers.base import MAX_TEXT_CHARS, ClassifierConfig
 from pipeline import errors
 from pipeline.store import Store, articles_to_classify, store_classification
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
+
+from pipeline.text import looks_binary
 
 __all__ = [
     "ClassifyStats",
@@ -43,7 +48,7 @@ class ClassifyStats:
     duration_s: float
 
 
-def classifier_config(settings: Any) -> ClassifierConfig:
+def classifier_config(settings: Settings) -> ClassifierConfig:
     """The classifiers' configuration taken from Lumi's settings (``LUMI_SPACY_MODEL``)."""
     return ClassifierConfig(spacy_model=str(settings.spacy_model))
 
@@ -153,20 +158,6 @@ class ClassifyInput:
     problem: str | None = None
 
 
-def _looks_binary(data: bytes) -> bool:
-    sample = data[:8192]
-    if b"\x00" in sample:
-        return True
-    try:
-        decoded = sample.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(sample) - 4:  # a cut multi-byte character at the end is fine
-            return True
-        decoded = sample[: exc.start].decode("utf-8")
-    controls = sum(1 for ch in decoded if ord(ch) < 32 and ch not in "\n\r\t\f")
-    return controls > len(decoded) * 0.05
-
-
 def prepare_input(name: str, data: bytes, *, content_type: str | None = None) -> ClassifyInput:
     """Turn raw bytes (HTML or plain text) into a classifiable input; never raises."""
     from pipeline.errors import NoExtractableText
@@ -178,7 +169,7 @@ def prepare_input(name: str, data: bytes, *, content_type: str | None = None) ->
     is_html = (content_type or "").startswith(("text/html", "application/xhtml")) or (
         head.startswith((b"<!doctype html", b"<html")) or b"<body" in data[:65536].lower()
     )
-    if not is_html and _looks_binary(data):
+    if not is_html and looks_binary(data):
         return ClassifyInput(
             name, "", "", None, problem="binary input: not HTML or text, nothing classified"
         )
@@ -206,7 +197,7 @@ def prepare_input(name: str, data: bytes, *, content_type: str | None = None) ->
     return ClassifyInput(name, title, text, language, truncated=truncated)
 
 
-def read_input(target: str, settings: Any, stdin: Any = None) -> ClassifyInput:
+def read_input(target: str, settings: Settings, stdin: Any = None) -> ClassifyInput:
     """Read one ``lumi classify`` input: a file path, an http(s) URL or ``-`` (stdin).
 
     Fetch problems and unreadable files come back as an input with ``problem`` set.
@@ -235,7 +226,7 @@ def read_input(target: str, settings: Any, stdin: Any = None) -> ClassifyInput:
 
 
 def classify_input(
-    inp: ClassifyInput, settings: Any, *, only: Sequence[str] | None = None
+    inp: ClassifyInput, settings: Settings, *, only: Sequence[str] | None = None
 ) -> dict[str, Any]:
     """Classify one prepared input: the output-contract object (design.md section 6), plus
     ``input`` and, where relevant, ``warnings`` and ``error``.

@@ -612,8 +612,8 @@ def _day_start(value: str, settings: Settings) -> Any:
 
     try:
         day = date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    except ValueError as exc:
+        raise ConfigError(f"{value!r} is not a date (YYYY-MM-DD)") from exc
     return datetime.combine(day, datetime.min.time(), ZoneInfo(settings.timezone))
 
 
@@ -626,9 +626,9 @@ def _executor(workers: int, address: str | None) -> tuple[Any, Any]:
         return None, lambda: None
     try:
         from dask.distributed import Client, LocalCluster
-    except ImportError:
+    except ImportError as exc:
         if address is not None:
-            raise ConfigError("--dask needs Dask: pip install 'lumi[dask]'") from None
+            raise ConfigError("--dask needs Dask: pip install 'lumi[dask]'") from exc
         from concurrent.futures import ProcessPoolExecutor
 
         pool = ProcessPoolExecutor(max_workers=workers)
@@ -640,7 +640,7 @@ def _executor(workers: int, address: str | None) -> tuple[Any, Any]:
             raise ConfigError(
                 f"cannot reach the Dask scheduler at {address} within "
                 f"{DASK_CONNECT_TIMEOUT} s: {exc}"
-            ) from None
+            ) from exc
         return client, client.close
     cluster = LocalCluster(
         n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None

@@ -250,16 +250,16 @@ def chat(config: LLMConfig, messages: Sequence[dict[str, str]]) -> ChatReply:
         status, body = _run(_post(config, payload))
     except LLMError:
         raise
-    except (TimeoutError, httpx.TimeoutException):
+    except (TimeoutError, httpx.TimeoutException) as exc:
         raise LLMError(
             f"no answer within {config.timeout:g} s (LUMI_LLM_TIMEOUT)", reason="timeout", url=url
-        ) from None
+        ) from exc
     except httpx.HTTPError as exc:
         raise LLMError(
             f"cannot reach the paraphraser: {exc.__class__.__name__}: {exc}",
             reason="connection",
             url=url,
-        ) from None
+        ) from exc
     if status >= 300:
         snippet = body[:200].decode("utf-8", "replace")
         raise LLMError(
@@ -268,10 +268,10 @@ def chat(config: LLMConfig, messages: Sequence[dict[str, str]]) -> ChatReply:
     try:
         data = json.loads(body)
         content = data["choices"][0]["message"]["content"]
-    except (ValueError, KeyError, IndexError, TypeError):
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
         raise LLMError(
             "paraphraser answer is not an OpenAI-style chat completion", reason="malformed", url=url
-        ) from None
+        ) from exc
     if not isinstance(content, str):
         raise LLMError("paraphraser answer has no text content", reason="malformed", url=url)
     usage = data.get("usage") if isinstance(data, dict) else None
@@ -334,8 +334,8 @@ def parse_paraphrase(
     start, end = raw.find("{"), raw.rfind("}")
     try:
         data = json.loads(raw[start : end + 1] if 0 <= start < end else raw)
-    except ValueError:
-        raise LLMError("paraphraser answer is not JSON", reason="malformed") from None
+    except ValueError as exc:
+        raise LLMError("paraphraser answer is not JSON", reason="malformed") from exc
     if not isinstance(data, dict):
         raise LLMError("paraphraser answer is not a JSON object", reason="shape")
     glance = data.get("at_a_glance")

@@ -31,6 +31,7 @@ from pipeline.records import (
 from pipeline.store.engine import (
     Store,
     dialect_insert,
+    in_chunks,
 )
 from pipeline.store.models import (
     ArticleRow,
@@ -78,8 +79,7 @@ def stored_entries(
     """For the ``keys`` already stored for ``feed_id``: (article id, entry hash)."""
     keys = list(keys)
     found: dict[str, tuple[int, str | None]] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
+    for chunk in in_chunks(keys):
         rows = session.execute(
             select(
                 ArticleSourceRow.entry_key, ArticleSourceRow.article_id, ArticleSourceRow.entry_hash
@@ -350,8 +350,7 @@ def known_article_keys(store: Store, keys: Iterable[str]) -> set[str]:
     keys = list(dict.fromkeys(keys))
     found: set[str] = set()
     with store.session() as session:
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
+        for chunk in in_chunks(keys):
             found.update(session.scalars(select(ArticleRow.key).where(ArticleRow.key.in_(chunk))))
     return found
 
@@ -470,8 +469,7 @@ def stored_articles(session: Session, article_ids: Iterable[int]) -> dict[int, S
     """The stored articles among ``article_ids``, by id (unknown ids are left out)."""
     ids = list(dict.fromkeys(article_ids))
     found: dict[int, StoredArticle] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in in_chunks(ids):
         for row in session.scalars(select(ArticleRow).where(ArticleRow.id.in_(chunk))):
             found[row.id] = stored_article(row)
     return found

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from pipeline.store.engine import (
     Store,
     dialect_insert,
+    in_chunks,
 )
 from pipeline.store.models import (
     ArticleRow,
@@ -38,8 +39,6 @@ __all__ = [
     "store_classification",
     "stream_articles",
 ]
-
-_CHUNK = 500
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -93,8 +92,8 @@ def articles_to_classify(session: Session, article_ids: Sequence[int]) -> list[C
     """The stored articles among ``article_ids``, in id order."""
     ids = list(dict.fromkeys(article_ids))
     out: list[ClassifiableArticle] = []
-    for start in range(0, len(ids), _CHUNK):
-        query = _classifiable().where(ArticleRow.id.in_(ids[start : start + _CHUNK]))
+    for chunk in in_chunks(ids):
+        query = _classifiable().where(ArticleRow.id.in_(chunk))
         out.extend(_article(r) for r in session.execute(query))
     return sorted(out, key=lambda a: a.id)
 
@@ -130,7 +129,7 @@ def latest_classifications(
 
     ids = list(dict.fromkeys(article_ids))
     newest: dict[tuple[int, str], tuple[int, str, Any]] = {}
-    for start in range(0, len(ids), _CHUNK):
+    for chunk in in_chunks(ids):
         rows = session.execute(
             select(
                 ClassificationRow.id,
@@ -139,7 +138,7 @@ def latest_classifications(
                 ClassificationRow.version,
                 ClassificationRow.result,
             ).where(
-                ClassificationRow.article_id.in_(ids[start : start + _CHUNK]),
+                ClassificationRow.article_id.in_(chunk),
                 ClassificationRow.classifier.in_(list(classifiers)),
             )
         )
@@ -167,7 +166,7 @@ def current_classifications(
 
     ids = list(dict.fromkeys(article_ids))
     best: dict[tuple[int, str], tuple[tuple[int, str], int, str, Any]] = {}
-    for start in range(0, len(ids), _CHUNK):
+    for chunk in in_chunks(ids):
         rows = session.execute(
             select(
                 ClassificationRow.id,
@@ -178,7 +177,7 @@ def current_classifications(
             )
             .join(ArticleRow, ArticleRow.id == ClassificationRow.article_id)
             .where(
-                ClassificationRow.article_id.in_(ids[start : start + _CHUNK]),
+                ClassificationRow.article_id.in_(chunk),
                 ClassificationRow.content_hash == ArticleRow.content_hash,
             )
         )

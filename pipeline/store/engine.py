@@ -9,11 +9,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     create_engine,
@@ -27,13 +27,27 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.errors import ConfigError
 
+T = TypeVar("T")
+
+#: Most values bound in one ``IN (...)`` clause: far below every backend's parameter limit.
+IN_CHUNK = 500
+
+
+def in_chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``values`` in slices of at most :data:`IN_CHUNK`, for ``column.in_(chunk)`` queries."""
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]
+
+
 __all__ = [
+    "IN_CHUNK",
     "Store",
     "Transaction",
     "count_rows",
     "current_revision",
     "engine_for",
     "head_revision",
+    "in_chunks",
     "migrate",
     "migrations_dir",
     "open_store",

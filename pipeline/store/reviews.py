@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.records import ReviewRecord
+from pipeline.store.engine import in_chunks
 from pipeline.store.models import ReviewRow, utcnow
 
 __all__ = ["add_review", "latest_review", "latest_reviews", "review_history"]
@@ -62,8 +63,7 @@ def latest_reviews(session: Session, item_ids: Sequence[str]) -> dict[str, Revie
     """The newest review of each of ``item_ids`` that has one (one query per 500 ids)."""
     ids = list(item_ids)
     found: dict[str, ReviewRecord] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in in_chunks(ids):
         rows = session.scalars(
             select(ReviewRow)
             .where(ReviewRow.item_id.in_(chunk))

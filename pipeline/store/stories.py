@@ -23,7 +23,7 @@ from pipeline.records import (
     StorySource,
 )
 from pipeline.store.articles import stored_article
-from pipeline.store.engine import dialect_insert
+from pipeline.store.engine import dialect_insert, in_chunks
 from pipeline.store.models import (
     ArticleRow,
     ArticleSourceRow,
@@ -71,8 +71,7 @@ def story_memberships(session: Session, article_ids: Iterable[int]) -> dict[int,
     """The story membership of each of ``article_ids`` that has one, by article id."""
     ids = list(dict.fromkeys(article_ids))
     found: dict[int, StoryMembership] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in in_chunks(ids):
         rows = session.scalars(select(StoryArticleRow).where(StoryArticleRow.article_id.in_(chunk)))
         for row in rows:
             found[row.article_id] = _membership(row)
