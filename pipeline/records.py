@@ -99,6 +99,12 @@ class FeedEntry:
     language: str | None = None
     tags: tuple[str, ...] = ()
 
+    @property
+    def own_key(self) -> str:
+        """``<feed_id>:<dedupe_key>``: the article key of an entry that has no canonical URL
+        to share (or must not share it)."""
+        return f"{self.feed_id}:{self.dedupe_key}"
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ParsedFeed:

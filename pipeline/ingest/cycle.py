@@ -24,6 +24,7 @@ from pipeline.ingest.extract import build_article, extract_page, pending_article
 from pipeline.ingest.fetch import Fetcher
 from pipeline.ingest.parse import parse_feed
 from pipeline.ingest.polltiming import backoff_until, next_poll_at
+from pipeline.ingest.urls import is_anchor
 from pipeline.records import (
     Article,
     ExtractedPage,
@@ -280,11 +281,7 @@ class _Cycle:
         An entry whose canonical URL keeps a fragment is one anchor of a page shared with
         other entries (a changelog): that page is not the entry's text.
         """
-        return bool(
-            entry.url
-            and self.settings.fetch_pages
-            and not (entry.canonical_url and "#" in entry.canonical_url)
-        )
+        return bool(entry.url and self.settings.fetch_pages and not is_anchor(entry.canonical_url))
 
     def _first_retry(self, entry: FeedEntry) -> datetime | None:
         if not self._pages_fetchable(entry):

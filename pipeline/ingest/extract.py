@@ -514,7 +514,7 @@ def build_article(entry: FeedEntry, page: ExtractedPage | None, *, fetched_at: d
     else:
         language = detect_language(text, hint=hint) or hint
     return Article(
-        key=canonical or f"{entry.feed_id}:{entry.dedupe_key}",
+        key=canonical or entry.own_key,
         url=entry.url or (page.url if page else None),
         canonical_url=canonical,
         title=entry.title or (page.title if page and page.title else ""),
@@ -548,7 +548,7 @@ def pending_article(entry: FeedEntry, *, fetched_at: datetime) -> Article | None
     if not title and not entry.url:
         return None
     return Article(
-        key=entry.canonical_url or f"{entry.feed_id}:{entry.dedupe_key}",
+        key=entry.canonical_url or entry.own_key,
         url=entry.url,
         canonical_url=entry.canonical_url,
         title=title,

@@ -17,6 +17,7 @@ __all__ = [
     "TRACKING_PARAMS",
     "TRACKING_PREFIXES",
     "canonical_url",
+    "is_anchor",
     "is_tracking_param",
     "url_fragment",
     "with_fragment",
@@ -210,6 +211,12 @@ def url_fragment(url: str | None) -> str:
         return urlsplit(url.strip()).fragment
     except ValueError:
         return ""
+
+
+def is_anchor(canonical: str | None) -> bool:
+    """True when ``canonical`` keeps a fragment: it names one anchor of a page that other
+    entries share (see :func:`with_fragment`), not a page of its own."""
+    return canonical is not None and "#" in canonical
 
 
 def with_fragment(canonical: str, fragment: str) -> str:

@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from pipeline.ingest.urls import canonical_url
+from pipeline.ingest.urls import canonical_url, is_anchor
 from pipeline.records import (
     MergeReason,
     StoredArticle,
@@ -328,7 +328,7 @@ def _urls(canonical: str | None, url: str | None) -> frozenset[str]:
     found: set[str | None] = {canonical}
     # A canonical URL with a fragment names one anchor of a shared page (a changelog entry):
     # the page's own URL would merge every entry of that page.
-    if url and not (canonical and "#" in canonical):
+    if url and not is_anchor(canonical):
         with contextlib.suppress(Exception):  # an unparseable link simply never matches
             found.add(canonical_url(url))
     return frozenset(u for u in found if u)

@@ -30,6 +30,7 @@ from pipeline.records import (
 )
 from pipeline.store.engine import (
     Store,
+    count_rows,
     dialect_insert,
     in_chunks,
 )
@@ -267,9 +268,7 @@ def _distinct_entry(session: Session, article: Article, entry: FeedEntry) -> Art
     ).all()
     if not any(guid and guid != entry.guid for guid in owners):
         return article
-    return dataclasses.replace(
-        article, key=f"{entry.feed_id}:{entry.dedupe_key}", canonical_url=None
-    )
+    return dataclasses.replace(article, key=entry.own_key, canonical_url=None)
 
 
 def insert_article(
@@ -431,15 +430,11 @@ def pending_by_feed(store: Store) -> dict[str, int]:
 
 def store_totals(store: Store) -> StoreTotals:
     """How many articles, article sources and classifier results the database holds."""
-
-    def count(session: Session, model: Any) -> int:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
-
     with store.session() as session:
         return StoreTotals(
-            articles=count(session, ArticleRow),
-            sources=count(session, ArticleSourceRow),
-            classifications=count(session, ClassificationRow),
+            articles=count_rows(session, ArticleRow),
+            sources=count_rows(session, ArticleSourceRow),
+            classifications=count_rows(session, ClassificationRow),
         )
 
 

@@ -120,6 +120,16 @@ def stream_articles(
         yield rows
 
 
+#: What a stored result row is read as: (id, article id, classifier, version, result).
+_RESULT_COLUMNS = (
+    ClassificationRow.id,
+    ClassificationRow.article_id,
+    ClassificationRow.classifier,
+    ClassificationRow.version,
+    ClassificationRow.result,
+)
+
+
 def latest_classifications(
     session: Session, article_ids: Sequence[int], classifiers: Sequence[str]
 ) -> dict[tuple[int, str], Classification]:
@@ -131,13 +141,7 @@ def latest_classifications(
     newest: dict[tuple[int, str], tuple[int, str, Any]] = {}
     for chunk in in_chunks(ids):
         rows = session.execute(
-            select(
-                ClassificationRow.id,
-                ClassificationRow.article_id,
-                ClassificationRow.classifier,
-                ClassificationRow.version,
-                ClassificationRow.result,
-            ).where(
+            select(*_RESULT_COLUMNS).where(
                 ClassificationRow.article_id.in_(chunk),
                 ClassificationRow.classifier.in_(list(classifiers)),
             )
@@ -168,13 +172,7 @@ def current_classifications(
     best: dict[tuple[int, str], tuple[tuple[int, str], int, str, Any]] = {}
     for chunk in in_chunks(ids):
         rows = session.execute(
-            select(
-                ClassificationRow.id,
-                ClassificationRow.article_id,
-                ClassificationRow.classifier,
-                ClassificationRow.version,
-                ClassificationRow.result,
-            )
+            select(*_RESULT_COLUMNS)
             .join(ArticleRow, ArticleRow.id == ClassificationRow.article_id)
             .where(
                 ClassificationRow.article_id.in_(chunk),
