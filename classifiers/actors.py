@@ -1,4 +1,4 @@
-"""actors.v1: organisations that build or release AI models, resolved to canonical names.
+"""actors.v2: organisations that build or release AI models, with their role in the story.
 
 Knowledge lives in ``data/actors.yaml`` (names, aliases, model families, types, ambiguity
 rules). Matching uses spaCy's English tokenizer, with hyphens and letter/digit boundaries split
@@ -8,12 +8,27 @@ ordinary words such as "Apple", "Meta" or "Zed") and one on ``LOWER`` for the re
 ``needs_context`` counts only when a context word is in its sentence, when a version number
 follows it (``or_versioned``), or when the organisation is confirmed elsewhere in the article.
 
-The tokenized article is shared with ``license_events.v1`` through :meth:`ActorClassifier.analyze`
-(cached per document object), so each document is tokenized once.
+Every actor has a ``role``: ``subject`` when it releases, announces or is what the story is
+about (named in the title, the grammatical subject of a release or announce verb, the feed's
+publisher speaking in the first person, or else the most-mentioned actor), ``mentioned``
+when it is named in passing (a benchmark comparison, a customer or partner list). Subjects
+come first.
 
-Optionally, when ``ClassifierConfig.spacy_model`` loads a statistical pipeline, ORG entities
-that are not in the registry are reported by :meth:`ActorClassifier.candidates` with type
-``unknown``.
+``Document.publisher`` names the feed's publisher: an item that speaks in the first person
+("we release ...", "our model") or names the publisher's products has the publisher as a
+subject even when its name is never written.
+
+Organisations outside the registry are found from cues in the text ("X, a startup that
+trains ...", "Paris-based AI lab X", "X released its open-weight model", "researchers at
+X"), and, when ``ClassifierConfig.spacy_model`` loads a statistical pipeline, from its ORG
+entities next to such cues. They are typed from the cue's words when it says what they are
+("a chip company", "a government-backed lab"), else ``unknown``. Every other ORG entity of the
+statistical pipeline is reported by :meth:`ActorClassifier.candidates` for review.
+
+The matches are shared with ``license_events`` through :meth:`ActorClassifier.analyze`
+(cached per document object), so each document is matched once. Only windows of the text
+around a possible first token of a registry form are tokenized (see :class:`_Prefilter`):
+the matches are those of tokenizing the whole text, at a fraction of the cost.
 """
 
 from __future__ import annotations
@@ -48,6 +63,7 @@ __all__ = [
     "ActorRegistry",
     "FormRule",
     "Mention",
+    "canonical_name",
     "load_actor_registry",
     "tokenizer",
 ]
@@ -60,12 +76,10 @@ _REGISTRY_TYPES = tuple(t for t in ACTOR_TYPES if t != "unknown")
 _VERSION = re.compile(r"^(?:v?\d|[A-Z]\d)")
 # Invisible joiners and typographic hyphens, replaced one-for-one so offsets stay valid:
 # "Hugging Face\u2060" and "GPT\u2011Rosalind" must match like their plain forms.
-_NORMALISE = str.maketrans(
-    {
-        **dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), " "),
-        **dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2212"), "-"),
-    }
-)
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_HYPHENS = "\u2010\u2011\u2012\u2013\u2212"
+# (str.translate looks every character up in a table: many times slower than str.replace)
+_NORMALISE = tuple((c, " ") for c in _INVISIBLE) + tuple((c, "-") for c in _HYPHENS)
 FormKind = Literal["name", "alias", "family"]
 
 
@@ -259,6 +273,135 @@ def tokenizer() -> Any:
     return nlp
 
 
+# ----------------------------------------------------------------------------- pre-filter
+
+# A run of letters or of digits: spaCy never starts a token inside one (hyphens, punctuation
+# and letter/digit boundaries are where it splits), except through a tokenizer exception.
+_RUN = re.compile(r"[^\W\d_]+|\d+")
+_CHUNK = re.compile(r"\S+")
+_WINDOW_END = re.compile(r"\S*(?:\s+\S+){0,4}")
+
+
+class _Prefilter:
+    """Where in a text a registry form can match, so only windows around those places are
+    tokenized.
+
+    A phrase match starts with a token equal to the form's first token, so the text holds
+    the form's tokens there, separated by nothing or one space, starting at a run of letters
+    or digits equal to the first token's leading run. Each such place is checked against
+    the form's tokens (lower-cased for ``LOWER`` forms) and yields a window from one
+    whitespace-separated chunk before it to four chunks after the longest candidate: spaCy
+    tokenizes each chunk on its own, so the window's tokens are the text's tokens, and the
+    neighbours :meth:`ActorClassifier._match` reads (one token before, three after) are in
+    it. Tokenizer exceptions that split inside a run ("ain't" into "ai" and "n't") send
+    the text through full tokenization instead.
+    """
+
+    def __init__(self, nlp: Any, forms: Iterable[FormRule]):
+        # leading run of the first token -> (exact, pattern over the form's tokens)
+        self.starts: dict[str, list[tuple[bool, re.Pattern[str]]]] = {}
+        firsts: dict[bool, set[str]] = {True: set(), False: set()}
+        self.always = False  # a first token that does not start with a letter or digit
+        for rule in forms:
+            tokens = [t.text if rule.exact else t.text.lower() for t in nlp.make_doc(rule.form)]
+            if not tokens:
+                continue
+            firsts[rule.exact].add(tokens[0])
+            run = _RUN.match(tokens[0])
+            if run is None:
+                self.always = True
+                continue
+            pattern = re.compile("(?: )?".join(re.escape(t) for t in tokens))
+            self.starts.setdefault(run.group().lower(), []).append((rule.exact, pattern))
+        # Runs that start a first token, in the lower-cased text: a letter run at a word
+        # boundary or after a digit or "_", and a digit run not after a digit.
+        letters = [k for k in self.starts if not k[0].isdigit()]
+        digits = [k for k in self.starts if k[0].isdigit()]
+        self.scans: list[tuple[re.Pattern[str], int, bool]] = []  # pattern, group, check
+        if letters:
+            trie = _trie_pattern(letters)
+            self.scans.append((re.compile(rf"\b{trie}(?![^\W\d_])"), 0, False))
+            self.scans.append((re.compile(rf"[\d_]({trie})(?![^\W\d_])"), 1, False))
+        if digits:
+            self.scans.append((re.compile(rf"{_trie_pattern(digits)}(?!\d)"), 0, True))
+        # lower-cased exception -> the pattern of it as a whole chunk or affix-stripped part
+        self.exceptions: dict[str, re.Pattern[str]] = {}
+        for key, pieces in nlp.tokenizer.rules.items():
+            orths = [str(piece.get(65, "")) for piece in pieces]  # 65: spacy.attrs.ORTH
+            if any(o in firsts[True] or o.lower() in firsts[False] for o in orths):
+                before = r"(?<![^\W_])" if re.match(r"\w", key) else ""
+                after = r"(?![^\W_])" if re.search(r"\w\Z", key) else ""
+                self.exceptions[key.lower()] = re.compile(before + re.escape(key.lower()) + after)
+
+    def windows(self, text: str) -> list[tuple[int, int]] | None:
+        """Disjoint (start, end) windows of ``text`` that hold every possible match, in
+        order; None when the whole text must be tokenized."""
+        lowered = text.lower()
+        if self.always or len(lowered) != len(text):
+            return None
+        for key, pattern in self.exceptions.items():
+            # the substring test is a fast filter; the pattern checks the word boundaries
+            if key in lowered and pattern.search(lowered):
+                return None
+        runs: list[tuple[int, str]] = []
+        for scan, group, after_digit in self.scans:
+            for found in scan.finditer(lowered):
+                pos = found.start(group)
+                if after_digit and pos and lowered[pos - 1].isdigit():
+                    continue
+                runs.append((pos, found.group(group)))
+        runs.sort()
+        windows: list[tuple[int, int]] = []
+        for pos, key in runs:
+            end = -1
+            for exact, pattern in self.starts[key]:
+                match = pattern.match(text if exact else lowered, pos)
+                if match is not None and match.end() > end:
+                    end = match.end()
+            if end < 0:
+                continue
+            start = _chunk_before(text, pos)
+            end = _WINDOW_END.match(text, end).end()  # type: ignore[union-attr]
+            if windows and start <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
+            else:
+                windows.append((start, end))
+        return windows
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """A regular expression group matching any of ``words``, as a trie (fast to scan)."""
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return f"(?:{build(tree)})"
+
+
+def _chunk_before(text: str, pos: int) -> int:
+    """Where the whitespace-separated chunk before the one holding ``pos`` starts (0 when
+    there is none)."""
+    low = max(0, pos - 256)
+    starts = [m.start() for m in _CHUNK.finditer(text, low, pos + 1)]
+    if low == 0:
+        return starts[-2] if len(starts) >= 2 else 0
+    # the first start is a chunk's own start only when whitespace precedes it
+    if len(starts) >= 3 or (len(starts) == 2 and (starts[0] > low or text[low - 1].isspace())):
+        return starts[-2]
+    starts = [m.start() for m in _CHUNK.finditer(text, 0, pos + 1)]  # a very long chunk
+    return starts[-2] if len(starts) >= 2 else 0
+
+
 # ----------------------------------------------------------------------------- classifier
 
 _ner_lock = threading.Lock()
@@ -283,18 +426,18 @@ def _load_statistical(spacy_model: str) -> Any:
             import spacy
 
             nlp = spacy.load(name, exclude=["parser", "lemmatizer", "tagger", "attribute_ruler"])
-            log.info("unknown-organisation candidates on", extra={"classifier": "actors.v1"})
+            log.info("unknown-organisation candidates on", extra={"classifier": "actors.v2"})
         elif required:
             log.warning(
                 "spaCy pipeline %r is not installed; unknown-organisation candidates off "
                 "(install it or set LUMI_SPACY_MODEL=none)",
                 name,
-                extra={"classifier": "actors.v1"},
+                extra={"classifier": "actors.v2"},
             )
         else:
             log.info(
                 "no statistical spaCy pipeline; unknown-organisation candidates off",
-                extra={"classifier": "actors.v1"},
+                extra={"classifier": "actors.v2"},
             )
         _ner_cache[name] = nlp
         return nlp
@@ -302,15 +445,15 @@ def _load_statistical(spacy_model: str) -> Any:
 
 @register(
     "actors",
-    "v1",
-    labels=_REGISTRY_TYPES,
+    "v2",
+    labels=ACTOR_TYPES,
     output_key="actors",
     result_type=ActorMention,
     defaults={"config": None},
     data_files=("actors.yaml",),
 )
 class ActorClassifier:
-    """Find the AI-model organisations an article mentions (``actors.v1``).
+    """Find the AI-model organisations an article mentions and their roles (``actors.v2``).
 
     Args:
         registry_path: the actor registry YAML (default: the shipped ``data/actors.yaml``).
@@ -324,8 +467,8 @@ class ActorClassifier:
     """
 
     name = "actors"
-    version = "v1"
-    labels: tuple[str, ...] = _REGISTRY_TYPES
+    version = "v2"
+    labels: tuple[str, ...] = ACTOR_TYPES
     output_key = "actors"
 
     def __init__(
@@ -346,13 +489,16 @@ class ActorClassifier:
             self._rules[self.nlp.vocab.strings.add(key)] = rule
             matcher = self._exact if rule.exact else self._lower
             matcher.add(key, [self.nlp.make_doc(rule.form)])
+        self._prefilter = _Prefilter(self.nlp, self.registry.forms)
         self._lower_names = {
             f.form.lower() for f in self.registry.forms if f.kind in ("name", "alias")
         }
+        self._lower_forms = {f.form.casefold() for f in self.registry.forms if f.kind == "family"}
         if spacy_model is None:
             spacy_model = (config or ClassifierConfig()).spacy_model
         self._statistical = _load_statistical(spacy_model)
         self._cache: list[tuple[Document, tuple[Mention, ...]]] = []
+        self._entity_cache: list[tuple[Document, tuple[Any, ...]]] = []
         self._cache_lock = threading.Lock()
 
     # -- matching ----------------------------------------------------------------------
@@ -372,6 +518,19 @@ class ActorClassifier:
             self._cache.append((doc, mentions))
             del self._cache[:-8]
         return mentions
+
+    def _entities(self, doc: Document) -> tuple[Any, ...]:
+        """The statistical pipeline's entities in ``doc``'s matched text, cached like
+        :meth:`analyze` (``classify`` and ``candidates`` both read them)."""
+        with self._cache_lock:
+            for cached_doc, ents in self._entity_cache:
+                if cached_doc is doc:
+                    return ents
+        ents = tuple(self._statistical(doc.text[:MATCH_CHARS]).ents)
+        with self._cache_lock:
+            self._entity_cache.append((doc, ents))
+            del self._entity_cache[:-8]
+        return ents
 
     def _analyze(self, doc: Document) -> tuple[Mention, ...]:
         text = doc.text[:MATCH_CHARS]
@@ -396,9 +555,22 @@ class ActorClassifier:
         return tuple(accepted)
 
     def _match(self, source: str, in_title: bool) -> list[tuple[Mention, bool]]:
+        for char, replacement in _NORMALISE:
+            if char in source:
+                source = source.replace(char, replacement)
+        windows = self._prefilter.windows(source)
+        if windows is None:
+            return self._match_window(source, 0, in_title)
+        out: list[tuple[Mention, bool]] = []
+        for start, end in windows:
+            out.extend(self._match_window(source[start:end], start, in_title))
+        return out
+
+    def _match_window(self, source: str, offset: int, in_title: bool) -> list[tuple[Mention, bool]]:
+        """The matches in ``source``, a window starting at ``offset`` of the full text."""
         from spacy.util import filter_spans
 
-        tokens = self.nlp.make_doc(source.translate(_NORMALISE))
+        tokens = self.nlp.make_doc(source)
         found = self._exact(tokens, as_spans=True) + self._lower(tokens, as_spans=True)
         out: list[tuple[Mention, bool]] = []
         for span in filter_spans(found):
@@ -409,8 +581,8 @@ class ActorClassifier:
                 continue
             mention = Mention(
                 rule=rule,
-                start=span.start_char,
-                end=span.end_char,
+                start=offset + span.start_char,
+                end=offset + span.end_char,
                 text=span.text,
                 in_title=in_title,
             )
@@ -423,60 +595,199 @@ class ActorClassifier:
     # -- classification ----------------------------------------------------------------
 
     def classify(self, doc: Document) -> tuple[ActorMention, ...]:
-        """One :class:`ActorMention` per organisation, in order of first mention.
+        """One :class:`ActorMention` per organisation: subjects first, each group in order of
+        first mention (title first).
 
         ``evidence`` is the first text sentence naming the organisation (by name or alias),
-        else the first sentence with one of its model families, else the title. ``score`` is
+        else the first sentence with one of its model families, else the title; for a
+        publisher never named, the first sentence speaking in the first person. ``score`` is
         1.0 when named, 0.9 when only a model family is mentioned, 0.8 when every mention
-        needed context.
+        needed context or the publisher is never named, 0.6 for an organisation outside the
+        registry.
         """
         starts = [start for start, _ in doc.sentences]
+        text = doc.text[:MATCH_CHARS]
         grouped: dict[str, list[Mention]] = {}
         for mention in self.analyze(doc):
             grouped.setdefault(mention.actor.name, []).append(mention)
-        results = []
+        found: list[_Found] = []
         for mentions in grouped.values():
-            actor = mentions[0].actor
-            in_text = [m for m in mentions if not m.in_title]
-            named = [m for m in in_text if m.rule.kind != "family"]
-            best = (named or in_text or mentions)[0]
-            if best.in_title:
-                evidence = doc.title.strip()
-            else:
-                evidence = _evidence(doc, starts, best.start, best.end)
-            if any(m.rule.kind != "family" and m.rule.context is None for m in mentions):
-                score = 1.0
-            elif any(m.rule.context is None for m in mentions):
-                score = 0.9
-            else:
-                score = 0.8
-            matched = tuple(dict.fromkeys(m.text for m in mentions))
-            results.append(
-                ActorMention(
-                    name=actor.name,
-                    type=actor.type,  # type: ignore[arg-type]
-                    evidence=evidence,
-                    score=score,
-                    matched=matched,
-                )
+            found.append(self._registry_actor(doc, starts, text, mentions))
+        publisher = self._publisher(doc, starts, text, grouped)
+        if publisher is not None:
+            found = [f for f in found if f.name != publisher.name]
+            found.insert(0, publisher)
+        known = {f.name.casefold() for f in found}
+        spans = [(m.start, m.end) for m in self.analyze(doc) if not m.in_title]
+        for org in self._outside_registry(doc, starts, text, spans):
+            if org.name.casefold() not in known:
+                known.add(org.name.casefold())
+                found.append(org)
+        if found and not any(f.subject for f in found):
+            top = max(f.count for f in found)
+            if top >= 2:
+                for f in found:
+                    f.subject = f.count == top
+        found.sort(key=lambda f: (not f.subject, f.order))
+        return tuple(
+            ActorMention(
+                name=f.name,
+                type=f.type,  # type: ignore[arg-type]
+                evidence=f.evidence,
+                score=f.score,
+                matched=f.matched,
+                role="subject" if f.subject else "mentioned",
             )
-        return tuple(results)
+            for f in found
+        )
+
+    def _registry_actor(
+        self, doc: Document, starts: list[int], text: str, mentions: list[Mention]
+    ) -> _Found:
+        actor = mentions[0].actor
+        in_text = [m for m in mentions if not m.in_title]
+        named = [m for m in in_text if m.rule.kind != "family"]
+        best = (named or in_text or mentions)[0]
+        if best.in_title:
+            evidence = doc.title.strip()
+        else:
+            evidence = _evidence(doc, starts, best.start, best.end)
+        if any(m.rule.kind != "family" and m.rule.context is None for m in mentions):
+            score = 1.0
+        elif any(m.rule.context is None for m in mentions):
+            score = 0.9
+        else:
+            score = 0.8
+        subject = False
+        count = 0
+        for m in mentions:
+            source = doc.title if m.in_title else text
+            line_start = 0 if m.in_title else _sentence_start(doc, starts, m.start)
+            # the cue is at most 80 characters back, so a run-on "sentence" costs no more
+            line_start = max(line_start, m.start - 120)
+            if _COMPARISON_BEFORE.search(source, line_start, m.start):
+                continue  # named in a comparison or a list: never what the story is about
+            count += 1
+            if m.in_title or _RELEASE_AFTER.match(source, m.end):
+                subject = True
+        first = mentions[0]
+        return _Found(
+            name=actor.name,
+            type=actor.type,
+            evidence=evidence,
+            score=score,
+            matched=tuple(dict.fromkeys(m.text for m in mentions)),
+            subject=subject,
+            count=count,
+            order=(0, -1) if first.in_title else (1, first.start),
+        )
+
+    def _publisher(
+        self, doc: Document, starts: list[int], text: str, grouped: dict[str, list[Mention]]
+    ) -> _Found | None:
+        """The feed's publisher as a subject, when the item speaks in its voice or names it
+        or its products; None otherwise."""
+        if not doc.publisher:
+            return None
+        name = canonical_name(doc.publisher, self.registry) or " ".join(doc.publisher.split())
+        mentions = grouped.get(name)
+        in_text = _FIRST_PERSON.search(text)
+        first_person = in_text or _FIRST_PERSON.search(doc.title)
+        announces = _ANNOUNCE_TITLE.match(doc.title) is not None
+        if mentions:
+            found = self._registry_actor(doc, starts, text, mentions)
+            found.subject = True
+            return found
+        if not first_person and not announces:
+            return None
+        try:
+            kind = self.registry.by_name(name).type
+        except KeyError:
+            kind = "unknown"
+        if in_text is not None:
+            evidence = _evidence(doc, starts, in_text.start(), in_text.end())
+        else:
+            evidence = doc.title.strip()
+        return _Found(
+            name=name,
+            type=kind,
+            evidence=evidence,
+            score=0.8,
+            matched=(),
+            subject=True,
+            count=1,
+            order=(0, -1),
+        )
+
+    def _outside_registry(
+        self, doc: Document, starts: list[int], text: str, known: list[tuple[int, int]]
+    ) -> list[_Found]:
+        """Organisations not in the registry that a cue in the text shows to be AI actors."""
+        spans = _cued_names(text)
+        if self._statistical is not None:
+            # the statistical entities add organisations the name pattern misses and veto
+            # cue names it knows to be places or works
+            ents = self._entities(doc)
+            vetoed = [(e.start_char, e.end_char) for e in ents if e.label_ in _NOT_ORG_LABELS]
+            spans = [(s, e) for s, e in spans if not any(vs < e and s < ve for vs, ve in vetoed)]
+            spans += [(e.start_char, e.end_char) for e in ents if e.label_ == "ORG"]
+        out: dict[str, _Found] = {}
+        known = sorted(known)
+        known_starts = [s for s, _ in known]
+        for raw_start, raw_end in spans:
+            trimmed = _trim_name(text, raw_start, raw_end)
+            if trimmed is None:
+                continue
+            start, end = trimmed
+            # registry mentions do not overlap one another: only the last one starting
+            # before ``end`` can overlap this name
+            index = bisect.bisect_left(known_starts, end) - 1
+            if index >= 0 and known[index][1] > start:
+                continue
+            name = text[start:end]
+            if name.casefold() in self._lower_names or name.casefold() in self._lower_forms:
+                continue
+            cue = _cue(text, start, end, _sentence_bounds(doc, starts, start))
+            if cue is None:
+                continue
+            kind, subject = cue
+            key = name.casefold()
+            if key in out:
+                out[key].subject = out[key].subject or subject
+                continue
+            out[key] = _Found(
+                name=name,
+                type=kind,
+                evidence=_evidence(doc, starts, start, end),
+                score=0.6,
+                matched=(name,),
+                subject=subject or name in doc.title,
+                count=_count(text, name),
+                order=(1, start),
+            )
+        return list(out.values())
 
     def candidates(self, doc: Document) -> tuple[ActorMention, ...]:
-        """ORG entities not in the registry (type ``unknown``), when a statistical spaCy
-        pipeline is configured; empty otherwise. These are registry candidates for a person
-        to review, not actors."""
+        """ORG entities that are neither in the registry nor shown by a cue to be AI actors
+        (type ``unknown``), when a statistical spaCy pipeline is configured; empty otherwise.
+        These are registry candidates for a person to review, not actors."""
         if self._statistical is None:
             return ()
         known = [(m.start, m.end) for m in self.analyze(doc) if not m.in_title]
+        reported = {a.name.casefold() for a in self.classify(doc)}
         starts = [start for start, _ in doc.sentences]
         seen: dict[str, ActorMention] = {}
-        parsed = self._statistical(doc.text[:MATCH_CHARS])
-        for ent in parsed.ents:
+        text = doc.text[:MATCH_CHARS]
+        for ent in self._entities(doc):
             if ent.label_ != "ORG":
                 continue
-            name = " ".join(ent.text.split()).removesuffix("'s").removesuffix("’s")
-            if not name or name.lower() in self._lower_names or name in seen:
+            trimmed = _trim_name(text, ent.start_char, ent.end_char)
+            if trimmed is None:
+                continue
+            name = " ".join(text[trimmed[0] : trimmed[1]].split())
+            if name.lower() in self._lower_names or name in seen:
+                continue
+            if name.casefold() in reported:
                 continue
             if any(s < ent.end_char and ent.start_char < e for s, e in known):
                 continue
@@ -486,6 +797,7 @@ class ActorClassifier:
                 evidence=_evidence(doc, starts, ent.start_char, ent.end_char),
                 score=0.5,
                 matched=(ent.text,),
+                role="mentioned",
             )
         return tuple(seen.values())
 
@@ -495,11 +807,319 @@ class ActorClassifier:
         return {"actor_candidates": found} if found else {}
 
 
+# ----------------------------------------------------------------------------- roles and cues
+
+
+@dataclasses.dataclass(slots=True)
+class _Found:
+    """An actor being assembled by :meth:`ActorClassifier.classify` (mutable on purpose)."""
+
+    name: str
+    type: str
+    evidence: str
+    score: float
+    matched: tuple[str, ...]
+    subject: bool
+    count: int  # mentions outside comparisons and lists
+    order: tuple[int, int]
+
+
+# "we" and "our" as written (upper-case "US" is the country)
+_FIRST_PERSON = re.compile(r"(?<![\w'’-])(?:[Ww]e|[Oo]urs?)(?![\w-])")
+_ANNOUNCE_TITLE = re.compile(r"\s*(?:Introducing|Announcing|Meet|Releasing|Launching)\b")
+_RELEASE_VERB = (
+    r"(?:release[sd]?|releasing|launch(?:es|ed|ing)?|announce[sd]?|announcing|introduce[sd]?"
+    r"|introducing|unveil(?:s|ed|ing)?|open[- ]sourc(?:es|ed|ing)|debut(?:s|ed)?"
+    r"|publish(?:es|ed)|ship(?:s|ped)|roll(?:s|ed)\s+out|present(?:s|ed)|develop(?:s|ed)"
+    r"|buil(?:t|ds)|train(?:s|ed))"
+)
+# right after an actor's mention: up to three words, auxiliaries, then a release verb
+_RELEASE_AFTER = re.compile(
+    r"(?:['’]s)?(?:\s+[\w.-]+){0,3}?\s+"
+    r"(?:(?:has|have|had|is|are|was|were|will|just|today|now|also|officially|quietly|finally)\s+)*"
+    + _RELEASE_VERB
+    + r"\b",
+    re.IGNORECASE,
+)
+# before a mention in its sentence: a comparison or a list of customers or partners
+_COMPARISON_BEFORE = re.compile(
+    r"\b(?:outperform(?:s|ed|ing)?|beat(?:s|ing)?|surpass(?:es|ed|ing)?|exceed(?:s|ed|ing)?"
+    r"|rival(?:s|ed|ing)?|compared\s+(?:with|to|against)|comparison\s+(?:with|to)|versus|vs\.?"
+    r"|than|ahead\s+of|such\s+as|including|like|customers?|clients?|partners?|partnering"
+    r"|used\s+by|trusted\s+by|alongside|competitors?|competing|comparable\s+to|on\s+par\s+with"
+    r"|matches|matching)\b[^.;!?]{0,80}\Z",
+    re.IGNORECASE,
+)
+
+_WORD = r"(?:[A-Z][\w]*|[0-9]+[A-Za-z][\w]*)(?:[.&'’-][A-Za-z0-9][\w]*)*"
+_NAME = re.compile(rf"(?<![\w.'’&-]){_WORD}(?:[ ](?:(?:of|for|de|du)[ ])?{_WORD}){{0,4}}")
+_NAME_END = re.compile(
+    rf"(?<![\w.'’&-]){_WORD}(?:[ ](?:(?:of|for|de|du)[ ])?{_WORD}){{0,4}}"
+    r"(?:\s+(?:has|have|just|today|quietly|officially|also))*\Z"
+)
+# Where a cue starts right after a name ("X, a startup", "X has released its model") or
+# ends right before one ("startup X", "researchers at X"): only names next to these are
+# examined, so an article without cues costs two scans.
+_AFTER_NAME = re.compile(
+    r",\s+(?:a|an)\s|\s(?:released|releases|launched|launches|open-sourced|open-sources"
+    r"|unveiled|unveils|introduced|introduces|published|publishes|debuted|debuts|shipped|ships"
+    r"|trained|trains)\s+(?:its|their|an?)\s"
+)
+_NOT_ORG_LABELS = frozenset({"GPE", "LOC", "NORP", "WORK_OF_ART", "EVENT"})
+_BEFORE_NAME = re.compile(
+    r"(?<![\w-])(?:[Ss]tart-?up|chipmaker|company|lab|laboratory|firm|developer|maker|unicorn"
+    r"|institute|group|provider|organi[sz]ation|collective|at|from)(?:\s+the)?\s+(?=[A-Z0-9])"
+)
+_AI = (
+    r"\b(?:AI|A\.I\.|artificial[- ]intelligence|models?|LLMs?|machine[- ]learning|deep[- ]learning"
+    r"|neural[- ]networks?|foundation[- ]models?|generative|chips?|chipmakers?|GPUs?"
+    r"|semiconductors?|inference|open[- ]weights?)\b"
+)
+_AI_WORDS = re.compile(_AI)
+_ORG_NOUN = (
+    r"(?:start-?up|company|lab|laboratory|firm|developer|maker|chipmaker|unicorn|institute"
+    r"|non-?profit|organi[sz]ation|provider|spin-?out|spin-?off|university|collective|group)"
+)
+_PERSON_NOUN = re.compile(
+    r"\b(?:researcher|engineer|founder|co-?founder|professor|scientist|CEO|CTO|executive|partner"
+    r"|investor|student|director|head|chief|analyst|spokesperson|former|who|author|member|user"
+    r"|customer|client|subsidiary|unit|division)\b",
+    re.IGNORECASE,
+)
+# "X, a French AI startup that trains models" (matched right after the name)
+_APPOSITIVE = re.compile(
+    rf",\s+(?:a|an)\s+(?P<desc>[^,.;:()\n]{{0,60}}?\b{_ORG_NOUN}s?\b"
+    r"(?:\s+(?:that|which|whose|building|developing|behind|known|focused|specialising"
+    r"|specializing)\b[^,.;:\n]{0,80})?)"
+)
+# "X released its open-weight model" (matched right after the name)
+_RELEASES_MODEL = re.compile(
+    r"\s+(?:(?:has|have|just|today|quietly|officially|also)\s+)*(?:released|releases|launched"
+    r"|launches|open-sourced|open-sources|unveiled|unveils|introduced|introduces|published"
+    r"|publishes|debuted|debuts|shipped|ships|trained|trains)\s+(?P<desc>(?:its|their|an?)\s+"
+    r"(?:[\w-]+\s+){0,4}?(?:models?|LLMs?|weights))\b"
+)
+# "Paris-based AI startup X", "chipmaker X", "the government-backed AI lab X" (before the name)
+_DESCRIBED_BEFORE = re.compile(
+    r"(?P<desc>(?:\b[A-Z][\w]+(?:[ -][A-Z][\w]+)?-based\s+|\b[A-Z][a-z]+\s+)?"
+    r"(?:(?:open-source|generative|frontier|government-backed|state-backed|publicly[- ]funded"
+    r"|national)\s+)?(?:AI|artificial[- ]intelligence|LLM|foundation[- ]model|language[- ]model"
+    r"|AI\s+chip|chip|robotics|AI\s+research)\s+" + _ORG_NOUN + r"|\bchipmaker)\s+\Z"
+)
+# "startup X raised ..." (the name, then the verb)
+_STARTUP_BEFORE = re.compile(r"\bstart-?up\s+\Z", re.IGNORECASE)
+_STARTUP_VERB = re.compile(
+    r"\s+(?:has\s+|have\s+|just\s+)?(?:raised|secured|closed|announced|released|launched"
+    r"|unveiled|open-sourced)\b"
+)
+# "researchers at X", "a team from the X"
+_RESEARCH_BEFORE = re.compile(
+    r"\b(?:researchers|scientists|engineers|a\s+team|teams?|the\s+team|authors|computer\s+"
+    r"scientists)\s+(?:at|from)\s+(?:the\s+)?\Z",
+    re.IGNORECASE,
+)
+_INSTITUTION = re.compile(
+    r"\b(?:University|Universit[éä]t?|Institute|Institut|College|Laboratory|Laboratories"
+    r"|School|Academy|Center|Centre|Polytechnic|CNRS|Inria|Max Planck)\b"
+)
+_TYPE_EVIDENCE: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "sovereign",
+        re.compile(
+            r"\b(?:government-backed|state-backed|state-owned|sovereign|national\s+(?:AI|champion"
+            r"|capabilit\w+)|publicly[- ]funded)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "research",
+        re.compile(
+            r"\b(?:university|institute|non-?profit|academic|research\s+(?:lab|laboratory|group"
+            r"|institute|collective|organi[sz]ation))\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "big_tech",
+        re.compile(
+            r"\b(?:chips?|chipmakers?|semiconductors?|GPU\s+makers?|hardware|conglomerate"
+            r"|tech\s+giant)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "model_maker",
+        re.compile(
+            r"\b(?:(?:trains?|training|builds?|building|develops?|developing|releases?|releasing"
+            r"|makes?|making)\s+(?:\w+\s+){0,3}?(?:models?|LLMs?)"
+            r"|(?:model|LLM)\s+(?:maker|developer)|foundation[- ]models?|language[- ]models?"
+            r"|AI\s+lab|open-weight|models?|LLMs?|weights)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "product_company",
+        re.compile(
+            r"\b(?:app|assistant|editor|search\s+engine|its\s+own\s+products?|platform)\b",
+            re.IGNORECASE,
+        ),
+    ),
+)
+
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_NOT_NAMES = _wordset(
+    """a an the this that these those it its we our they their he she his her i you your
+    today yesterday tomorrow meanwhile however earlier later now then also and but or if when
+    while as after before since last next new latest first one two three many most some
+    monday tuesday wednesday thursday friday saturday sunday january february march april may
+    june july august september october november december ai llm llms api apis ceo cto us u.s.
+    uk eu un gpu gpus cpu open source mr mrs ms dr prof startup start-up company lab firm
+    chipmaker researchers scientists engineers team rival partner customer has have just
+    quietly officially"""
+)
+_ROLE_WORDS = _wordset(
+    "CEO CTO COO CFO Founder Co-founder Cofounder President Chief Director Head Spokesperson "
+    "Professor Dr"
+)
+
+
+def _cued_names(text: str) -> list[tuple[int, int]]:
+    """Spans of capitalised names that a cue follows or precedes (before trimming)."""
+    spans: list[tuple[int, int]] = []
+    for cue in _AFTER_NAME.finditer(text):
+        window_start = max(0, cue.start() - 120)
+        name = _NAME_END.search(text, window_start, cue.start())
+        if name is not None:
+            spans.append((name.start(), name.end()))
+    for cue in _BEFORE_NAME.finditer(text):
+        name = _NAME.match(text, cue.end())
+        if name is not None:
+            spans.append((name.start(), name.end()))
+    return spans
+
+
+def _trim_name(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The span of a candidate organisation name without leading function words, a trailing
+    possessive, or a person's title and name after it; None when nothing name-like is left."""
+    words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+    while words and text[words[0][0] : words[0][1]].casefold() in _NOT_NAMES:
+        words.pop(0)
+    for index, (s, e) in enumerate(words):
+        if text[s:e] in _ROLE_WORDS:
+            words = words[:index]
+            break
+    while words and text[words[-1][0] : words[-1][1]].casefold() in _NOT_NAMES | {"of", "for"}:
+        words.pop()
+    if not words:
+        return None
+    start, end = words[0][0], words[-1][1]
+    for suffix in ("'s", "’s"):
+        if text.endswith(suffix, start, end):
+            end -= len(suffix)
+    name = text[start:end]
+    if len(name) < 2 or not any(c.isalpha() for c in name):
+        return None
+    if name.isupper() and len(name) <= 2:
+        return None
+    return start, end
+
+
+def _cue(text: str, start: int, end: int, sentence: tuple[int, int]) -> tuple[str, bool] | None:
+    """The type a cue around ``text[start:end]`` gives the organisation, and whether the cue
+    makes it the subject (it releases or raises something); None when no cue shows an AI
+    actor. A university or institute by name is ``research`` whatever the cue."""
+    found = _cue_type(text, start, end, sentence)
+    if found is not None and _INSTITUTION.search(text, start, end):
+        return "research", found[1]
+    return found
+
+
+def _cue_type(
+    text: str, start: int, end: int, sentence: tuple[int, int]
+) -> tuple[str, bool] | None:
+    s_start, s_end = sentence
+    before = text[max(s_start, start - 90) : start]
+    appositive = _APPOSITIVE.match(text, end, s_end)
+    if appositive and not _PERSON_NOUN.search(appositive["desc"].split(",")[0]):
+        desc = appositive["desc"]
+        if _AI_WORDS.search(desc):
+            after = appositive.end()
+            then = text[after : after + 1] == "," and _STARTUP_VERB.match(text, after + 1, s_end)
+            return _type_from(desc), bool(then)
+    released = _RELEASES_MODEL.match(text, end, s_end)
+    if released:
+        return _type_from("releases " + released["desc"]), True
+    described = _DESCRIBED_BEFORE.search(before)
+    if described:
+        subject = _STARTUP_VERB.match(text, end, s_end) is not None
+        return _type_from(described["desc"]), subject
+    sentence_text = text[s_start:s_end]
+    if (
+        _STARTUP_BEFORE.search(before)
+        and _STARTUP_VERB.match(text, end, s_end)
+        and _AI_WORDS.search(sentence_text)
+    ):
+        return "unknown", True
+    if _RESEARCH_BEFORE.search(before) and _AI_WORDS.search(sentence_text):
+        return ("research" if _INSTITUTION.search(text, start, end) else "unknown"), False
+    return None
+
+
+def _type_from(desc: str) -> str:
+    for kind, pattern in _TYPE_EVIDENCE:
+        if pattern.search(desc):
+            return kind
+    return "unknown"
+
+
+def _count(text: str, name: str) -> int:
+    return len(re.findall(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text))
+
+
+_lookups: dict[int, tuple[ActorRegistry, dict[str, str]]] = {}
+
+
+@functools.cache
+def _default_registry() -> ActorRegistry:
+    return load_actor_registry(DATA_PATH)
+
+
+def canonical_name(name: str, registry: ActorRegistry | None = None) -> str | None:
+    """The canonical actor name for ``name`` (a canonical name or an alias, any case), or
+    None when the actor registry does not know it."""
+    registry = registry or _default_registry()
+    cached = _lookups.get(id(registry))
+    if cached is None or cached[0] is not registry:
+        table: dict[str, str] = {}
+        for actor in registry.actors:
+            table.setdefault(actor.name.casefold(), actor.name)
+        for actor in registry.actors:
+            for alias in actor.aliases:
+                table.setdefault(alias.casefold(), actor.name)
+        cached = (registry, table)
+        _lookups[id(registry)] = cached
+    return cached[1].get(" ".join(str(name).split()).casefold())
+
+
 # ----------------------------------------------------------------------------- helpers
 
 
 def _sentence_index(starts: list[int], offset: int) -> int:
     return max(0, bisect.bisect_right(starts, offset) - 1)
+
+
+def _sentence_bounds(doc: Document, starts: list[int], offset: int) -> tuple[int, int]:
+    if not doc.sentences:
+        return 0, len(doc.text)
+    return doc.sentences[_sentence_index(starts, offset)]
+
+
+def _sentence_start(doc: Document, starts: list[int], offset: int) -> int:
+    return _sentence_bounds(doc, starts, offset)[0]
 
 
 def _sentence(doc: Document, starts: list[int], offset: int) -> str:

@@ -22,6 +22,7 @@ from classifiers.base import (
     ClassifierConfig,
     Document,
     LicenseEvent,
+    RelevanceScore,
     Result,
     ThemeScore,
     make_document,
@@ -113,22 +114,31 @@ def classify_batch(
     Returns:
         Per document, in order, one :class:`Classification` per classifier, in order.
     """
-    active = list(classifiers)
+    # What each classifier is called and how it is run is looked up once per batch.
+    active = [
+        (
+            clf.classify,
+            clf.name,
+            clf.version,
+            _output_key(clf),
+            getattr(clf, "extras", None) if extras else None,
+        )
+        for clf in classifiers
+    ]
     out: list[tuple[Classification, ...]] = []
     for doc in documents:
-        found = []
-        for clf in active:
-            more = getattr(clf, "extras", None) if extras else None
-            found.append(
+        out.append(
+            tuple(
                 Classification(
-                    classifier=clf.name,
-                    version=clf.version,
-                    output_key=_output_key(clf),
-                    results=tuple(clf.classify(doc)),
+                    classifier=name,
+                    version=version,
+                    output_key=key,
+                    results=tuple(classify(doc)),
                     extras=dict(more(doc)) if more is not None else {},
                 )
+                for classify, name, version, key, more in active
             )
-        out.append(tuple(found))
+        )
     return out
 
 
@@ -198,6 +208,12 @@ class ClassificationReport:
         return self.results.get("risk_themes", ())
 
     @property
+    def relevance(self) -> RelevanceScore | None:
+        """The ``relevance`` result, None when the relevance classifier did not run."""
+        found = self.results.get("relevance", ())
+        return found[0] if found else None
+
+    @property
     def actor_candidates(self) -> tuple[ActorMention, ...]:
         """Unknown organisations found by the statistical pipeline, if configured."""
         return self.extras.get("actor_candidates", ())
@@ -209,7 +225,10 @@ class ClassificationReport:
         from the summariser and labeller and may be None."""
         out: dict[str, Any] = {"title": self.title, "language": self.language}
         for key, results in self.results.items():
-            out[key] = [r.to_json() for r in results]
+            if _single(key):
+                out[key] = results[0].to_json() if results else None
+            else:
+                out[key] = [r.to_json() for r in results]
         out["summary"] = dict(summary) if summary is not None else None
         out["disclosure"] = dict(disclosure) if disclosure is not None else None
         out["classifiers"] = dict(self.classifiers)
@@ -217,6 +236,14 @@ class ClassificationReport:
             if found:
                 out[key] = [r.to_json() for r in found]
         return out
+
+
+def _single(output_key: str) -> bool:
+    """Whether ``output_key`` holds one result per document (reported as an object)."""
+    for entry in registry.registrations():
+        if (entry.output_key or entry.name) == output_key:
+            return bool(getattr(entry.result_type, "single", False))
+    return False
 
 
 def report(doc: Document, classifications: Iterable[Classification]) -> ClassificationReport:
@@ -244,7 +271,7 @@ def classify_document(
 
     Args:
         doc: the prepared document (:func:`classifiers.base.make_document`).
-        only: classifier names or versioned names (``["actors"]``, ``["risk_themes.v1"]``);
+        only: classifier names or versioned names (``["actors"]``, ``["risk_themes.v2"]``);
             ``None`` runs every configured classifier and skips those not configured.
         config: the caller's configuration (default :class:`ClassifierConfig`).
 

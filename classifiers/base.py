@@ -17,19 +17,24 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 __all__ = [
+    "ACTOR_ROLES",
     "ACTOR_TYPES",
     "EVIDENCE_CHARS",
     "LICENSE_EVENT_KINDS",
     "MATCH_CHARS",
     "MAX_TEXT_CHARS",
     "RISK_THEMES",
+    "SUBJECT_KINDS",
     "ActorMention",
+    "ActorRole",
     "Classifier",
     "ClassifierConfig",
     "Document",
     "LicenseEvent",
     "RawResult",
+    "RelevanceScore",
     "Result",
+    "SubjectKind",
     "ThemeScore",
     "make_document",
     "read_knowledge",
@@ -75,6 +80,13 @@ ActorType = Literal[
     "model_maker", "sovereign", "big_tech", "product_company", "research", "unknown"
 ]
 EventKind = Literal["relicense", "new_license", "release"]
+#: ``subject``: releases, announces or is what the story is about; ``mentioned``: named in
+#: passing (a benchmark comparison, a customer list).
+ACTOR_ROLES = ("subject", "mentioned")
+ActorRole = Literal["subject", "mentioned"]
+#: What a license event's license is attached to; only ``model`` is a model license event.
+SUBJECT_KINDS = ("model", "software", "dataset", "app")
+SubjectKind = Literal["model", "software", "dataset", "app"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -89,6 +101,9 @@ class Document:
     title: str
     language: str | None
     sentences: tuple[tuple[int, int], ...]
+    #: the canonical actor name of the feed's publisher (``feeds.yaml`` ``publisher:``), to
+    #: whom first-person statements ("we release ...") belong; None when not known
+    publisher: str | None = None
 
     def sentence_at(self, offset: int) -> str:
         """The sentence containing character ``offset`` of ``text`` (stripped)."""
@@ -107,12 +122,14 @@ class ActorMention:
     evidence: str
     score: float = 1.0
     matched: tuple[str, ...] = ()  # the surface forms that matched (names, aliases, families)
+    role: ActorRole = "subject"
 
     def to_json(self) -> dict[str, Any]:
         """The output-contract shape (design.md section 6)."""
         return {
             "name": self.name,
             "type": self.type,
+            "role": self.role,
             "evidence": self.evidence,
             "score": round(self.score, 4),
             "matched": list(self.matched),
@@ -122,12 +139,14 @@ class ActorMention:
     def from_json(cls, data: Mapping[str, Any]) -> ActorMention:
         """The record :meth:`to_json` wrote (missing fields take neutral values)."""
         kind = data.get("type")
+        role = data.get("role")
         return cls(
             name=str(data.get("name") or ""),
             type=kind if kind in ACTOR_TYPES else "unknown",
             evidence=str(data.get("evidence") or ""),
             score=_score(data.get("score", 1.0)),
             matched=tuple(str(m) for m in data.get("matched") or ()),
+            role=role if role in ACTOR_ROLES else "subject",
         )
 
     def identity(self) -> tuple[Any, ...]:
@@ -146,6 +165,7 @@ class LicenseEvent:
     to_license: str | None
     evidence: str
     score: float = 1.0
+    subject_kind: SubjectKind = "model"  # what the license is attached to
 
     def to_json(self) -> dict[str, Any]:
         """The output-contract shape (design.md section 6)."""
@@ -153,6 +173,7 @@ class LicenseEvent:
             "kind": self.kind,
             "actor": self.actor,
             "model": self.model,
+            "subject_kind": self.subject_kind,
             "from_license": self.from_license,
             "to_license": self.to_license,
             "evidence": self.evidence,
@@ -163,6 +184,7 @@ class LicenseEvent:
     def from_json(cls, data: Mapping[str, Any]) -> LicenseEvent:
         """The record :meth:`to_json` wrote (missing fields take neutral values)."""
         kind = data.get("kind")
+        subject = data.get("subject_kind")
         return cls(
             kind=kind if isinstance(kind, str) else "",  # type: ignore[arg-type]
             actor=_optional(data.get("actor")),
@@ -171,11 +193,19 @@ class LicenseEvent:
             to_license=_optional(data.get("to_license")),
             evidence=str(data.get("evidence") or ""),
             score=_score(data.get("score", 1.0)),
+            subject_kind=subject if subject in SUBJECT_KINDS else "model",
         )
 
     def identity(self) -> tuple[Any, ...]:
-        """An event is its kind, actor, model and license change."""
-        return (self.kind, self.actor, self.model, self.from_license, self.to_license)
+        """An event is its kind, actor, subject and license change."""
+        return (
+            self.kind,
+            self.actor,
+            self.model,
+            self.subject_kind,
+            self.from_license,
+            self.to_license,
+        )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -205,6 +235,36 @@ class ThemeScore:
     def identity(self) -> tuple[Any, ...]:
         """A theme is reported once per story."""
         return (self.theme,)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RelevanceScore:
+    """Whether an item is AI-industry news for Lumi's readers, with a calibrated score (the
+    probability of "relevant") and the sentence that best supports the decision."""
+
+    relevant: bool
+    score: float
+    evidence: str
+
+    #: one result per document: reported as an object, not a list
+    single: ClassVar[bool] = True
+
+    def to_json(self) -> dict[str, Any]:
+        """The output-contract shape (design.md section 6)."""
+        return {"relevant": self.relevant, "score": round(self.score, 4), "evidence": self.evidence}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RelevanceScore:
+        """The record :meth:`to_json` wrote (missing fields take neutral values)."""
+        return cls(
+            relevant=bool(data.get("relevant", True)),
+            score=_score(data.get("score", 1.0)),
+            evidence=str(data.get("evidence") or ""),
+        )
+
+    def identity(self) -> tuple[Any, ...]:
+        """A story has one relevance: its most relevant article's."""
+        return ("relevance",)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -289,26 +349,40 @@ _ABBREV = re.compile(
     r"\b(?:e\.g|i\.e|etc|vs|Inc|Ltd|Corp|Co|Mr|Mrs|Ms|Dr|Prof|St|No|U\.S|U\.K|approx|Jan|Feb|Mar"
     r"|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$"
 )
+# Every boundary starts with a quote, bracket or white space: the pattern opens with that
+# character class so the regular expression engine skips every other character at C speed;
+# the lookbehinds then check what precedes it.
 _BOUNDARY = re.compile(
-    r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[-*•])"
+    r"[\s\"')\]]"
+    # terminal punctuation, optionally closed by a quote or bracket
+    r"(?:(?<=[.!?][\"')\]])\s+(?=[\"'(\[]?[A-Z0-9])"
+    r"|(?<=[.!?]\s)\s*(?=[\"'(\[]?[A-Z0-9])"
+    # a blank line; a list item
+    r"|(?<=\n)\s*\n"
+    r"|(?<=\n)(?=\s*[-*•])"
     # a line ending without punctuation (a heading) before a capitalised line
-    r"|(?<=[\w)\]])[ \t]*\n(?=[ \t]*[A-Z0-9\"'])"
+    r"|(?<=[\w)\]]\n)(?=[ \t]*[A-Z0-9\"'])"
+    r"|(?<=[\w)\]][ \t])[ \t]*\n(?=[ \t]*[A-Z0-9\"']))"
 )
+_NON_SPACE = re.compile(r"\S")
 
 
 def split_sentences(text: str) -> tuple[tuple[int, int], ...]:
     """Split ``text`` into sentence spans (start, end offsets), fast and dependency-free."""
     spans: list[tuple[int, int]] = []
     start = 0
+    has_text = _NON_SPACE.search
     for match in _BOUNDARY.finditer(text):
         end = match.start()
-        head = text[max(start, end - 12) : end + 1]
-        if _ABBREV.search(head.rstrip("\"')] ")):
+        head = text[max(start, end - 12) : end + 1].rstrip("\"')] ")
+        # only a head ending in "." (``$`` also matches before a final newline) can be an
+        # abbreviation: skip the search for every other boundary
+        if (head.endswith(".") or head.endswith(".\n")) and _ABBREV.search(head):
             continue
-        if text[start:end].strip():
+        if has_text(text, start, end):
             spans.append((start, end))
         start = match.end()
-    if text[start:].strip():
+    if has_text(text, start):
         spans.append((start, len(text)))
     return tuple(spans)
 
@@ -351,6 +425,24 @@ def theme_ids(value: Any) -> set[str]:
     return out
 
 
-def make_document(text: str, title: str = "", language: str | None = None) -> Document:
-    """Prepare ``text`` for classification (sentence spans computed once)."""
-    return Document(text=text, title=title, language=language, sentences=split_sentences(text))
+def make_document(
+    text: str, title: str = "", language: str | None = None, publisher: str | None = None
+) -> Document:
+    """Prepare ``text`` for classification (sentence spans computed once).
+
+    Boilerplate (``classifiers/data/boilerplate.yaml``: "Comments on Hacker News", share
+    bars, cookie banners, BibTeX blocks, ...) is removed first, so the document's text and
+    sentence offsets are those of the stripped text and evidence is never boilerplate.
+    ``publisher`` is the canonical actor name of the feed's publisher, when the feed
+    registry names one.
+    """
+    from classifiers.boilerplate import strip_boilerplate
+
+    text = strip_boilerplate(text, language).text
+    return Document(
+        text=text,
+        title=title,
+        language=language,
+        sentences=split_sentences(text),
+        publisher=publisher,
+    )

@@ -174,8 +174,11 @@ def corpus_items(rel: str, entries: Iterable[ParsedEntry]) -> tuple[CorpusItem, 
 
 
 def load_labels(paths: list[Path] | None = None) -> list[dict[str, Any]]:
-    """Read every label line from the devset files (default: all of ``DEVSET_DIR``)."""
-    files = paths if paths is not None else sorted(DEVSET_DIR.glob("*.jsonl"))
+    """Read every label line from the devset files (default: the ``labels-*.jsonl`` files of
+    ``DEVSET_DIR``: passages of the shared corpus labelled for every classifier; the
+    relevance and search-found passage files have loaders of their own). A label with
+    ``"split": "test"`` is for measurement only and labels only the keys it carries."""
+    files = paths if paths is not None else sorted(DEVSET_DIR.glob("labels-*.jsonl"))
     labels = []
     for path in files:
         for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -195,14 +198,19 @@ def passage_id(ref: dict[str, Any]) -> str:
 
 @cache
 def _devset_ids() -> frozenset[str]:
-    return frozenset(passage_id(label["ref"]) for label in load_labels() if "ref" in label)
+    return frozenset(
+        passage_id(label["ref"])
+        for label in load_labels()
+        if "ref" in label and label.get("split") != "test"
+    )
 
 
 def devset_ids() -> frozenset[str]:
     """Ids of every labelled development-set passage.
 
     These passages were read to write the theme rules and actor and license patterns, and
-    trained the shipped risk-theme model: scores on them are in-sample.
+    trained the shipped risk-theme model: scores on them are in-sample. Measurement-only
+    labels (``"split": "test"``) are not among them.
     """
     return _devset_ids()
 
@@ -228,11 +236,12 @@ def materialise(labels: list[dict[str, Any]], corpus: CorpusLoader) -> Iterator[
         span = ref.get("paragraphs")
         paras = item.paragraphs[span[0] : span[1]] if span else item.paragraphs
         text = "\n\n".join(paras)
+        # a measurement-only label ("split": "test") carries only the fields it labels;
+        # a field left out is not labelled, which is not the same as labelled empty
         yield {
             "id": passage_id(ref),
             "title": item.title,
             "text": text,
-            "actors": label.get("actors", []),
-            "license_events": label.get("license_events", []),
-            "risk_themes": label.get("risk_themes", []),
+            **{k: label[k] for k in ("actors", "license_events", "risk_themes") if k in label},
+            **({"split": label["split"]} if "split" in label else {}),
         }

@@ -40,11 +40,18 @@ __all__ = [
     "Counts",
     "EvalReport",
     "NoLabelledItems",
+    "PassageError",
+    "PassageReport",
+    "PassageScore",
     "ScoreTable",
     "batch_classify",
     "evaluate",
+    "evaluate_license_passages",
+    "format_passage_report",
     "format_report",
     "is_labelled",
+    "is_passage_record",
+    "passage_document",
     "read_items",
 ]
 
@@ -145,6 +152,9 @@ class EvalReport:
     failures: tuple[tuple[str, str], ...]  # (item id, error) for items classify raised on
     in_sample_items: int = 0  # scored items that are development-set passages
     skipped: int = 0  # items without text or without any expected-label field
+    #: over names found in both whose expected actor carries a ``role``
+    actor_role_accuracy: float | None = None
+    actor_role_matched: int = 0
 
     @property
     def in_sample(self) -> bool:
@@ -179,6 +189,10 @@ class EvalReport:
                 None if self.actor_type_accuracy is None else round(self.actor_type_accuracy, 4)
             ),
             "actor_type_matched": self.actor_type_matched,
+            "actor_role_accuracy": (
+                None if self.actor_role_accuracy is None else round(self.actor_role_accuracy, 4)
+            ),
+            "actor_role_matched": self.actor_role_matched,
             "failures": [{"id": i, "error": e} for i, e in self.failures],
             "in_sample": self.in_sample,
             "in_sample_items": self.in_sample_items,
@@ -230,6 +244,17 @@ def _actors(value: Any) -> dict[str, str]:
             name = _name(item.get("name"))
             if name is not None:
                 out.setdefault(name, str(item.get("type") or "unknown"))
+    return out
+
+
+def _roles(value: Any) -> dict[str, str]:
+    """Expected or predicted roles by actor name (actors without a ``role`` are left out)."""
+    out: dict[str, str] = {}
+    for item in value or ():
+        if isinstance(item, dict) and isinstance(item.get("role"), str):
+            name = _name(item.get("name"))
+            if name is not None:
+                out.setdefault(name, item["role"])
     return out
 
 
@@ -349,7 +374,7 @@ def evaluate(
 
         in_sample_ids = devset_ids()
     names, pairs, events, lenient, themes = _Tally(), _Tally(), _Tally(), _Tally(), _Tally()
-    type_matched = type_correct = 0
+    type_matched = type_correct = role_matched = role_correct = 0
     failures: list[tuple[str, str]] = []
     count = skipped = in_sample = 0
     for n, item in enumerate(items):
@@ -364,6 +389,8 @@ def evaluate(
             failures.append((str(item.get("id", n)), f"{type(exc).__name__}: {exc}"))
             pred = {}
         gold_actors, pred_actors = _actors(item.get("actors")), _actors(pred.get("actors"))
+        if "actors" not in item:  # not labelled for actors: nothing to score
+            pred_actors = {}
         names.add([("actor", k) for k in gold_actors], [("actor", k) for k in pred_actors])
         pairs.add(
             [(t, (k, t)) for k, t in gold_actors.items()],
@@ -372,9 +399,13 @@ def evaluate(
         for name in gold_actors.keys() & pred_actors.keys():
             type_matched += 1
             type_correct += gold_actors[name] == pred_actors[name]
+        gold_roles, pred_roles = _roles(item.get("actors")), _roles(pred.get("actors"))
+        for name in gold_roles.keys() & pred_actors.keys():
+            role_matched += 1
+            role_correct += gold_roles[name] == pred_roles.get(name, "subject")
         gold_events, pred_events = (
             _events(item.get("license_events")),
-            _events(pred.get("license_events")),
+            _events(pred.get("license_events") if "license_events" in item else None),
         )
         events.add([(e[0] or "?", e) for e in gold_events], [(e[0] or "?", e) for e in pred_events])
         lenient.add(
@@ -383,7 +414,7 @@ def evaluate(
         )
         themes.add(
             [(t, t) for t in theme_ids(item.get("risk_themes"))],
-            [(t, t) for t in theme_ids(pred.get("risk_themes"))],
+            [(t, t) for t in theme_ids(pred.get("risk_themes") if "risk_themes" in item else None)],
         )
     if count == 0:
         found = f"{skipped} items without text or labels" if skipped else "no items at all"
@@ -406,6 +437,8 @@ def evaluate(
         failures=tuple(failures),
         in_sample_items=in_sample,
         skipped=skipped,
+        actor_role_accuracy=role_correct / role_matched if role_matched else None,
+        actor_role_matched=role_matched,
     )
 
 
@@ -460,6 +493,11 @@ def format_report(report: EvalReport) -> str:
             f"actor type accuracy over {report.actor_type_matched} matched names: "
             f"{report.actor_type_accuracy:.3f}"
         )
+    if report.actor_role_accuracy is not None:
+        lines.append(
+            f"actor role accuracy over {report.actor_role_matched} matched names: "
+            f"{report.actor_role_accuracy:.3f}"
+        )
     if report.failures:
         lines.append("")
         lines.append(f"{len(report.failures)} items failed:")
@@ -467,4 +505,276 @@ def format_report(report: EvalReport) -> str:
     if report.note:
         lines.append("")
         lines.append(f"note: {report.note}")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- passages
+#
+# Labelled passages (``classifiers/data/devset/passages-<topic>.jsonl``) are short verbatim
+# excerpts found on the web, each with its ``split`` (fixed by the site), ``language`` and,
+# when labelled for it, the expected ``license_events``. License events are scored on
+# (kind, to_license); the model and the actor are then checked on the matched pairs, so a
+# right license with a wrong model shows up as a model error and not as two misses.
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PassageScore:
+    """License-event figures over one group of passages (all, one split or one language)."""
+
+    passages: int = 0
+    counts: Counts = Counts()
+    matched: int = 0  # gold/predicted pairs with equal (kind, to_license)
+    model_correct: int = 0
+    actor_correct: int = 0
+
+    @property
+    def model_accuracy(self) -> float | None:
+        """Share of matched events whose model is right (None when nothing matched)."""
+        return self.model_correct / self.matched if self.matched else None
+
+    @property
+    def actor_accuracy(self) -> float | None:
+        """Share of matched events whose actor is right (None when nothing matched)."""
+        return self.actor_correct / self.matched if self.matched else None
+
+    def __add__(self, other: PassageScore) -> PassageScore:
+        return PassageScore(
+            self.passages + other.passages,
+            self.counts + other.counts,
+            self.matched + other.matched,
+            self.model_correct + other.model_correct,
+            self.actor_correct + other.actor_correct,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Counts, P/R/F1 and the model and actor accuracies over matched events."""
+
+        def rounded(value: float | None) -> float | None:
+            return None if value is None else round(value, 4)
+
+        return {
+            "passages": self.passages,
+            **self.counts.to_json(),
+            "matched": self.matched,
+            "model_accuracy": rounded(self.model_accuracy),
+            "actor_accuracy": rounded(self.actor_accuracy),
+        }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PassageError:
+    """One passage where the prediction differs from the label (for rule development)."""
+
+    source: str
+    split: str
+    language: str
+    passage: str
+    expected: tuple[dict[str, Any], ...]
+    predicted: tuple[dict[str, Any], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The passage with both event lists."""
+        return {
+            "source": self.source,
+            "split": self.split,
+            "language": self.language,
+            "passage": self.passage,
+            "expected": list(self.expected),
+            "predicted": list(self.predicted),
+        }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PassageReport:
+    """The result of :func:`evaluate_license_passages`."""
+
+    total: PassageScore
+    by_split: tuple[tuple[str, PassageScore], ...]
+    by_language: tuple[tuple[str, PassageScore], ...]
+    skipped: int  # passages without a ``license_events`` label or outside the chosen splits
+    failures: tuple[tuple[str, str], ...]
+    errors: tuple[PassageError, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``lumi eval --passages --json`` object."""
+        return {
+            "classifier": "license_events",
+            "key": ["kind", "to_license"],
+            "total": self.total.to_json(),
+            "by_split": {name: score.to_json() for name, score in self.by_split},
+            "by_language": {name: score.to_json() for name, score in self.by_language},
+            "skipped": self.skipped,
+            "failures": [{"source": s, "error": e} for s, e in self.failures],
+            "errors": [e.to_json() for e in self.errors],
+        }
+
+
+def _event_dicts(value: Any) -> list[dict[str, Any]]:
+    out = []
+    for e in value or ():
+        if hasattr(e, "to_json"):
+            e = e.to_json()
+        if isinstance(e, dict):
+            out.append(e)
+    return out
+
+
+def _score_passage(
+    gold: list[dict[str, Any]], pred: list[dict[str, Any]]
+) -> tuple[Counts, int, int, int]:
+    """Counts on (kind, to_license) plus (matched, model right, actor right); among events
+    with one key, pairs that agree on the model are matched first."""
+
+    def key(e: dict[str, Any]) -> tuple[str | None, str | None]:
+        return (_plain(e.get("kind")), _plain(e.get("to_license")))
+
+    left = list(pred)
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    unmatched_gold = []
+    for g in sorted(gold, key=lambda e: _model(e.get("model")) is None):
+        same = [p for p in left if key(p) == key(g)]
+        if not same:
+            unmatched_gold.append(g)
+            continue
+        best = next((p for p in same if _model(p.get("model")) == _model(g.get("model"))), same[0])
+        left.remove(best)
+        pairs.append((g, best))
+    models = sum(_model(g.get("model")) == _model(p.get("model")) for g, p in pairs)
+    actors = sum(_name(g.get("actor")) == _name(p.get("actor")) for g, p in pairs)
+    return Counts(len(pairs), len(left), len(unmatched_gold)), len(pairs), models, actors
+
+
+def evaluate_license_passages(
+    items: Iterable[dict[str, Any]],
+    classify: Callable[[dict[str, Any]], Any],
+    *,
+    splits: Collection[str] | None = None,
+    keep_errors: bool = False,
+) -> PassageReport:
+    """Score license events on labelled passages, overall, per split and per language.
+
+    Args:
+        items: passage records (``passage``, ``title``, ``language``, ``split``,
+            ``license_events``); records without a ``license_events`` key are skipped and
+            counted, ``"license_events": []`` is a labelled negative.
+        classify: maps a passage record to its predicted license events (a list of
+            :class:`~classifiers.base.LicenseEvent` or their JSON, or a classification
+            in the output-contract shape with a ``license_events`` list). A passage it
+            raises on is scored as predicting nothing and listed in ``failures``.
+        splits: only score passages of these splits (default: every split).
+        keep_errors: also return the passages whose prediction differs from the label.
+
+    Raises:
+        NoLabelledItems: not one passage is labelled for license events.
+    """
+    total = PassageScore()
+    per_split: dict[str, PassageScore] = {}
+    per_language: dict[str, PassageScore] = {}
+    failures: list[tuple[str, str]] = []
+    errors: list[PassageError] = []
+    skipped = 0
+    for n, item in enumerate(items):
+        split = str(item.get("split") or "?")
+        if "license_events" not in item or item.get("passage") is None:
+            skipped += 1
+            continue
+        if splits is not None and split not in splits:
+            skipped += 1
+            continue
+        source = str(item.get("source") or n)
+        try:
+            found = classify(item)
+            if hasattr(found, "to_json") and not isinstance(found, (list, tuple)):
+                found = found.to_json()
+            if isinstance(found, dict):
+                found = found.get("license_events")
+            pred = _event_dicts(found)
+        except Exception as exc:  # scored as an empty prediction and reported
+            failures.append((source, f"{type(exc).__name__}: {exc}"))
+            pred = []
+        gold = _event_dicts(item.get("license_events"))
+        counts, matched, models, actors = _score_passage(gold, pred)
+        score = PassageScore(1, counts, matched, models, actors)
+        language = str(item.get("language") or "?")
+        total = total + score
+        per_split[split] = per_split.get(split, PassageScore()) + score
+        per_language[language] = per_language.get(language, PassageScore()) + score
+        if keep_errors and (counts.fp or counts.fn or models < matched or actors < matched):
+            fields = ("kind", "actor", "model", "subject_kind", "from_license", "to_license")
+            errors.append(
+                PassageError(
+                    source,
+                    split,
+                    language,
+                    str(item.get("passage")),
+                    tuple({k: e.get(k) for k in fields if k in e} for e in gold),
+                    tuple({k: e.get(k) for k in fields if k in e} for e in pred),
+                )
+            )
+    if total.passages == 0:
+        raise NoLabelledItems(
+            f"no passage labelled for license events ({skipped} records skipped): each line "
+            "needs a passage and a license_events list"
+        )
+    return PassageReport(
+        total=total,
+        by_split=tuple(sorted(per_split.items())),
+        by_language=tuple(sorted(per_language.items())),
+        skipped=skipped,
+        failures=tuple(failures),
+        errors=tuple(errors),
+    )
+
+
+def passage_document(item: dict[str, Any]) -> Document:
+    """The document a passage record is classified as: its passage, page title, language
+    and, when the record names one, its ``publisher``."""
+    from classifiers.base import make_document
+
+    publisher = item.get("publisher")
+    return make_document(
+        str(item.get("passage") or ""),
+        title=str(item.get("title") or ""),
+        language=item.get("language") if isinstance(item.get("language"), str) else None,
+        publisher=publisher if isinstance(publisher, str) else None,
+    )
+
+
+def is_passage_record(item: dict[str, Any]) -> bool:
+    """True for a labelled-passage record (``passage`` text rather than ``text``/``html``)."""
+    return "passage" in item and item.get("text") is None and item.get("html") is None
+
+
+def format_passage_report(report: PassageReport) -> str:
+    """A readable table of :func:`evaluate_license_passages`: P/R/F1 on (kind, to_license)
+    and the model and actor accuracies over matched events, overall, per split and per
+    language."""
+
+    def pct(value: float | None) -> str:
+        return "   -  " if value is None else f"{value:>6.3f}"
+
+    lines = [
+        f"license_events on {report.total.passages} passages "
+        f"({report.skipped} skipped); key (kind, to_license)",
+        f"{'group':<14} {'n':>4} {'P':>6} {'R':>6} {'F1':>6} {'tp':>4} {'fp':>4} {'fn':>4} "
+        f"{'model':>6} {'actor':>6}",
+    ]
+    groups = [("all", report.total)]
+    groups += [(f"split={k}", v) for k, v in report.by_split]
+    groups += [(f"lang={k}", v) for k, v in report.by_language]
+    for name, s in groups:
+        c = s.counts
+        lines.append(
+            f"{name:<14} {s.passages:>4} {c.precision:>6.3f} {c.recall:>6.3f} {c.f1:>6.3f} "
+            f"{c.tp:>4} {c.fp:>4} {c.fn:>4} {pct(s.model_accuracy)} {pct(s.actor_accuracy)}"
+        )
+    if report.failures:
+        lines.append(f"{len(report.failures)} passages failed:")
+        lines.extend(f"  {s}: {e}" for s, e in report.failures)
+    for e in report.errors:
+        lines.append("")
+        lines.append(f"[{e.split}/{e.language}] {e.source}")
+        lines.append(f"  {e.passage}")
+        lines.append(f"  expected:  {json.dumps(list(e.expected), ensure_ascii=False)}")
+        lines.append(f"  predicted: {json.dumps(list(e.predicted), ensure_ascii=False)}")
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""license_events.v1: releases, relicensing and new license texts, per model version.
+"""license_events.v2: releases, relicensing and new license texts, per model version.
 
 Knowledge lives in ``data/licenses.yaml``: every license's id (SPDX where SPDX has one, else
 ``LicenseRef-…``), surface forms, commercial-use and OSI flags and key restrictions, plus the
@@ -13,10 +13,14 @@ model-name rules. The classifier works sentence by sentence (the title counts as
    a model is stated to be under the license. "Open weights" with no named license is no event;
 3. resolve the model (a family of the actor registry, size and version stripped, variant
    words kept) and its organisation, looking at the neighbouring sentences and the title when
-   the sentence says only "it" or "the model".
+   the sentence says only "it" or "the model" ("All models in the series": every model just
+   named). A license attached to a CLI, an app, code or a dataset keeps that ``subject_kind``;
+   software outside the actor registry ("relicensing Grafana, Loki and Tempo") is named from
+   the sentence, and its organisation is the subject of the announcement ("HashiCorp
+   announced ...") even when the actor registry does not list it.
 
-Actor and model mentions come from ``actors.v1``'s analysis of the same document, so the text
-is tokenized once for both classifiers.
+Actor and model mentions come from the actor classifier's analysis of the same document, so
+the text is tokenized once for both classifiers.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from classifiers.base import (
     ClassifierConfig,
     Document,
     LicenseEvent,
+    SubjectKind,
     read_knowledge,
 )
 from classifiers.errors import ClassifierNotConfigured
@@ -45,6 +50,7 @@ __all__ = [
     "LicenseInfo",
     "LicenseMatch",
     "LicenseTable",
+    "MentionCandidate",
     "license_stem",
     "load_license_table",
     "merge_events",
@@ -62,35 +68,95 @@ _BASED_ON = re.compile(
 )
 _RELICENSE = re.compile(
     r"\b(?:re-?licen[cs]\w*"
-    r"|switch(?:es|ed|ing)?\b[^.;:]{0,60}?\bto\b"
-    r"|now\s+(?:\w+\s+){0,2}?(?:ships?|shipping|available|released|licen[cs]ed|distributed"
+    r"|switch(?:es|ed|ing)?\b(?:[^.;:]|\.(?=\d)){0,60}?\bto\b"
+    r"|shift(?:s|ed|ing)?\b(?:[^.;:]|\.(?=\d)){0,60}?\bto\b"
+    r"|relax(?:es|ed|ing)?\s+(?:\w+\s+){0,3}?(?:licen[cs]\w*|terms)"
+    r"|(?:drop|remov|lift|scrap|abandon)\w*\s+(?:\w+\s+){0,2}?(?:non-?commercial|research[- ]only)"
+    r"|updat(?:e|es|ed|ing)\s+(?:the\s+|its\s+|their\s+)licen[cs]\w*\s+(?:of|for|to)\b"
+    r"|wechsel\w*\s+(?:\w+\s+){0,4}?(?:zu|auf)\b|umgestellt|neu\s+lizenziert|relizenzier\w*"
+    r"|(?:passe|passent|passé)\s+(?:\w+\s+){0,3}?(?:à|sous)\b|change\w*\s+de\s+licence"
+    r"|cambi\w*\s+(?:\w+\s+){0,3}?(?:a|de\s+licencia)\b|nueva\s+licencia"
+    r"|(?:later|since)\s+(?:been\s+)?(?:updated|moved|changed|switched)\s+to\b"
+    r"|now\s+(?:\w+\s+){0,2}?(?:ships?|shipping|released|licen[cs]ed|distributed"
     r"|comes?|offered|published|covered|governed|uses?)\b[^.;:]{0,40}?\b(?:under|with)\b"
     r"|now\s+uses?\b"
-    r"|mov(?:e|es|ed|ing)\b[^.;:]{0,60}?\b(?:from|to)\b"
+    r"|mov(?:e|es|ed|ing)\b(?:[^.;:]|\.(?=\d)){0,80}?\b(?:from|to|off)\b"
     r"|transition(?:s|ed|ing)?\s+(?:\w+\s+){0,3}?to\b"
     r"|chang(?:e|es|ed|ing)\s+(?:\w+\s+){0,3}?licen[cs]\w*"
     r"|licen[cs](?:e|ing)\s+change"
     r"|replac(?:e|es|ed|ing)\s+(?:\w+\s+){0,4}?(?:licen[cs]e|terms)"
     r"|no\s+longer\s+(?:under|licen[cs]ed|released|available)"
     r"|previously\s+(?:\w+\s+){0,2}?(?:under|licen[cs]ed)"
-    r"|adopt(?:s|ed|ing)?\b[^.;:]{0,40}?licen[cs]e)",
+    r"|adopt(?:s|ed|ing)?\b|instead\s+of\b|new\s+version\s+of\s+(?:our|its|their)\b|in\s+place\s+of\b|embrac\w*"
+    r"|(?:alongside|in\s+addition\s+to)\s+(?:its\s+|the\s+|their\s+)?existing\b"
+    r"|dual[- ]licen[cs]\w*|add(?:s|ed|ing)?\b[^.;:]{0,80}?\b(?:option|alongside)\b"
+    r"|(?:departure|break|shift|move)\s+(?:away\s+)?from\b|abandon\w*)"
+    r"|改为|更换为|更改为|改用|迁移至|迁移到|转为|切换到|切换为|变更为",
     re.IGNORECASE,
 )
+# "adopts OpenMDW": an organisation taking up a license text; with no model in the sentence
+# it is that license's adoption (``new_license`` with the adopter as actor).
+_ADOPT = re.compile(r"\badopt(?:s|ed|ing)?\b", re.IGNORECASE)
+# "moves from Google's custom license": the vendor's own license, when the table has one.
+_FROM_CUSTOM = re.compile(
+    r"\b(?:from|previously|formerly|initially|originally|replacing|instead\s+of)\s+"
+    r"(?:(?:released|licen[cs]ed|under|the|a|an|its|their|[\w-]+['’]s)\s+){0,3}"
+    r"(?:(?:own|custom|proprietary|restrictive|previous|bespoke)\s+){1,3}(?:[\w-]+\s+)?licen[cs]e",
+    re.IGNORECASE,
+)
+# The license family a change moves away from, when no license text is named:
+# "shift from non-commercial to Apache 2.0", "drops the research-only restriction".
+_FROM_FAMILY = re.compile(
+    r"\b(?:from|away\s+from|drop\w*|remov\w*|lift\w*|scrap\w*|abandon\w*|previously"
+    r"|formerly|replacing|instead\s+of|no\s+longer|was|were|von|de|desde)\s+"
+    r"(?:(?:the|its|their|a|an|der|die|la|le|el|une?|una?)\s+)?"
+    r"(?:(?:restrictive|original|earlier|old|previous|custom|former)\s+)?"
+    r"(?:(?P<nc>non-?commercial|nicht-?kommerziell\w*|non\s+commercial\w*|no\s+comercial)"
+    r"|(?P<ro>research[- ]only|research\s+license))",
+    re.IGNORECASE,
+)
+_FROM_FAMILY_ZH = re.compile(r"(?:从|由)(?:原有的?|之前的?)?(?P<nc>非商业|非商用)|(?P<ro>仅限研究)")
 _FROM_MARK = re.compile(
-    r"\b(?:from|replacing|replaces|replaced|instead\s+of|rather\s+than|previously(?:\s+\w+)?"
+    r"\b(?:from|shift\w*\s+from|replacing|replaces|replaced|instead\s+of|rather\s+than|previously(?:\s+\w+)?"
     r"\s+under|no\s+longer\s+under|away\s+from|dropping|drops|abandoning|was\s+under"
-    r"|were\s+under|formerly\s+under|formerly)\s+(?:the\s+|its\s+|their\s+|an?\s+)?"
+    r"|were\s+under|formerly\s+under|formerly|off)\s+(?:the\s+|its\s+|their\s+|an?\s+)?"
     r"(?:[\w-]+\s+){0,2}$",
     re.IGNORECASE,
 )
 _NEW_LICENSE_PHRASE = re.compile(
     r"\bnew\s+(?:version\s+of\s+(?:the\s+|its\s+)?)?(?:[\w.-]+\s+){0,4}?licen[cs]e\b"
-    r"|\blicen[cs]e\s+text\b|\bversion\s+\d[\d.]*\s+of\s+the\b",
+    r"|\blicen[cs]e\s+text\b|\bversion\s+\d[\d.]*\s+of\s+(?:the|its|their|our)\b"
+    r"|\b(?:an?|the)\s+(?:new\s+)?licen[cs]e\s+(?:[\w-]+\s+){0,6}?(?:called|named|dubbed|known\s+as)\b",
     re.IGNORECASE,
 )
 _NEW_VERB_BEFORE = re.compile(
     r"\b(?:publish|introduc|unveil|launch|announc|releas|debut|draft|updat|revis|finali[sz]"
-    r"|creat|propos|roll)\w*\s+(?:\w+\s+){0,4}?$",
+    r"|creat|propos|roll|develop|co-develop|brought|writ|wrote)\w*\s+(?:[\w'’.-]+\s+){0,4}?"
+    r"[“”\"‘]?$",
+    re.IGNORECASE,
+)
+# "ELv2 is the license that Elastic introduced", "X (FSL) was written by ...": a license
+# text presented with its origin.
+_DEFINED_AFTER = re.compile(
+    r"^[\s,]*(?:\([^)]*\)\s*)?(?:is|was)\s+(?:the|a|an)\s+(?:[\w-]+\s+){0,5}?licen[cs]e\s+"
+    r"(?:that|which)\s+(?:[\w.-]+\s+){1,3}?(?:introduced|created|released|wrote|developed"
+    r"|published|launched|drafted)\b"
+    r"|^[\s,]*(?:\([^)]*\)\s*)?(?:is|are|was|were)\s+(?:an?\s+)?(?:[\w-]+\s+){0,6}?"
+    r"(?:created|introduced|designed|developed|written|drafted|authored|released)\s+"
+    r"(?:by|specifically|for|in\s+\d{4})\b",
+    re.IGNORECASE,
+)
+# Verbs that make a license text rather than put a model or product under one.
+_CREATE_VERB = re.compile(
+    r"\b(?:creat(?:e|es|ed|ing)|writ(?:es|ten|ing)|wrote|draft(?:s|ed|ing)?"
+    r"|(?:co-)?develop(?:s|ed|ing)?|introduc(?:e|es|ed|ing)|brought)\b",
+    re.IGNORECASE,
+)
+# "a new license we've written called the ...", "a new version of our ...": right before it
+_NEW_NEAR = re.compile(
+    r"\bnew\s+(?:[\w-]+\s+){0,6}?(?:called|named|dubbed|known\s+as|of\s+(?:our|its|their))\s+"
+    r"(?:the\s+|an?\s+)?[“\"‘]?$|\b(?:creat|writ|wrote|draft|develop|introduc)\w*\s+"
+    r"(?:[\w'’-]+\s+){0,3}?[“\"‘]?$",
     re.IGNORECASE,
 )
 _NEW_VERB_AFTER = re.compile(
@@ -107,13 +173,103 @@ _UNDER_BEFORE = re.compile(
 # A release needs a verb that puts the model out under the license; "Under MIT, users may…"
 # describes terms and is no event.
 _RELEASE_CUE = re.compile(
-    r"\b(?:releas\w*|open[- ]weights?|ship(?:s|ped|ping)?|publish\w*|launch\w*"
+    r"\b(?:releas\w*|open[- ]weight\w*|ship(?:s|ped|ping)?|publish\w*|launch\w*"
     r"|open[- ]?sourc\w*|availab\w*"
     r"|licen[cs]ed|distribut\w*|comes?\s+with|carr(?:y|ies)|upload\w*|introduc\w*|unveil\w*"
     r"|debut\w*|drop(?:s|ped)|put\s+out|(?:is|are|was|were|remains?)\s+(?:now\s+|still\s+)?"
-    r"(?:under|covered)|weights\s+(?:are\s+)?under|uses?|adopt\w*|offer\w*|provid\w*)\b",
+    r"(?:under|covered)|weights\s+(?:are\s+)?under|uses?(?!\s+of\b)|adopt\w*|offer\w*|provid\w*"
+    r"|veröffentlich\w*|unter\s+(?:der|die|einer)|steht\s+unter|lizenziert|verfügbar"
+    r"|bereitgestellt|publi\w*|sous\s+licence|disponible\w*|distribu\w*|lanc\w*|lanz\w*"
+    r"|bajo\s+(?:la\s+)?licencia|libera\w*"
+    # "Under its Microsoft Research license, Phi-2 ...", "with MIT licence", "grâce à leur licence"
+    r"|^\W*under\s+(?:its|their)|with\s+(?:an?\s+)?(?:[\w.-]+\s+){0,2}licen[cs]e"
+    r"|con\s+(?:una\s+|la\s+)?licencia|(?:grâce\s+à|avec)\s+(?:leur\s+|sa\s+|son\s+|une\s+|la\s+)?licence"
+    r"|mit\s+(?:einer\s+|der\s+)?(?:[\w-]+\s+)?Lizenz)\b"
+    r"|开源|发布|采用|使用|选择|遵循|授权|推出|许可下|适用",
     re.IGNORECASE,
 )
+# A sentence that is nothing but a license name ("Modified MIT license.").
+_FRAGMENT = re.compile(r"[\s\W\d]*(?:licen[cs]e[sd]?|lizenz|licencia)?[\s\W]*", re.IGNORECASE)
+# "Released on June 25, 2025, under the Apache 2.0 license, it provides ..."
+_PARTICIPLE_START = re.compile(
+    r"^\W*(?:Released|Licen[cs]ed|Distributed|Published|Available|Shipped|Open-sourced"
+    r"|Veröffentlicht|Publié|Distribué|Publicado|Lanzado|Distribuido)\b"
+)
+_CHANGE_ANNOUNCED = re.compile(
+    r"\b(?:licen[cs](?:e|ing)\s+change|change\s+(?:to|in|of)\s+(?:its|their|our|the)\s+"
+    r"(?:[\w-]+\s+)?licen[cs]\w*|chang\w*\s+(?:its|their|our|the)\s+licen[cs]\w*"
+    r"|re-?licens\w*)",
+    re.IGNORECASE,
+)
+# "License: Apache 2.0", "开源协议：MIT": a model card's or a table's license line.
+_LICENSE_LABEL = re.compile(
+    r"(?:^|\n)\W*(?:licen[cs](?:e|ing)|lizenz|licencia|(?:开源)?(?:协议|许可证?))\s*[:：]",
+    re.IGNORECASE,
+)
+# A question or a list of examples talks about licenses in general: no release.
+_GENERIC = re.compile(
+    r"\be\.\s?g\.|\bfor\s+example\b|\brecommended\s+for\b|\bpredominantly\b"
+    r"|\bpatterns?\b|\bin\s+brief\b|\byou\s+(?:must|shall|may)\b"
+    r"|\bsuch\s+as\b|\b(?:more|less)\s+(?:permissive|restrictive|open)\s+than\b|\bon\s+par\s+with\b"
+    r"|\bexamples?\s*:|\btraditional\s+(?:open[- ]source\s+)?licen[cs]",
+    re.IGNORECASE,
+)
+# "The NVIDIA License is a proprietary license ...": the license is what the sentence is about.
+_SUBJECT_LEAD = re.compile(r"(?:[^,]{0,40},\s*)?(?:the)?")
+_LICENSE_SUBJECT = re.compile(
+    r"\s*(?:\([^)]*\)\s*)?(?:[\w.-]+\s+){0,2}?(?:is|was|are|were|has|have|grants?|permits?"
+    r"|requires?|allows?|applies|sets|covers|remains|作为|是|正被)(?![\w-])",
+    re.IGNORECASE,
+)
+# "The X License establishes the terms ...": what a license does, whatever models it names.
+_LICENSE_DESCRIBES = re.compile(
+    r"\s*(?:\([^)]*\)\s*)?(?:agreement\s+)?(?:establishes|imposes|prohibits|governs|restricts"
+    r"|requires|permits|allows|grants|forbids|defines|lets|contains|stipulates|includes)\b",
+    re.IGNORECASE,
+)
+_ENTRY_LEAD = re.compile(r"(?:^|\n)[ \t]*(?:[-*•|]+[ \t]*)?\**[ \t]*$")
+_ENTRY_TAIL = re.compile(r"\**[ \t]*[:：][ \t]")
+
+
+def _defined_entry(text: str, match: LicenseMatch) -> bool:
+    """ "- Apache 2.0: Fully open …": a license defined in a list of licenses."""
+    return (
+        _ENTRY_LEAD.search(text[: match.start]) is not None
+        and _ENTRY_TAIL.match(text, match.end) is not None
+    )
+
+
+_CODE_AND_WEIGHTS = re.compile(
+    r"\b(?:(?:source\s+)?code|weights)\s+(?:and|et|y|und)\s+(?:the\s+|its\s+|son\s+|ses\s+|su\s+|sus\s+)?"
+    r"(?:model\s+)?(?:weights|(?:source\s+)?code|code\s+source|código)\b"
+    r"|\b(?:poids|pesos|Gewichte)\s+(?:et|y|und)\s+(?:son\s+|ses\s+|su\s+|sus\s+|der\s+)?"
+    r"(?:code|código|Code)\b|(?:权重|代码)和(?:权重|代码)",
+    re.IGNORECASE,
+)
+# First-person statements belong to the publisher: "we release", "wir veröffentlichen".
+_FIRST_PERSON = re.compile(
+    r"\b(?:we|our|we're|we've|wir|unser\w*|nous|notre|nos|nosotros|nuestr[oa]s?)\b|我们",
+    re.IGNORECASE,
+)
+# What a license is attached to when it is not a model.
+_SOFTWARE_NOUN = (
+    r"SDK|librar(?:y|ies)|toolkits?|tools?|frameworks?|code\s*base|source\s+code"
+    r"|code|repositor(?:y|ies)|repos?|packages?|plugins?|extensions?"
+    r"|runtimes?|software|modules|products|harness|database|editor|IDE|Programmcode|Quellcode"
+    r"|Bibliothek|Werkzeug|logiciel|bibliothèque|outil|código|biblioteca|herramienta"
+)
+_APP_NOUN = r"CLI|apps?|applications?|agents?|assistants?|chatbot|Anwendung|application|aplicación"
+_DATASET_NOUN = (
+    r"datasets?|data\s+sets?|corpus|corpora|training\s+data|benchmarks?|Datensatz"
+    r"|jeu\s+de\s+données|conjunto\s+de\s+datos"
+)
+_SUBJECT_NOUN = re.compile(
+    rf"(?<![\w-])(?:(?P<app>{_APP_NOUN})|(?P<software>{_SOFTWARE_NOUN})|(?P<dataset>{_DATASET_NOUN}))"
+    r"(?![\w-])|(?P<zh_software>代码仓库|代码|框架|工具|软件)|(?P<zh_dataset>数据集)",
+    re.IGNORECASE,
+)
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK_BOUNDARY = re.compile(r"(?<=[。！？；])")
 # How far (characters) a license may follow a change cue and still be what the cue changes.
 _CUE_REACH = 60
 _NAME_AFTER_VERB = re.compile(
@@ -156,26 +312,61 @@ _NOT_A_MODEL = {
     "license",
 }
 _MODEL_NOUN = re.compile(
-    r"\b(?:models?|weights|checkpoints?|LLMs?|SLMs?|open[- ]weights?)\b", re.IGNORECASE
+    r"\b(?:models?|weights|checkpoints?|LLMs?|SLMs?|open[- ]weights?|Modell(?:e|en)?|Gewichte"
+    r"|modèles?|poids|modelos?|pesos)\b|模型|权重",
+    re.IGNORECASE,
 )
 _MODEL_NOUN_AFTER = re.compile(r"^[\s-]*(?:licen[cs]ed\s+)?(?:models?|weights|checkpoints?)\b")
 # A family mentioned as a base model, a competitor or a policy name is not the licensed model.
 _REFERENCE_BEFORE = re.compile(
     r"\b(?:powered\s+by|based\s+on|built\s+on|fine-?tuned\s+(?:from|on)|versions?\s+of"
     r"|post-trained\s+from|distilled\s+from|derived\s+from|compared\s+(?:to|with)|than"
-    r"|outperform\w*|beat(?:s|ing)?|surpass\w*|rival\w*|vs\.?|versus|like)\s+"
+    r"|outperform\w*|beat(?:s|ing)?|surpass\w*|rival\w*|vs\.?|versus|like|face\s+à"
+    r"|(?:answer|alternative|competitor|response|challenger)s?\s+to"
+    r"|tel(?:le)?s?\s+que|frente\s+a|gegenüber|since(?:\s+the\s+release\s+of)?)\s+"
     r"(?:our\s+|the\s+|its\s+|their\s+)?$",
     re.IGNORECASE,
 )
+_LIST_GAP = re.compile(r"[\w.\s-]{0,12}?(?:,\s*|\s+and\s+|\s+or\s+|,\s*and\s+)", re.I)
 _REFERENCE_AFTER = re.compile(
     r"^[\w.-]*\s*(?:usage\s+polic|polic|licen[cs]|terms|acceptable\s+use)", re.IGNORECASE
 )
-_PLATFORM_BEFORE = re.compile(r"\b(?:on|via|from|through|at|in|with)\s+(?:the\s+)?$", re.I)
+_PLATFORM_BEFORE = re.compile(
+    r"\b(?:on|via|from|through|at|in|with)\s+(?:the\s+)?$"
+    r"|\b(?:auf|über|sur|en|dans|desde)\s+(?:der\s+|la\s+|le\s+|el\s+)?(?:[\w-]+\s+)?$"
+    r"|(?:platform|plattform|plateforme|plataforma)\s+$"
+    r"|\b(?:supported|backed|hosted|funded|sponsored)\s+by\s+(?:the\s+)?$",
+    re.I,
+)
+# An organisation the actor registry does not know, as the subject of an announcement:
+# "HashiCorp has announced", "The Linux Foundation published", "MongoDB, Inc. announced".
+_ORG_SUBJECT = re.compile(
+    r"(?:^|[,;:]\s+|\b(?:that|when|as)\s+)(?:[Tt]he\s+)?"
+    r"(?P<org>[A-Z][\w&.-]*(?:\s[A-Z][\w&.-]*){0,2}?)(?:,?\s+Inc\.?)?(?:\s+[—–]\s+[^—–]{1,80}?\s+[—–])?\s+"
+    r"(?:has\s+|have\s+|had\s+|is\s+)?(?:recently\s+)?(?:announced|announces|published|publishes"
+    r"|released|releases|introduced|introduces|moved|moves|switched|switches|is\s+moving|changed"
+    r"|changes|changing|adopted|adopts|adopting|elected|relicensed|relicenses|returned|brought|added"
+    r"|made|making|decided|transitioned|originally|launched|launches)\b"
+)
+_ORG_STOP = {"Today", "Now", "It", "This", "They", "We", "He", "She", "Then", "Also", "In", "On"}
+# "... | Mistral AI", "... - Elastic Blog": the byline at the end of a page title.
+_TITLE_BYLINE = re.compile(r"\s[|–—-]\s+(?P<org>[A-Z][\w&. ]{1,30}?)(?:\s+(?:Blog|News))?\s*$")
+# "All models in the series ...", "The models are ...", "Both ...": every model just named.
+_PLURAL_START = re.compile(
+    r"^\W*(?:(?:All|Both)\b|(?:The|These|Those|Its|Their)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:models|variants|versions|checkpoints|weights)\b|They\b)"
+)
+_LIST_INTRO = re.compile(r"\b(?:includ\w*|compris\w*|variants|members|tiers)\b|:", re.I)
+_APPLIES_TO = re.compile(
+    r"^\W*(?:The|This|That)\s+(?:transition|change|move|switch|shift|relicens\w*|new\s+licen[cs]e)"
+    r"\s+(?:applies|covers|includes|affects|extends)\b"
+)
 _PRONOUN_START = re.compile(r"^\W*(?:It|They|Both|All|Each|These|Those)\b")
 _UNLISTED = re.compile(
     r"\b((?:[A-Z][\w.+]*[\s-]+){1,4})Licen[cs]e(?:\s+Agreement)?\b(?!\s+(?:plan|key|fee)s?\b)"
 )
 _UNLISTED_STOP = {
+    "dual",
     "the",
     "this",
     "that",
@@ -215,12 +406,16 @@ _UNLISTED_STOP = {
     "terms",
     "research",
 }
-_TOKEN = re.compile(r"[ \t]*[-_ ]?[ \t]*([A-Za-z]+\d*[A-Za-z]*|\d+(?:\.\d+)*[A-Za-z]{0,3})")
+_TOKEN = re.compile(
+    r"[ \t]*[-_ ]?[ \t]*([A-Za-z]+\d*[A-Za-z]*|\d+x\d+(?:\.\d+)?[Bb]|\d+(?:\.\d+)*[A-Za-z]{0,3})"
+)
 # Parameter sizes (8B, 1.5B, 120b, 270M, A3B, 8x7B, e4b) collapse; versions (3.1, V4.1, H2,
 # 2505) are kept, because licenses change between versions of one family.
 _SIZE = re.compile(
     r"^(?:\d+(?:\.\d+)?[BbMmKkTt]|[Aa]\d+(?:\.\d+)?[Bb]|\d+x\d+(?:\.\d+)?[Bb]|[Ee]\d+[Bb])$"
 )
+_ALIAS_MODEL = re.compile(r"[ -]([A-Za-z]*\d[\w.]*|[A-Z][a-z]+)(?![\w'’])")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
 _VERSION = re.compile(r"^(?:[vV]?\d+(?:\.\d+)*[a-z]?|[A-Z]\d+(?:\.\d+)*[a-z]?)$")
 
 
@@ -237,6 +432,9 @@ class LicenseInfo:
     actor: str | None = None  # the organisation that publishes a vendor license
     modified_id: str | None = None
     scancode: str | None = None
+    #: the license this one is when an acceptable use policy is attached to it
+    #: ("CC-BY-NC, requires also adhering to C4AI's Acceptable Use Policy")
+    policy_of: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -259,10 +457,21 @@ class LicenseTable:
     drop_words: frozenset[str]
     patterns: tuple[tuple[str, re.Pattern[str]], ...]
     trigger: re.Pattern[str]
+    #: per pattern, the lower-cased first word of each form: one must occur in a sentence for
+    #: the pattern to match, so most patterns are skipped without running them
+    keys: tuple[tuple[str, ...], ...] = ()
 
     def _versioned(self, sentence: str, match: LicenseMatch) -> LicenseMatch:
         """A versionless form followed by a version ("OpenMDW 1.2") names that version."""
         return _with_version(self, match, sentence)
+
+    def _with_policy(self, sentence: str, match: LicenseMatch) -> LicenseMatch:
+        """A license followed in its sentence by an acceptable use policy becomes the table's
+        license-plus-policy entry for it, when the table has exactly one."""
+        combined = [i.id for i in self.licenses if i.policy_of == match.id]
+        if len(combined) != 1 or not _POLICY_AFTER.match(sentence, match.end):
+            return match
+        return dataclasses.replace(match, id=combined[0])
 
     def get(self, license_id: str) -> LicenseInfo | None:
         """The table row for ``license_id``, or None."""
@@ -280,8 +489,13 @@ class LicenseTable:
         """
         if not self.trigger.search(sentence):
             return []
+        # a link target ("[CC-BY-NC](https://cohere.com/c4ai-cc-by-nc-license)") is no mention
+        sentence = _URL.sub(lambda m: " " * len(m.group(0)), sentence)
         found: list[LicenseMatch] = []
-        for license_id, pattern in self.patterns:
+        low = sentence.lower()
+        for n, (license_id, pattern) in enumerate(self.patterns):
+            if self.keys and not any(k in low for k in self.keys[n]):
+                continue
             for m in pattern.finditer(sentence):
                 start = _license_start(m)
                 found.append(LicenseMatch(license_id, start, m.end(), sentence[start : m.end()]))
@@ -301,10 +515,32 @@ class LicenseTable:
             if all(match.end <= k.start or match.start >= k.end for k in kept):
                 kept.append(match)
         kept.sort(key=lambda x: x.start)
-        kept = [self._versioned(sentence, k) for k in kept]
+        merged: list[LicenseMatch] = []
+        for k in kept:
+            if (
+                merged
+                and not merged[-1].listed
+                and k.listed
+                and _ABBREVIATION_GAP.fullmatch(sentence[merged[-1].end : k.start])
+            ):
+                # "Community Data License Agreement (CDLA-Permissive-2.0)": the listed
+                # abbreviation names the license the spelled-out name describes
+                k = dataclasses.replace(k, start=merged[-1].start)
+                merged[-1] = k
+                continue
+            merged.append(k)
+        kept = [self._with_policy(sentence, self._versioned(sentence, k)) for k in merged]
         based = [bool(_BASED_ON.search(sentence[max(0, k.start - 40) : k.start])) for k in kept]
         out: list[LicenseMatch] = []
         for match, is_based in zip(kept, based, strict=True):
+            if (
+                out
+                and out[-1].id == match.id
+                and _ABBREVIATION_GAP.fullmatch(sentence[out[-1].end : match.start])
+            ):
+                continue  # "Server Side Public License (SSPLv1)": one mention
+            if _BASED_AFTER.match(sentence, match.end):
+                is_based = True
             if not is_based:
                 out.append(match)
                 continue
@@ -316,7 +552,25 @@ class LicenseTable:
         return out
 
 
-_VERSION_AFTER = re.compile(r"[\s-]*[vV]?(\d+(?:\.\d+)+)(?![\w.])")
+# "from non-commercial to Apache 2.0": the license right after "to" is the new one.
+_TO_MARK = re.compile(r"(?:\bto|\bzu|\bà|为|至)\s*(?:the\s+|an?\s+|la\s+|der\s+)?$", re.I)
+# "with a 36-month conversion time to Apache-2.0", "alongside its existing RSALv2": licenses a
+# change does not move to.
+_NOT_TARGET = re.compile(
+    r"\bconver\w*\s+(?:[\w-]+\s+){0,3}?(?:to|into)\s+(?:the\s+)?$"
+    r"|\b(?:alongside|in\s+addition\s+to)\s+(?:its\s+|the\s+|their\s+)?existing\s+"
+    r"(?:[\w-]+\s+(?:and\s+)?){0,3}$",
+    re.IGNORECASE,
+)
+_URL = re.compile(r"\bhttps?://[^\s)\]>]+|\]\([^)\s]*\)")
+_POLICY_AFTER = re.compile(r"[^.;\n]{0,120}?\bacceptable\s+use\s+polic", re.IGNORECASE)
+_ABBREVIATION_GAP = re.compile(r"\s*[(\[]\s*")
+# "an Apache-based license", "在OpenRAIL许可证基础上修改": based on, after the name.
+_BASED_AFTER = re.compile(r"[\s-]*(?:based|derived)\b|\s*(?:许可证?|协议)?\s*基础上", re.I)
+_FORM_SIZE = re.compile(r"(?:(?<=[ -])([A-Z])|[ -])\d+(?:\.\d+)?[BbMm]$")
+_LETTER_SIZE = re.compile(r" ([A-Z])(?=\d+(?:\.\d+)?[BbMm](?![\w+]))")
+_LETTER_VARIANT = re.compile(r" ([A-Z]\+?)(?![\w+])")
+_VERSION_AFTER = re.compile(r"[\s\-‑]*[vV]?(\d+(?:\.\d+)+)(?![\w.])")
 _ID_VERSION = re.compile(r"-(\d+(?:\.\d+)*)$")
 
 
@@ -337,6 +591,22 @@ def _with_version(table: LicenseTable, match: LicenseMatch, sentence: str) -> Li
     return dataclasses.replace(match, id=new_id, end=m.end(), text=sentence[match.start : m.end()])
 
 
+# What may name "license" right after a license's name, in the languages Lumi reads:
+# "Apache-2.0-Lizenz", "MIT 许可证", "Apache 2.0 协议".
+_LICENSE_WORD = r"licen[cs](?:e|ed|ing)?\b|lizenz\w*|licencia\b|许可证?|协议|授权"
+# Where a short form ("MIT", "Apache") counts without a following "license": right after
+# "under (the)", "unter (der)", "sous (la) licence", "bajo (la) licencia", "采用" ...
+_UNDER_LOOKBEHIND = (
+    r"(?:(?<=\bunder\s)|(?<=\bunter\s)|(?<=\bsous\s)|(?<=\bbajo\s)|(?<=\blicence\s)"
+    r"|(?<=\blicense\s)|(?<=\blicencia\s)|(?<=\bLizenz\s)|(?<=采用)|(?<=使用)|(?<=遵循)"
+    r"|(?<=采用\s)|(?<=使用\s)|(?<=遵循\s))"
+    r"(?:the\s+|an?\s+|der\s+|die\s+|la\s+|le\s+|el\s+|licen[cs]e\s+|licencia\s+"
+    r"|Lizenz\s+)*"
+)
+# "Apache-style", "MIT-like": a description of terms, never the license itself.
+_NOT_STYLE = r"(?![\s\-]*(?:style|like|type|ish|esque|inspired|artige?n?)\b)"
+
+
 def _form_regex(form: str) -> str:
     chunks = [c for c in re.split(r"[\s\-_]+", form.strip()) if c]
     return r"[\s\-_]*".join(re.escape(c) for c in chunks)
@@ -346,7 +616,7 @@ def _compile(forms: Sequence[dict[str, Any]]) -> re.Pattern[str]:
     """One alternation for a license's forms; each ``lic<N>`` group marks the license proper
     (without a leading "under the")."""
     alternatives = []
-    suffix = r"(?:[\s\-]*licen[cs](?:e|ed)\b)"
+    suffix = rf"(?:[\s\-]*(?:{_LICENSE_WORD}))"
     for n, spec in enumerate(sorted(forms, key=lambda f: len(f["form"]), reverse=True)):
         core = _form_regex(spec["form"])
         if spec.get("case") == "exact" or len(spec["form"]) <= 4:
@@ -355,10 +625,12 @@ def _compile(forms: Sequence[dict[str, Any]]) -> re.Pattern[str]:
             alternatives.append(rf"(?P<lic{n}a>{core}){suffix}?")
         else:
             # only right after "under (the)" or right before "license(d)"
-            alternatives.append(rf"(?<=\bunder\s)(?:the\s+|an?\s+)?(?P<lic{n}a>{core})(?!\w)")
+            alternatives.append(rf"{_UNDER_LOOKBEHIND}(?P<lic{n}a>{core})(?![A-Za-z0-9_])")
             alternatives.append(rf"(?P<lic{n}b>{core}){suffix}")
     body = "|".join(alternatives)
-    return re.compile(rf"(?<![\w.])(?:{body})(?![\w])(?!\.\d)", re.IGNORECASE)
+    return re.compile(
+        rf"(?<![A-Za-z0-9_.])(?:{body})(?![A-Za-z0-9_])(?!\.\d){_NOT_STYLE}", re.IGNORECASE
+    )
 
 
 def _license_start(m: re.Match[str]) -> int:
@@ -377,7 +649,8 @@ def load_license_table(path: Path = DATA_PATH) -> LicenseTable:
     data = read_knowledge(path, "licenses", "license table")
     licenses = []
     patterns = []
-    triggers = {r"licen[cs]"}
+    triggers = {r"licen[cs]", "lizenz", "许可", "协议"}
+    keys: list[tuple[str, ...]] = []
     for index, entry in enumerate(data["licenses"]):
         where = f"{path.name} license #{index} ({entry.get('id', '?')})"
         for field in ("id", "name", "forms", "commercial_use", "osi_approved", "restrictions"):
@@ -386,7 +659,7 @@ def load_license_table(path: Path = DATA_PATH) -> LicenseTable:
         specs = [{"form": f} if isinstance(f, str) else dict(f) for f in entry["forms"]]
         for spec in specs:
             words = re.split(r"[\s\-_]+", spec["form"].strip())
-            if not any(re.match(r"licen[cs]", w, re.I) for w in words):
+            if not any(re.match(r"licen[cs]|lizenz|许可", w, re.I) for w in words):
                 first = _form_regex(words[0])
                 exact = spec.get("case") == "exact" or len(spec["form"]) <= 4
                 triggers.add(f"(?-i:{first})" if exact else first)
@@ -401,12 +674,15 @@ def load_license_table(path: Path = DATA_PATH) -> LicenseTable:
                 actor=entry.get("actor"),
                 modified_id=entry.get("modified_id"),
                 scancode=entry.get("scancode"),
+                policy_of=entry.get("policy_of"),
             )
         )
         patterns.append((str(entry["id"]), _compile(specs)))
+        keys.append(tuple({re.split(r"[\s\-_]+", sp["form"].strip())[0].lower() for sp in specs}))
     names = data.get("model_names") or {}
     trigger = re.compile(
-        r"(?<![\w])(?:" + "|".join(sorted(triggers, key=len, reverse=True)) + ")", re.IGNORECASE
+        r"(?<![A-Za-z0-9_])(?:" + "|".join(sorted(triggers, key=len, reverse=True)) + ")",
+        re.IGNORECASE,
     )
     return LicenseTable(
         licenses=tuple(licenses),
@@ -414,6 +690,7 @@ def load_license_table(path: Path = DATA_PATH) -> LicenseTable:
         drop_words=frozenset(str(w).lower() for w in names.get("drop", [])),
         patterns=tuple(patterns),
         trigger=trigger,
+        keys=tuple(keys),
     )
 
 
@@ -426,8 +703,13 @@ def model_name(family: str, following: str, table: LicenseTable) -> str:
     ``"Devstral Small 2"``, ``("gpt-oss", "-120b")`` -> ``"gpt-oss"``,
     ``("Llama", "-3.1-8B-Instruct")`` -> ``"Llama-3.1"``.
     """
-    out = family
+    out = _FORM_SIZE.sub(r"\1", family)  # a registry form with a size: "Command R7B"
     pos = 0
+    letter = _LETTER_VARIANT.match(following) or _LETTER_SIZE.match(following)
+    if letter is not None:
+        # "Command A", "Command R+": a one-letter variant is part of the name
+        out += " " + letter.group(1)
+        pos = letter.end()
     for _ in range(8):
         m = _TOKEN.match(following, pos)
         if m is None:
@@ -439,6 +721,8 @@ def model_name(family: str, following: str, table: LicenseTable) -> str:
             continue
         if _VERSION.match(word) or word.lower() in table.keep_words:
             if word.lower() in table.keep_words and word.islower():
+                if "-" not in separator:
+                    break  # "Grok 1 large language model": an adjective, not a variant
                 word = word[:1].upper() + word[1:]
             out += ("-" if "-" in separator else " " if separator else "") + word
             pos = m.end()
@@ -458,9 +742,19 @@ class _Unit:
     names_a_model: bool  # any family mention, including base models and competitors
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class MentionCandidate:
+    """One license named in one sentence and the events the rules find for it."""
+
+    match: LicenseMatch
+    matches: tuple[LicenseMatch, ...]  # every license of the sentence
+    text: str  # the sentence (or the title)
+    rule_events: tuple[LicenseEvent, ...]
+
+
 @register(
     "license_events",
-    "v1",
+    "v2",
     labels=LICENSE_EVENT_KINDS,
     output_key="license_events",
     result_type=LicenseEvent,
@@ -468,7 +762,7 @@ class _Unit:
     data_files=("licenses.yaml", "actors.yaml"),
 )
 class LicenseEventClassifier:
-    """Find license events (``license_events.v1``) in a document.
+    """Find license events (``license_events.v2``) in a document.
 
     Args:
         table_path: the license table YAML (default: the shipped ``data/licenses.yaml``).
@@ -482,7 +776,7 @@ class LicenseEventClassifier:
     """
 
     name = "license_events"
-    version = "v1"
+    version = "v2"
     labels: tuple[str, ...] = LICENSE_EVENT_KINDS
     output_key = "license_events"
 
@@ -499,41 +793,177 @@ class LicenseEventClassifier:
             actors = registry.get("actors", config)  # type: ignore[assignment]
         assert isinstance(actors, ActorClassifier)
         self.actors = actors
+        # The tokenizer-based matcher misses families glued to CJK text ("发布Qwen3-Coder"),
+        # so those sentences are searched with one regex over the family forms.
+        families = sorted(
+            {f.form for f in actors.registry.forms if f.kind == "family" and len(f.form) > 2},
+            key=len,
+            reverse=True,
+        )
+        self._cjk_families = {
+            f.form.lower(): f for f in actors.registry.forms if f.kind == "family"
+        }
+        self._cjk_family = re.compile(
+            r"(?<![A-Za-z0-9_])(?:" + "|".join(re.escape(f) for f in families) + r")"
+            r"(?![a-z])",
+            re.IGNORECASE,
+        )
 
     def classify(self, doc: Document) -> tuple[LicenseEvent, ...]:
-        """License events in ``doc``, one per (kind, actor, model, from, to), first evidence."""
-        units: list[_Unit] | None = None
+        """License events in ``doc``, one per (kind, actor, model, subject, from, to)."""
         events: dict[tuple[Any, ...], LicenseEvent] = {}
-        candidates = [(-1, doc.title)] + [
-            (i, doc.text[s:e]) for i, (s, e) in enumerate(doc.sentences)
+        for candidate in self.candidates(doc):
+            for event in candidate.rule_events:
+                events.setdefault(event.identity(), event)
+        return merge_events(list(events.values()))
+
+    def candidates(self, doc: Document) -> list[MentionCandidate]:
+        """Every license mentioned in ``doc``, per sentence, with the events found for it
+        (events naming no license of the sentence go with its last license)."""
+        units: list[_Unit] | None = None
+        spans = _spans(doc)
+        candidates = [(-1, doc.title)] + [(i, doc.text[s:e]) for i, (s, e) in enumerate(spans)]
+        owner: str | None = None
+        speaker: str | None = None
+        found_matches = [
+            (index, text, self.table.find(text))
+            for index, text in candidates
+            if text and self.table.trigger.search(text)
         ]
-        for index, text in candidates:
-            if not text or not self.table.trigger.search(text):
-                continue
-            matches = self.table.find(text)
+        versions = _document_versions([m for _i, _t, ms in found_matches for m in ms])
+        out: list[MentionCandidate] = []
+        for index, text, matches in found_matches:
             if not matches:
                 continue
+            if versions:
+                matches = [_with_document_version(m, versions) for m in matches]
             if units is None:
-                units = self._units(doc)
+                units = self._units(doc, spans)
+                owner = doc.publisher or self._actor_in(units[0])
+                byline = _TITLE_BYLINE.search(doc.title)
+                speaker = owner or (byline.group("org").strip() if byline else None)
             unit = units[index + 1]
-            for event in self._events(unit, matches, units, index + 1):
-                if event.model is None and event.kind != "new_license":
-                    event = dataclasses.replace(
-                        event, model=_name_near(event.actor or "", (text, doc.title), matches)
+            first_person = _FIRST_PERSON.search(text) is not None
+            found = self._rule_events(
+                doc, unit, text, matches, units, index, owner, speaker, first_person
+            )
+            seen: set[str] = set()
+            for match in matches:
+                if match.id in seen:
+                    continue
+                seen.add(match.id)
+                own = tuple(e for e in found if e.to_license == match.id)
+                out.append(
+                    MentionCandidate(
+                        match=match,
+                        matches=tuple(matches),
+                        text=text,
+                        rule_events=own,
                     )
-                key = (event.kind, event.actor, event.model, event.from_license, event.to_license)
-                events.setdefault(key, event)
-        return merge_events(list(events.values()))
+                )
+            # events the rules attach to no license of the sentence ("to_license": null)
+            rest = tuple(e for e in found if e.to_license not in seen)
+            if rest and out:
+                last = out[-1]
+                out[-1] = dataclasses.replace(last, rule_events=last.rule_events + rest)
+        return out
+
+    def _rule_events(
+        self,
+        doc: Document,
+        unit: _Unit,
+        text: str,
+        matches: list[LicenseMatch],
+        units: list[_Unit],
+        index: int,
+        owner: str | None,
+        speaker: str | None,
+        first_person: bool,
+    ) -> list[LicenseEvent]:
+        """The rules' events for one sentence, with their actors resolved."""
+        announced = (
+            index >= 1
+            and _CHANGE_ANNOUNCED.search(units[index].text) is not None
+            and not self.table.find(units[index].text)
+        )
+        following = units[index + 2].text if index + 2 < len(units) else ""
+        prior = _PRIOR_TERMS.search(text) or (
+            _PRIOR_TERMS.match(following) if not self.table.find(following) else None
+        )
+        found: list[LicenseEvent] = []
+        for event in self._events(unit, matches, units, index + 1, owner, first_person, announced):
+            if prior and event.kind == "release" and event.model:
+                # "released Gemma 4 under Apache 2.0, abandoning the custom license of
+                # previous versions": a release that replaces an earlier license
+                source = None
+                if event.actor and _CUSTOM_WORD.search(prior.group(0)):
+                    source = self._vendor_license(event.actor)
+                event = dataclasses.replace(event, kind="relicense", from_license=source)
+            if announced and event.kind == "release":
+                # "... announced a change to its licensing model. Starting January 1,
+                # Terraform will be licensed under the BSL."
+                event = dataclasses.replace(event, kind="relicense")
+            if (
+                event.model is None
+                and event.kind != "new_license"
+                and event.subject_kind == "model"
+            ):
+                products = [] if unit.names_a_model else _software_names(text, matches)
+                if products:
+                    # "relicensing Grafana, Loki and Tempo": software outside the registry
+                    found += [
+                        dataclasses.replace(event, model=p, subject_kind="software")
+                        for p in products
+                    ]
+                    continue
+                event = dataclasses.replace(
+                    event, model=_name_near(event.actor or "", (text, doc.title), matches)
+                )
+            found.append(event)
+        out = []
+        for event in found:
+            out.append(
+                self._with_actor(event, doc, text, units, index, owner, speaker, first_person)
+            )
+        return out
+
+    def _with_actor(
+        self,
+        event: LicenseEvent,
+        doc: Document,
+        text: str,
+        units: list[_Unit],
+        index: int,
+        owner: str | None,
+        speaker: str | None,
+        first_person: bool,
+    ) -> LicenseEvent:
+        if event.actor is None and event.subject_kind == "software":
+            # the organisation announcing it, here or in the sentences before
+            nearby = [text] + [units[i].text for i in (index, index - 1) if i >= 1]
+            org = next((o for o in map(_org_subject, [*nearby, doc.title]) if o), None)
+            event = dataclasses.replace(event, actor=org)
+        if first_person and doc.publisher:
+            return dataclasses.replace(event, actor=doc.publisher)
+        if event.actor is None:
+            # an outside organisation counts for what it announces (a change, a
+            # license text), not for a bare release of an unnamed model
+            org = None
+            if event.kind != "release":
+                nearby = [text] + [units[i].text for i in (index, index - 1) if i >= 1]
+                org = next((o for o in map(_org_subject, nearby) if o), None)
+            event = dataclasses.replace(event, actor=org or (speaker if first_person else owner))
+        return event
 
     # -- internals ---------------------------------------------------------------------
 
-    def _units(self, doc: Document) -> list[_Unit]:
+    def _units(self, doc: Document, spans: Sequence[tuple[int, int]]) -> list[_Unit]:
         mentions = self.actors.analyze(doc)
-        spans = [(-1, 0, len(doc.title))] + [(i, s, e) for i, (s, e) in enumerate(doc.sentences)]
+        all_spans = [(-1, 0, len(doc.title))] + [(i, s, e) for i, (s, e) in enumerate(spans)]
         units = []
         text_mentions = sorted((m for m in mentions if not m.in_title), key=lambda m: m.start)
         pointer = 0
-        for index, start, end in spans:
+        for index, start, end in all_spans:
             if index == -1:
                 inside = [m for m in mentions if m.in_title]
                 base = 0
@@ -548,23 +978,68 @@ class LicenseEventClassifier:
                     probe += 1
                 base = start
                 text = doc.text[start:end]
-            models = tuple(
-                (m, m.start - base, m.end - base)
-                for m in inside
-                if m.rule.kind == "family"
-                and not _REFERENCE_BEFORE.search(text[max(0, m.start - base - 40) : m.start - base])
-                and not _REFERENCE_AFTER.match(text[m.end - base : m.end - base + 30])
-            )
+            if not any(m.rule.kind == "family" for m in inside) and _CJK.search(text):
+                inside += self._cjk_mentions(text, base, index == -1)
+            found: list[tuple[Mention, int, int]] = []
+            references: set[int] = set()
+            reference_end = -1  # end of the last competitor / base-model mention
+            for m in sorted(inside, key=lambda x: x.start):
+                s, e = m.start - base, m.end - base
+                # "the answer to DALL-E 3, Imagen and Midjourney": the rest of the list too
+                if reference_end >= 0 and _LIST_GAP.fullmatch(text[reference_end:s]):
+                    references.add(id(m))
+                    reference_end = e
+                    continue
+                if not (m.rule.kind == "family" or self._names_model(m, text, base)):
+                    continue
+                if _REFERENCE_BEFORE.search(text[max(0, s - 40) : s]) or _REFERENCE_AFTER.match(
+                    text[e : e + 30]
+                ):
+                    references.add(id(m))
+                    reference_end = e
+                    continue
+                found.append((m, s, e))
+            models = tuple(found)
             kept = {id(m) for m, _s, _e in models}
             actors = tuple(
-                (m, m.start - base) for m in inside if m.rule.kind != "family" or id(m) in kept
+                (m, m.start - base)
+                for m in inside
+                if (m.rule.kind != "family" or id(m) in kept) and id(m) not in references
             )
-            names_a_model = any(m.rule.kind == "family" for m in inside)
+            names_a_model = bool(models) or any(m.rule.kind == "family" for m in inside)
             units.append(_Unit(text, -1 if index == -1 else start, models, actors, names_a_model))
         return units
 
+    def _names_model(self, mention: Mention, text: str, base: int) -> bool:
+        """An organisation's name used as a model name: "Mistral 7B", "Mistral Large 3",
+        "DeepSeek V4" (a size, a version or a variant word right after it)."""
+        m = _ALIAS_MODEL.match(text, mention.end - base)
+        if m is None:
+            return False
+        word = m.group(1)
+        if _YEAR.match(word):
+            return False
+        return bool(_SIZE.match(word) or _VERSION.match(word)) or (
+            word.lower() in self.table.keep_words and word[:1].isupper()
+        )
+
+    def _cjk_mentions(self, text: str, base: int, in_title: bool) -> list[Mention]:
+        out = []
+        for m in self._cjk_family.finditer(text):
+            rule = self._cjk_families.get(m.group(0).lower())
+            if rule is not None:
+                out.append(Mention(rule, base + m.start(), base + m.end(), m.group(0), in_title))
+        return out
+
     def _events(
-        self, unit: _Unit, matches: list[LicenseMatch], units: list[_Unit], position: int
+        self,
+        unit: _Unit,
+        matches: list[LicenseMatch],
+        units: list[_Unit],
+        position: int,
+        owner: str | None,
+        first_person: bool,
+        announced: bool = False,
     ) -> list[LicenseEvent]:
         text = unit.text
         outside = [
@@ -572,33 +1047,99 @@ class LicenseEventClassifier:
             for m, s, e in unit.models
             if all(e <= lic.start or s >= lic.end for lic in matches)
         ]
+        if first_person and owner:
+            # "we release X under MIT, unlike Llama": our sentence is about our models
+            outside = [o for o in outside if o[0].actor.name == owner] or outside
         evidence = _clip(text, matches[0].start)
-        if _changes_license(text, matches):
-            return self._relicense(unit, matches, outside, units, position, evidence)
+        subject = _subject(text, matches, outside)
         new = self._new_licenses(text, matches, outside)
-        if new:
-            events = []
-            for match in new:
-                info = self.table.get(match.id)
-                actor = (info.actor if info else None) or self._actor_in(unit, matches)
-                events.append(
-                    LicenseEvent("new_license", actor, None, None, match.id, evidence, 0.8)
-                )
-            return events
-        has_anchor = (
-            unit.names_a_model
+        new_events = []
+        for match in new:
+            info = self.table.get(match.id)
+            actor = (info.actor if info else None) or self._actor_in(unit, matches)
+            new_events.append(
+                LicenseEvent("new_license", actor, None, None, match.id, evidence, 0.8)
+            )
+        if _changes_license(text, matches):
+            changed = self._relicense(unit, matches, outside, units, position, evidence, subject)
+            sources = {e.from_license for e in changed}
+            introduced = {e.to_license for e in changed if e.kind == "new_license"}
+            created = (
+                _NEW_LICENSE_PHRASE.search(text) is not None
+                or _CREATE_VERB.search(text) is not None
+            )
+            near = {
+                m.id
+                for m in new
+                if _NEW_NEAR.search(text[max(0, m.start - 60) : m.start])
+                or _DEFINED_AFTER.match(text[m.end : m.end + 120])
+            }
+            return changed + [
+                e
+                for e in new_events
+                if created and e.to_license in near and e.to_license not in sources | introduced
+            ]
+        if new_events and (subject is None or subject[1] is None):
+            if not (outside and any(_DEFINED_AFTER.match(text[m.end : m.end + 120]) for m in new)):
+                return new_events
+        else:
+            new_events = []
+        lead = text[: matches[0].start].strip(" \t\n#*-\"“”'‘’").lower()
+        generic = (
+            text.rstrip().endswith("?")
+            or _GENERIC.search(text) is not None
+            or any(_defined_entry(text, m) for m in matches)
+            or (
+                _SUBJECT_LEAD.fullmatch(lead) is not None
+                and _LICENSE_DESCRIBES.match(text, matches[0].end) is not None
+            )
+            or (
+                not outside
+                and _SUBJECT_LEAD.fullmatch(lead) is not None
+                and _LICENSE_SUBJECT.match(text, matches[0].end) is not None
+            )
+        )
+        if generic:
+            return new_events
+        # "License: Apache-2.0", or a line that is nothing but the license ("Modified MIT
+        # license."): a model card's or a spec table's license entry
+        fragment = unit.start >= 0 and _FRAGMENT.fullmatch(_masked(text, matches)) is not None
+        label = _LICENSE_LABEL.search(text) is not None or fragment
+        strong = (
+            _LICENSE_LABEL.search(text) is not None
+            or unit.names_a_model
+            or subject is not None
             or _MODEL_NOUN.search(text) is not None
             or _PRONOUN_START.match(text) is not None
             # "DeepSeek releases V4 under MIT": an AI organisation releasing something
             or bool(unit.actors)
+            or first_person
+            # after "X announced a change to its licensing": the software the sentence names
+            or (announced and bool(_software_names(text, matches)))
         )
-        if not has_anchor or not _RELEASE_CUE.search(_masked(text, matches)):
-            return []
+        # a bare license line or "Released under ..., it ..." counts only for a model found
+        # nearby
+        weak = not strong and (fragment or _PARTICIPLE_START.match(text) is not None)
+        has_anchor = strong or weak
+        if not has_anchor or not (label or _RELEASE_CUE.search(_masked(text, matches))):
+            return new_events
+        if subject is not None:
+            kind, product = subject
+            actor = self._actor_in(unit, matches)
+            if product is None and kind == "software":
+                # "本仓库的代码依照 Apache-2.0 协议开源": the code of the model the passage is about
+                product, near_actor = self._nearby(unit, units, position, matches, owner)
+                actor = actor or near_actor
+            return [
+                LicenseEvent("release", actor, product, None, m.id, evidence, 0.7, kind)
+                for m in matches
+                if not m.id.startswith(("LicenseRef-Non-Commercial", "LicenseRef-Research-Only"))
+            ]
         matches = [m for m in matches if not _NOT_MODEL_AFTER.match(text, m.end)]
         if not matches:
             return []
         events = []
-        for match, claimed in self._claims(matches, outside):
+        for match, claimed in self._claims(text, matches, outside):
             score = (0.9 if claimed else 0.7) - (0.0 if match.listed else 0.2)
             score = round(score, 2)
             if claimed:
@@ -610,12 +1151,25 @@ class LicenseEventClassifier:
                         )
                     )
                 continue
-            model, actor = self._nearby(unit, units, position, matches)
+            if _PLURAL_START.match(text):
+                group = self._previous_models(units, position, owner)
+                if len(group) > 1:
+                    events += [
+                        LicenseEvent("release", a, m, None, match.id, evidence, score)
+                        for m, a in group
+                    ]
+                    continue
+            model, actor = self._nearby(unit, units, position, matches, owner)
+            if weak and model is None:
+                continue  # a bare "MIT licensed." line about nothing the registry knows
             if actor is None:
                 info = self.table.get(match.id)
                 actor = info.actor if info else None
             events.append(LicenseEvent("release", actor, model, None, match.id, evidence, score))
-        return events
+        if _CODE_AND_WEIGHTS.search(text[: matches[0].start]):
+            # "Both the code and the model weights are released under ...": two subjects
+            events += [dataclasses.replace(e, subject_kind="software") for e in events]
+        return new_events + events
 
     def _relicense(
         self,
@@ -625,29 +1179,79 @@ class LicenseEventClassifier:
         units: list[_Unit],
         position: int,
         evidence: str,
+        subject: tuple[SubjectKind, str | None] | None,
     ) -> list[LicenseEvent]:
         text = unit.text
-        from_ids = [
-            m.id for m in matches if _FROM_MARK.search(text[max(0, m.start - 60) : m.start])
+        # "moved the Apache 2.0 licensed code to ...": a license between the verb and its "to"
+        spans = [
+            (c.start(), c.end())
+            for c in _RELICENSE.finditer(text)
+            if c.group(0).lower().endswith("to") and c.group(0)[:2].lower() in ("mo", "sw", "sh")
         ]
-        to_ids = [m.id for m in matches if m.id not in from_ids]
-        from_license = from_ids[0] if from_ids else None
-        to_license = to_ids[0] if to_ids else None
-        targets: list[tuple[str | None, str | None]]
-        if outside:
+        from_ids = [
+            m.id
+            for m in matches
+            if (
+                _FROM_MARK.search(text[max(0, m.start - 60) : m.start])
+                and not _TO_MARK.search(text[max(0, m.start - 20) : m.start])
+            )
+            or any(s < m.start and m.end < e for s, e in spans)
+            # "is changing the Apache 2.0-licensed source code ... to": what the code had
+            or (
+                _licensed_object(text, m)
+                and _DETERMINER.search(text[max(0, m.start - 8) : m.start]) is not None
+            )
+        ]
+        to_ids: list[str | None] = [
+            m.id
+            for m in matches
+            if m.id not in from_ids and not _NOT_TARGET.search(text[max(0, m.start - 60) : m.start])
+        ] or [None]
+        from_license = from_ids[0] if from_ids else _from_family(text)
+        events = []
+        adopter = self._actor_in(unit, matches)
+        if _ADOPT.search(text) and adopter is not None and subject is None:
+            # "NVIDIA adopts OpenMDW": the organisation takes up the license text itself
+            for to in to_ids:
+                if to is not None:
+                    events.append(LicenseEvent("new_license", adopter, None, None, to, evidence))
+            if not outside:
+                return events
+        targets: list[tuple[str | None, str | None, SubjectKind]]
+        if subject is not None:
+            targets = [(adopter, subject[1], subject[0])]
+        elif outside:
             targets = [
-                (m.actor.name, model_name(m.rule.form, text[e:], self.table))
+                (m.actor.name, model_name(m.rule.form, text[e:], self.table), "model")
                 for m, _s, e in outside
             ]
         else:
-            model, actor = self._nearby(unit, units, position, matches)
-            targets = [(actor, model)]
-        events = []
-        for actor, model in dict.fromkeys(targets):
-            events.append(
-                LicenseEvent("relicense", actor, model, from_license, to_license, evidence, 0.8)
-            )
+            following = units[position + 1] if position + 1 < len(units) else None
+            if following is not None and _APPLIES_TO.match(following.text) and following.models:
+                # "... moving its model families to OpenMDW. The transition applies to
+                # Cosmos, ... and Nemotron."
+                targets = [
+                    (m.actor.name, model_name(m.rule.form, following.text[e:], self.table), "model")
+                    for m, _s, e in following.models
+                ]
+            else:
+                model, actor = self._nearby(unit, units, position, matches, None)
+                targets = [(actor, model, "model")]
+        for actor, model, kind in dict.fromkeys(targets):
+            source = from_license
+            if source is None and actor and _FROM_CUSTOM.search(text):
+                source = self._vendor_license(actor)
+            for to in dict.fromkeys(to_ids):
+                events.append(
+                    LicenseEvent("relicense", actor, model, source, to, evidence, 0.8, kind)
+                )
         return events
+
+    def _vendor_license(self, actor: str) -> str | None:
+        """The organisation's own model license, when the table lists exactly one that
+        permits commercial use (Google: the Gemma Terms of Use)."""
+        own = [i.id for i in self.table.licenses if i.actor == actor and i.commercial_use]
+        return own[0] if len(own) == 1 else None
 
     def _new_licenses(
         self, text: str, matches: list[LicenseMatch], outside: list[tuple[Mention, int, int]]
@@ -655,18 +1259,21 @@ class LicenseEventClassifier:
         phrase = _NEW_LICENSE_PHRASE.search(text) is not None
         found = []
         for match in matches:
-            before = text[max(0, match.start - 50) : match.start]
+            if match.id in ("LicenseRef-Non-Commercial", "LicenseRef-Research-Only"):
+                continue  # a family of terms, never a new license text
+            before = text[max(0, match.start - 70) : match.start]
             after = text[match.end : match.end + 60]
-            if _UNDER_BEFORE.search(before) or _MODEL_NOUN_AFTER.match(after):
+            if _UNDER_BEFORE.search(before[-50:]) or _MODEL_NOUN_AFTER.match(after):
                 continue
             verb = _NEW_VERB_BEFORE.search(before) or _NEW_VERB_AFTER.match(after)
+            defined = _DEFINED_AFTER.match(text[match.end : match.end + 120])
             anchored = bool(outside) or _MODEL_NOUN.search(text) is not None
-            if (verb and not outside) or (phrase and not anchored):
+            if (verb and not outside) or (phrase and not anchored) or defined:
                 found.append(match)
         return found
 
     def _claims(
-        self, matches: list[LicenseMatch], models: list[tuple[Mention, int, int]]
+        self, text: str, matches: list[LicenseMatch], models: list[tuple[Mention, int, int]]
     ) -> list[tuple[LicenseMatch, list[tuple[Mention, int, int]]]]:
         """Pair each license with the models it covers: the models between the previous
         license and this one, else the first model after it."""
@@ -677,22 +1284,49 @@ class LicenseEventClassifier:
             before = [m for m in models if previous_end <= m[1] < match.start and id(m) not in used]
             if not before:
                 after = [m for m in models if m[1] >= match.end and id(m) not in used]
-                before = after[:1]
+                listed = bool(after) and _LIST_INTRO.search(text[match.end : after[0][1]])
+                before = after if listed and match is matches[-1] else after[:1]
             used.update(id(m) for m in before)
             out.append((match, before))
             previous_end = match.end
         return out
 
+    def _previous_models(
+        self, units: list[_Unit], position: int, owner: str | None
+    ) -> list[tuple[str, str]]:
+        """Every model (name, organisation) of the nearest earlier sentence naming models:
+        what "All models in the series" or "The models" refers to."""
+        for i in range(position - 1, max(0, position - 3), -1):
+            candidate = units[i]
+            found = [
+                (model_name(m.rule.form, candidate.text[e:], self.table), m.actor.name)
+                for m, _s, e in candidate.models
+                if owner is None or m.actor.name == owner
+            ]
+            if found:
+                return list(dict.fromkeys(found))
+        return []
+
     def _nearby(
-        self, unit: _Unit, units: list[_Unit], position: int, matches: list[LicenseMatch]
+        self,
+        unit: _Unit,
+        units: list[_Unit],
+        position: int,
+        matches: list[LicenseMatch],
+        owner: str | None,
     ) -> tuple[str | None, str | None]:
-        """(model, actor) from the sentence, the two before it, the title, then the next one."""
+        """(model, actor) from the sentence, the two before it, the title, then the next one.
+
+        A model borrowed from another sentence must belong to the organisation the license
+        sentence names (else the passage's owner), so a competitor named elsewhere never
+        becomes the licensed model."""
         order = [unit]
         order += [units[i] for i in (position - 1, position - 2) if i >= 1]
         if position != 0:
             order.append(units[0])
         if position + 1 < len(units):
             order.append(units[position + 1])
+        named = self._actor_in(unit, matches) or owner
         for candidate in order:
             models = candidate.models
             if candidate is unit:
@@ -701,6 +1335,8 @@ class LicenseEventClassifier:
                     for m, s, e in models
                     if all(e <= lic.start or s >= lic.end for lic in matches)
                 )
+            elif named is not None:
+                models = tuple(m for m in models if m[0].actor.name == named)
             if models:
                 mention, _s, e = models[0]
                 model = model_name(mention.rule.form, candidate.text[e:], self.table)
@@ -724,6 +1360,205 @@ class LicenseEventClassifier:
         return None
 
 
+def _spans(doc: Document) -> Sequence[tuple[int, int]]:
+    """The document's sentences, with CJK sentences ("。") split further."""
+    if not _CJK.search(doc.text):
+        return doc.sentences
+    out: list[tuple[int, int]] = []
+    for start, end in doc.sentences:
+        piece = doc.text[start:end]
+        cut = start
+        for m in _CJK_BOUNDARY.finditer(piece):
+            if start + m.start() > cut:
+                out.append((cut, start + m.start()))
+                cut = start + m.start()
+        if cut < end:
+            out.append((cut, end))
+    return tuple(out)
+
+
+_PRODUCT = r"[A-Z][\w.]*[a-z][\w.]*(?:\s(?:[A-Z][\w.]*|\d[\w.]*)){0,2}"
+_PRODUCTS = rf"(?P<m>{_PRODUCT}(?:\s*,\s*{_PRODUCT})*(?:,?\s+and\s+(?:the\s+)?{_PRODUCT})?)"
+# Where a sentence names the software whose license it reports.
+_SOFTWARE_NAME = (
+    re.compile(
+        r"\b(?:licen[cs]\w*\s+(?:change\s+)?(?:of|for)|re-?licens\w*|releas\w*"
+        r"|release\s+of|releases\s+of|versions?\s+of|future)\s+"
+        r"(?:the\s+|its\s+|both\s+|all\s+(?:future\s+)?|our\s+)?(?:core\s+[\w\s]{0,30}\(\s*)?"
+        + _PRODUCTS
+    ),
+    re.compile(
+        r"(?:^|,\s+|\bthat\s+|\b[Tt]he\s+)"
+        + _PRODUCTS
+        + r"\s+(?:versions?\s+|releases?\s+)?(?:would|will|is|are|was|were|has|had)\s+(?:now\s+)?"
+        r"(?:be\s+|been\s+)?(?:now\s+)?(?:dual[- ])?(?:licen[cs]ed|released|distributed|ship)"
+    ),
+    re.compile(r"\b(?:of|for)\s+" + _PRODUCTS + r"(?=\s+(?:from|to|away|off)\b)"),
+    re.compile(r"\bproducts?,?\s+" + _PRODUCTS),
+)
+_NOT_PRODUCT_WORD = {"The", "This", "That", "Today", "In", "On", "We", "Our", "It", "License"}
+
+
+def _software_names(text: str, matches: Sequence[LicenseMatch]) -> list[str]:
+    """The software products (outside the actor registry) a license sentence is about:
+    "relicensing Grafana, Grafana Loki, and Grafana Tempo", "Redis would be licensed"."""
+    spans = [(m.start, m.end) for m in matches]
+    for pattern in _SOFTWARE_NAME:
+        for m in pattern.finditer(text):
+            names = []
+            for part in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+(?:the\s+)?", m.group("m")):
+                part = part.strip(" .")
+                start = m.start("m") + m.group("m").find(part)
+                if not part or part.split()[0] in _NOT_PRODUCT_WORD:
+                    continue
+                if any(s <= start < e for s, e in spans) or _UNLISTED_WORDS.search(part):
+                    continue
+                names.append(part)
+            if names:
+                return list(dict.fromkeys(names))
+    return []
+
+
+_UNLISTED_WORDS = re.compile(r"\b(?:Licen[cs]e|License\s+Agreement)\b", re.IGNORECASE)
+
+
+def _document_versions(matches: Sequence[LicenseMatch]) -> dict[str, str]:
+    """The one versioned id per license stem that the document names with its version."""
+    by_stem: dict[str, set[str]] = {}
+    for m in matches:
+        if any(ch.isdigit() for ch in m.text) and _ID_VERSION.search(m.id):
+            by_stem.setdefault(license_stem(m.id), set()).add(m.id)
+    return {stem: next(iter(ids)) for stem, ids in by_stem.items() if len(ids) == 1}
+
+
+def _with_document_version(match: LicenseMatch, versions: dict[str, str]) -> LicenseMatch:
+    """ "OpenMDW" in a story about "OpenMDW-1.1" is that version."""
+    if any(ch.isdigit() for ch in match.text):
+        return match
+    versioned = versions.get(license_stem(match.id))
+    if versioned is None or versioned == match.id:
+        return match
+    return dataclasses.replace(match, id=versioned)
+
+
+def _org_subject(text: str) -> str | None:
+    """An organisation outside the actor registry announcing something in ``text``: the
+    subject of the announcement, "Grafana's relicensing", "a license created by Elastic"."""
+    for pattern in (_ORG_SUBJECT, _ORG_POSSESSIVE, _ORG_BY):
+        for m in pattern.finditer(text):
+            org = m.group("org").strip(" .")
+            if org.split()[0] not in _ORG_STOP:
+                return org
+    return None
+
+
+_ORG_NAME = r"(?P<org>[A-Z][\w&.-]*(?:\s[A-Z][\w&.-]*){0,2}?)"
+_ORG_POSSESSIVE = re.compile(
+    _ORG_NAME + r"['’]s\s+(?:re-?licens\w*|licen[cs]\w*\s+change|move|switch|shift|decision)\b"
+)
+_ORG_BY = re.compile(
+    r"\b(?:created|introduced|developed|written|drafted|authored|published)\s+by\s+(?:the\s+)?"
+    + _ORG_NAME
+    + r"(?=[\s,.;]|$)"
+)
+
+
+def _from_family(text: str) -> str | None:
+    """The license family a change leaves when no license text is named."""
+    m = _FROM_FAMILY.search(text) or _FROM_FAMILY_ZH.search(text)
+    if m is None:
+        return None
+    return "LicenseRef-Non-Commercial" if m.group("nc") else "LicenseRef-Research-Only"
+
+
+_DETERMINER = re.compile(
+    r"(?:\b(?:the|its|our|their|this|a|an|new|der|die|das|le|la|les|el|los|notre|nuestro)\s+)$",
+    re.IGNORECASE,
+)
+_PRODUCT_BEFORE = re.compile(r"((?:[A-Z][\w.+]*[\s-]+){1,3})$")
+_NOT_PRODUCT = {
+    "The",
+    "Its",
+    "Our",
+    "This",
+    "A",
+    "An",
+    "Their",
+    "New",
+    "Open",
+    "Source",
+    "Der",
+    "Die",
+    "Das",
+    "Ein",
+    "Eine",
+    "Le",
+    "La",
+    "Les",
+    "Un",
+    "Une",
+    "El",
+    "Los",
+    "Las",
+    "Su",
+}
+
+
+def _subject(
+    text: str, matches: Sequence[LicenseMatch], models: Sequence[tuple[Mention, int, int]]
+) -> tuple[SubjectKind, str | None] | None:
+    """What the first license of the sentence is attached to when it is not a model: a CLI,
+    an app, an SDK, a dataset named between the last model mention and the license, or a
+    license followed by "code"/"software" ("Apache-licensed code"). None: a model."""
+    first = matches[0]
+    clause_start = max(text.rfind(";", 0, first.start), text.rfind(". ", 0, first.start), 0)
+    model_end = max((e for _m, _s, e in models if e <= first.start), default=clause_start)
+    window_start = max(clause_start, model_end)
+    window = text[window_start : first.start]
+    found = None
+    for m in _SUBJECT_NOUN.finditer(window):
+        found = m
+    if found is None:
+        after = _NOT_MODEL_AFTER.match(text, first.end)
+        if after is not None and not models:
+            return ("software", None)
+        return None
+    if _MODEL_NOUN.search(window, found.end()):
+        return None  # "the code and the model weights are under ...": the model
+    noun = found.group(0)
+    before = window[: found.start()]
+    product = _PRODUCT_BEFORE.search(before)
+    named = _NAMED_SUBJECT.match(text)
+    if not (
+        noun[:1].isupper()
+        or product
+        or _DETERMINER.search(before)
+        or _CJK.match(noun)
+        or (named is not None and named.end() <= window_start + found.start())
+    ):
+        return None  # "supports tool use": not a named subject
+    kind: SubjectKind = "software"
+    if found.group("app"):
+        kind = "app"
+    elif found.group("dataset") or found.group("zh_dataset"):
+        kind = "dataset"
+    name = None
+    if product:
+        words = [w for w in product.group(1).split() if w not in _NOT_PRODUCT]
+        if words and noun in ("CLI", "SDK"):
+            words.append(noun)  # "Gemini CLI" is the product's name
+        name = " ".join(words) or None
+    if name is None:
+        head = _NAMED_SUBJECT.match(text)
+        if head is not None and head.group("name").split()[0] not in _NOT_PRODUCT:
+            name = head.group("name").strip()
+    return (kind, name)
+
+
+# "Mistral Vibe is an open-source CLI coding assistant ...": the sentence's named subject.
+_NAMED_SUBJECT = re.compile(r"^\W*(?P<name>[A-Z][\w.+-]*(?:\s[A-Z][\w.+-]*){0,2})\s+(?:is|are)\b")
+
+
 _NOT_MODEL_AFTER = re.compile(
     r"[\s-]*(?:licen[cs]ed\s+)?(?:software|code|projects?|librar(?:y|ies)|tools?|packages?"
     r"|repositor(?:y|ies)|components?)\b",
@@ -738,12 +1573,49 @@ def _masked(text: str, matches: Sequence[LicenseMatch]) -> str:
     return text
 
 
+# A license the release leaves behind: "abandoning the custom license", "a departure from
+# the previous custom licenses"; in the next sentence only as its opening ("The prior
+# custom license included ...", "This marks a departure from ...").
+_PRIOR_TERMS = re.compile(
+    r"(?:^\W*(?:(?:This|That|It)\s+(?:\w+\s+){0,3}?(?:departure|break|shift|change)\s+from"
+    r"[^.;]{0,80}?licen[cs]"
+    r"|The\s+(?:previous|prior|earlier|former|original|old)\s+(?:[\w-]+\s+){0,2}licen[cs]e))"
+    r"|\b(?:abandon\w*|replac\w*|drop\w*|ditch\w*|(?:departure|break)\s+from)\s+(?:[\w'’-]+\s+){0,4}?"
+    r"(?:previous|prior|earlier|former|original|old|custom|own|bespoke|restrictive)\s+"
+    r"(?:[\w-]+\s+){0,2}licen[cs]e",
+    re.IGNORECASE,
+)
+_CUSTOM_WORD = re.compile(r"\b(?:custom|own|bespoke|proprietary)\b", re.IGNORECASE)
+_LICENSED_AFTER = re.compile(r"[\s-]*licen[cs]ed", re.IGNORECASE)
+_OBJECT_AFTER = re.compile(r"\s+(?:[\w-]+\s+){0,2}?(?:code|software|projects?)\b", re.IGNORECASE)
+
+
+def _licensed_object(text: str, match: LicenseMatch) -> bool:
+    """ "the Apache 2.0-licensed source code": the license qualifies a noun."""
+    end = match.end
+    if not match.text.lower().endswith(("licensed", "licenced")):
+        after = _LICENSED_AFTER.match(text, end)
+        if after is None:
+            return False
+        end = after.end()
+    return _OBJECT_AFTER.match(text, end) is not None
+
+
+_NO_CHANGE_BEFORE = re.compile(
+    r"\b(?:remain(?:s|ed)?|stay(?:s|ed)?|continue[sd]?\s+to\s+be|still(?:\s+be)?)\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
+
+
 def _changes_license(text: str, matches: Sequence[LicenseMatch]) -> bool:
     """True when a change cue ("switches to", "now ships under", "replacing …") governs one
     of the licenses of the sentence, not some other object ("moving training to …")."""
     for cue in _RELICENSE.finditer(text):
+        if _NO_CHANGE_BEFORE.search(text[max(0, cue.start() - 25) : cue.start()]):
+            continue  # "7.4.x remain dual-licensed": a state, not a change
+        reach = _CUE_REACH * 2 if cue.group(0)[:3].lower() in ("rel", "re-") else _CUE_REACH
         for lic in matches:
-            if cue.start() - 10 <= lic.start <= cue.end() + _CUE_REACH:
+            if cue.start() - 10 <= lic.start <= cue.end() + reach:
                 return True
     return False
 
@@ -790,6 +1662,7 @@ def merge_events(events: Sequence[LicenseEvent]) -> tuple[LicenseEvent, ...]:
             same_kind = (event.kind == "new_license") == (other.kind == "new_license")
             if (
                 same_kind
+                and event.subject_kind == other.subject_kind
                 and event.to_license == other.to_license
                 and (event.actor == other.actor or None in (event.actor, other.actor))
                 and _same_model(event.model, other.model)
@@ -798,6 +1671,18 @@ def merge_events(events: Sequence[LicenseEvent]) -> tuple[LicenseEvent, ...]:
                 break
         else:
             merged.append(event)
+    moved = {(e.actor, e.to_license) for e in merged if e.kind == "relicense"}
+    # "NVIDIA adopts OpenMDW" when NVIDIA moves its models to OpenMDW: the move is the event
+    merged = [
+        e
+        for e in merged
+        if not (
+            e.kind == "new_license"
+            and e.actor
+            and (e.actor, e.to_license) in moved
+            and _ADOPT.search(e.evidence)
+        )
+    ]
     if any(e.kind == "new_license" for e in merged):
         # In a story about a new license text, a "release" naming neither an organisation
         # nor a model is the license's own terms being described, not a model release.
@@ -821,12 +1706,30 @@ def merge_events(events: Sequence[LicenseEvent]) -> tuple[LicenseEvent, ...]:
         if (e.to_license or "").startswith("LicenseRef-")
         and not (e.to_license or "").startswith("LicenseRef-Modified-")
     }
-    return tuple(
+    merged = [
         e
         for e in merged
         if not (e.to_license or "").startswith("LicenseRef-Modified-")
         or (e.actor, e.model) not in named
+    ]
+    # A release naming no model says nothing a named release of the same license does not
+    # ("License: Apache-2.0" above "the repository's code is under Apache-2.0").
+    return tuple(
+        e
+        for e in merged
+        if e.model is not None
+        or e.kind != "release"
+        or not any(
+            o is not e
+            and o.kind == e.kind
+            and o.to_license == e.to_license
+            and (o.model is not None or o.subject_kind != e.subject_kind)
+            for o in merged
+        )
     )
+
+
+_VERSION_REST = re.compile(r"[ -][vV]?\d")
 
 
 def _same_model(a: str | None, b: str | None) -> bool:
@@ -834,21 +1737,27 @@ def _same_model(a: str | None, b: str | None) -> bool:
     if a is None or b is None or a == b:
         return True
     short, long = sorted((a, b), key=len)
-    return long.startswith(short) and long[len(short)] in " -"
+    # "Devstral" and "Devstral 2" are one family; "Phi-4" and "Phi-4-mini" are two models
+    return long.startswith(short) and _VERSION_REST.match(long, len(short)) is not None
 
 
 def _combine(first: LicenseEvent, second: LicenseEvent) -> LicenseEvent:
     kind = "relicense" if "relicense" in (first.kind, second.kind) else first.kind
     models = [m for m in (first.model, second.model) if m]
     richer = second if (second.from_license and not first.from_license) else first
+    families = ("LicenseRef-Non-Commercial", "LicenseRef-Research-Only")
+    sources = [e.from_license for e in (first, second) if e.from_license]
+    # a named license ("CC-BY-NC-4.0") says more than its family ("non-commercial terms")
+    source = next((f for f in sources if f not in families), sources[0] if sources else None)
     return LicenseEvent(
         kind,  # type: ignore[arg-type]
         first.actor or second.actor,
         max(models, key=len) if models else None,
-        first.from_license or second.from_license,
+        source,
         first.to_license,
         richer.evidence,
         max(first.score, second.score),
+        first.subject_kind,
     )
 
 

@@ -31,7 +31,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from classifiers.base import RISK_THEMES, Classifier, ClassifierConfig, RawResult, ThemeScore
+from classifiers.base import (
+    RISK_THEMES,
+    Classifier,
+    ClassifierConfig,
+    RawResult,
+    RelevanceScore,
+    ThemeScore,
+)
 from classifiers.errors import ClassifierNotConfigured, UnknownClassifier
 
 __all__ = [
@@ -56,21 +63,35 @@ DATA_DIR = Path(__file__).parent / "data"
 GOLDEN_PATH = DATA_DIR / "registry.golden.json"
 
 #: Modules that register the built-in classifiers, in output order.
-BUILTIN_MODULES = ("classifiers.actors", "classifiers.licenses", "classifiers.risk_themes")
+BUILTIN_MODULES = (
+    "classifiers.relevance",
+    "classifiers.actors",
+    "classifiers.licenses",
+    "classifiers.risk_themes",
+)
 
-_BUILTIN_ORDER = ("actors", "license_events", "risk_themes")
+_BUILTIN_ORDER = ("relevance", "actors", "license_events", "risk_themes")
 
 # Built-ins registered from here rather than by their own module, so that listing the registry
 # never imports numpy or reads a model: module -> (name, version, labels, output key,
 # result type, data files, class).
 _LAZY: dict[str, tuple[str, str, tuple[str, ...], str, type, tuple[str, ...], str]] = {
+    "classifiers.relevance": (
+        "relevance",
+        "v1",
+        ("relevant",),
+        "relevance",
+        RelevanceScore,
+        ("relevance.v1.json", "relevance_lexicon.yaml", "actors.yaml"),
+        "RelevanceClassifier",
+    ),
     "classifiers.risk_themes": (
         "risk_themes",
-        "v1",
+        "v2",
         RISK_THEMES,
         "risk_themes",
         ThemeScore,
-        ("themes.yaml", "risk_themes.v1.json"),
+        ("themes.yaml", "risk_themes.v2.json"),
         "RiskThemeClassifier",
     ),
 }

@@ -1,19 +1,23 @@
-"""risk_themes.v1: multi-label risk themes with calibrated scores and evidence sentences.
+"""risk_themes.v2: multi-label risk themes with calibrated scores and body evidence.
 
-The model is a per-theme logistic regression over word and bigram TF-IDF features plus the
-weighted hits of the evidence rules in ``data/themes.yaml``; each theme's score is
-Platt-calibrated on cross-validated decision values and compared with a threshold chosen
-on held-out folds (see :mod:`classifiers.train`). The shipped model is plain JSON
-(``data/risk_themes.v1.json``) and inference is reimplemented here with numpy, so loading
-never unpickles anything and scikit-learn is only needed to train.
+The model is a per-theme logistic regression over word and bigram TF-IDF features of the
+article body plus the weighted hits of the evidence rules in ``data/themes.yaml``; each
+theme's score is Platt-calibrated on cross-validated decision values and compared with a
+threshold chosen on inner folds (see :mod:`classifiers.train`). The shipped model is plain
+JSON (``data/risk_themes.v2.json``) and inference is reimplemented here with numpy, so
+loading never unpickles anything and scikit-learn is only needed to train.
 
-A theme is reported when its calibrated score reaches its threshold; its evidence is the
-article sentence with the most rule weight for that theme, else the sentence whose words
-carry the most positive model weight.
+A theme is reported when its calibrated score reaches its threshold **and** one of its
+rules hits a body sentence; its evidence is the body sentence with the most rule weight.
+The title is read by no feature and is never evidence, so a title-only item (or one whose
+body only repeats the title) gets no theme. Themes marked ``context`` in ``themes.yaml``
+(export control, regulation, sovereignty) only count hits in sentences that are about
+technology, so general politics and history do not raise them.
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import hashlib
 import itertools
@@ -27,7 +31,15 @@ from typing import Any
 
 import numpy as np
 
-from classifiers.base import EVIDENCE_CHARS, RISK_THEMES, Document, ThemeScore, read_knowledge
+from classifiers.base import (
+    EVIDENCE_CHARS,
+    RISK_THEMES,
+    Document,
+    ThemeScore,
+    make_document,
+    read_knowledge,
+    split_sentences,
+)
 from classifiers.errors import ClassifierNotConfigured
 
 __all__ = [
@@ -38,16 +50,20 @@ __all__ = [
     "RiskThemeClassifier",
     "ThemeRules",
     "analyze",
+    "body_text",
     "feature_text",
+    "literal_prefixes",
     "load_theme_rules",
     "rule_features",
+    "terms_text",
+    "theme_hits",
 ]
 
 DATA_DIR = Path(__file__).parent / "data"
-MODEL_PATH = DATA_DIR / "risk_themes.v1.json"
+MODEL_PATH = DATA_DIR / "risk_themes.v2.json"
 THEMES_PATH = DATA_DIR / "themes.yaml"
 BUILD_COMMAND = "lumi train --shared SHARED_DATA_DIR"
-MODEL_FORMAT = "lumi.risk_themes/1"
+MODEL_FORMAT = "lumi.risk_themes/2"
 
 # Articles longer than this are classified on their first MAX_CHARS characters: it bounds
 # the time a hostile or runaway page can take, and news articles are far shorter.
@@ -57,9 +73,22 @@ _TOKEN = re.compile(r"\b\w\w+\b")
 N_RULE_FEATURES = 2 * len(RISK_THEMES)
 
 
+# (pattern number, compiled lower-case branch, the word starts one of which it needs)
+_Branch = tuple[int, re.Pattern[str], tuple[tuple[str, bool], ...] | None]
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class ThemeRules:
-    """One theme's definition and its weighted evidence patterns, compiled."""
+    """One theme's definition and its weighted evidence patterns, compiled.
+
+    ``regex`` is the alternation of every pattern (case-insensitive, word-bounded). For
+    speed, ``branches`` also holds each pattern split into its top-level alternatives,
+    lower-cased and compiled without the leading word-boundary check (so the regular
+    expression engine can jump to its literal prefix), each with the lower-cased literal
+    texts one of which every match starts with (``None``: it can start anywhere): a
+    branch none of whose prefixes occurs in the text is not run. ``context`` is set for
+    themes whose hits only count in a sentence that also matches the context patterns.
+    """
 
     theme: str
     label: str
@@ -67,15 +96,174 @@ class ThemeRules:
     patterns: tuple[str, ...]
     weights: tuple[float, ...]
     regex: re.Pattern[str]
+    branches: tuple[_Branch, ...] = ()
+    context: re.Pattern[str] | None = None
 
-    def hits(self, text: str) -> list[tuple[int, float]]:
-        """(offset, weight) of every rule hit in ``text``."""
-        out = []
-        for match in self.regex.finditer(text):
-            group = match.lastgroup
-            if group is not None:
-                out.append((match.start(), self.weights[int(group[1:])]))
+    def hits(
+        self, text: str, lowered: str | None = None, heads: _Words | None = None
+    ) -> list[tuple[int, float]]:
+        """(offset, weight) of every rule hit in ``text``, by offset, without overlaps.
+
+        Matches are leftmost-first and, at one offset, the first listed pattern wins, as
+        with ``regex``. ``lowered`` (``text.lower()``) and ``heads`` (:func:`text_words`
+        of it) are passed when the caller has them already. Context is not checked here
+        (see :func:`theme_hits`).
+        """
+        low = text.lower() if lowered is None else lowered
+        if not self.branches or len(low) != len(text):
+            # lower-casing moved offsets (rare scripts): match the original text
+            return _alternation_hits(self, text)
+        if heads is None:
+            heads = text_words(low)
+        found: list[tuple[int, int, int]] = []
+        word = _WORD_CHAR.match
+        for i, regex, starts in self.branches:
+            if starts is not None and not any(_may_occur(w, whole, heads) for w, whole in starts):
+                continue
+            for m in regex.finditer(low):
+                start = m.start()
+                if start and word(low, start - 1):
+                    continue
+                found.append((start, i, m.end()))
+        if not found:
+            return []
+        found.sort()
+        out, end = [], -1
+        for start, i, stop in found:
+            if start >= end:
+                out.append((start, self.weights[i]))
+                end = max(stop, start + 1)
         return out
+
+
+_WORD_CHAR = re.compile(r"\w")
+_WORDS = re.compile(r"\w+")
+# The distinct words of a text, as a set and sorted (for prefix look-ups).
+_Words = tuple[frozenset[str], list[str]]
+
+
+def text_words(lowered: str) -> _Words:
+    """The distinct words of ``lowered``, as a set and as a sorted list."""
+    words = frozenset(_WORDS.findall(lowered))
+    return words, sorted(words)
+
+
+def _may_occur(word: str, whole: bool, words: _Words) -> bool:
+    """Whether ``word`` occurs as a whole word (``whole``) or as the start of a word."""
+    if whole:
+        return word in words[0]
+    ordered = words[1]
+    k = bisect.bisect_left(ordered, word)
+    return k < len(ordered) and ordered[k].startswith(word)
+
+
+def _word_starts(prefixes: tuple[str, ...] | None) -> tuple[tuple[str, bool], ...] | None:
+    """For a branch with these literal prefixes, the (first word, is whole) pairs one of
+    which a text needs for the branch to match (``None``: it must always run)."""
+    if prefixes is None:
+        return None
+    out = []
+    for prefix in prefixes:
+        first = _WORDS.match(prefix)
+        if first is None:
+            return None
+        out.append((first.group(), first.end() < len(prefix)))
+    return tuple(out)
+
+
+def _alternation_hits(rules: ThemeRules, text: str) -> list[tuple[int, float]]:
+    out = []
+    for match in rules.regex.finditer(text):
+        group = match.lastgroup
+        if group is not None:
+            out.append((match.start(), rules.weights[int(group[1:])]))
+    return out
+
+
+def _lower_pattern(pattern: str) -> str:
+    """``pattern`` with its literal characters lower-cased (escapes such as ``\\S`` kept)."""
+    out, escaped = [], False
+    for ch in pattern:
+        out.append(ch if escaped else ch.lower())
+        escaped = ch == "\\" and not escaped
+    return "".join(out)
+
+
+def _top_level_branches(pattern: str) -> list[str]:
+    """The top-level alternatives of ``pattern`` (``a|b(c|d)`` -> ``a``, ``b(c|d)``)."""
+    out: list[str] = []
+    current: list[str] = []
+    depth, in_class, escaped = 0, False, False
+    for ch in pattern:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    out.append("".join(current))
+    return out
+
+
+def _branches(patterns: Sequence[str]) -> tuple[_Branch, ...]:
+    out = []
+    for i, pattern in enumerate(patterns):
+        for branch in _top_level_branches(pattern):
+            low = _lower_pattern(branch)
+            starts = _word_starts(literal_prefixes(low))
+            out.append((i, re.compile(rf"(?:{low})(?!\w)"), starts))
+    return tuple(out)
+
+
+def _bounded(pattern: str) -> str:
+    return rf"(?<!\w)(?:{pattern})(?!\w)"
+
+
+def literal_prefixes(pattern: str) -> tuple[str, ...] | None:
+    """Lower-cased literal texts one of which starts every match of ``pattern`` (compiled
+    case-insensitively); ``None`` when a match can start with anything."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    def walk(items: Any) -> list[str] | None:
+        head: list[str] = []
+        for op, av in items:
+            name = str(op)
+            if name == "AT" and not head:
+                continue
+            if name == "LITERAL":
+                head.append(chr(av).lower())
+                continue
+            if name == "SUBPATTERN" and not head:
+                return walk(av[-1])
+            if name == "BRANCH" and not head:
+                out: list[str] = []
+                for branch in av[1]:
+                    sub = walk(branch)
+                    if sub is None:
+                        return None
+                    out.extend(sub)
+                return out
+            break
+        return ["".join(head)] if head else None
+
+    try:
+        found = walk(_parser.parse(pattern).data)
+    except Exception:  # an unusual construct: always run the pattern
+        return None
+    if not found or any(not p for p in found):
+        return None
+    return tuple(sorted(set(found)))
 
 
 def load_theme_rules(path: Path = THEMES_PATH) -> tuple[ThemeRules, ...]:
@@ -95,6 +283,15 @@ def load_theme_rules(path: Path = THEMES_PATH) -> tuple[ThemeRules, ...]:
             f"{path} must define exactly the themes {', '.join(RISK_THEMES)}; "
             f"it defines {', '.join(sorted(by_id))}"
         )
+    context_patterns = [str(p) for p in data.get("context") or []]
+    try:
+        context = (
+            re.compile(_bounded("|".join(context_patterns)), re.IGNORECASE)
+            if context_patterns
+            else None
+        )
+    except re.error as exc:
+        raise ClassifierNotConfigured(f"{path}: bad context pattern: {exc}") from exc
     out = []
     for theme in RISK_THEMES:
         spec = by_id[theme]
@@ -103,9 +300,12 @@ def load_theme_rules(path: Path = THEMES_PATH) -> tuple[ThemeRules, ...]:
         weights = tuple(float(r["weight"]) for r in rules)
         alternation = "|".join(f"(?P<g{i}>{p})" for i, p in enumerate(patterns)) or "(?!)"
         try:
-            regex = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE)
+            regex = re.compile(_bounded(alternation), re.IGNORECASE)
+            branches = _branches(patterns)
         except re.error as exc:
             raise ClassifierNotConfigured(f"{path}: bad pattern for {theme}: {exc}") from exc
+        if spec.get("context") and context is None:
+            raise ClassifierNotConfigured(f"{path}: {theme} needs context but none is defined")
         out.append(
             ThemeRules(
                 theme=theme,
@@ -114,6 +314,8 @@ def load_theme_rules(path: Path = THEMES_PATH) -> tuple[ThemeRules, ...]:
                 patterns=patterns,
                 weights=weights,
                 regex=regex,
+                branches=branches,
+                context=context if spec.get("context") else None,
             )
         )
     return tuple(out)
@@ -121,14 +323,55 @@ def load_theme_rules(path: Path = THEMES_PATH) -> tuple[ThemeRules, ...]:
 
 def rules_digest(rules: Sequence[ThemeRules]) -> str:
     """A digest of the rule set, stored in the model so a stale model can be detected."""
-    payload = [[r.theme, list(r.patterns), list(r.weights)] for r in rules]
+    payload = [
+        [r.theme, list(r.patterns), list(r.weights), r.context.pattern if r.context else None]
+        for r in rules
+    ]
     return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
 
 
+def _normal(text: str) -> str:
+    return " ".join(_TOKEN.findall(text.lower()))
+
+
+def body_text(doc: Document) -> str:
+    """The text the model reads: the body only, capped in length, with every sentence that
+    only repeats the title blanked out (offsets are kept, so they still index ``doc.text``).
+
+    Feeds that carry no text often repeat the title as the body; such an item is
+    title-only and must not get a theme from it.
+    """
+    body = doc.text[:MAX_CHARS]
+    title = _normal(doc.title) if doc.title else ""
+    if not title:
+        return body
+    parts, last = [], 0
+    # Normalising only changes spacing and punctuation: a much longer or shorter sentence
+    # cannot equal the title, so most sentences are never normalised.
+    low, high = len(title) // 2, 2 * len(doc.title) + 16
+    for start, end in doc.sentences:
+        if start >= MAX_CHARS:
+            break
+        if low <= end - start <= high and _normal(body[start:end]) == title:
+            parts.append(body[last:start])
+            parts.append(" " * (min(end, MAX_CHARS) - start))
+            last = min(end, MAX_CHARS)
+    if not parts:
+        return body
+    parts.append(body[last:])
+    return "".join(parts)
+
+
 def feature_text(text: str, title: str = "") -> str:
-    """The text the features are computed on: title, blank line, body, capped in length."""
-    body = text[:MAX_CHARS]
-    return f"{title}\n\n{body}" if title else body
+    """The body text the model reads for a raw ``text`` and ``title`` (see
+    :func:`body_text`)."""
+    return body_text(make_document(text, title=title))
+
+
+def terms_text(doc: Document, body: str, title_terms: bool) -> str:
+    """The text the term features read: ``body`` (:func:`body_text`), after the title when
+    ``title_terms`` (the model's ``features.title_terms``). Rules never read the title."""
+    return f"{doc.title}\n\n{body}" if title_terms and doc.title else body
 
 
 def analyze(text: str) -> list[str]:
@@ -137,14 +380,55 @@ def analyze(text: str) -> list[str]:
     return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
 
 
-def rule_features(text: str, rules: Sequence[ThemeRules]) -> np.ndarray:
-    """Two features per theme from its rule hits in ``text`` (see :data:`N_RULE_FEATURES`).
+def theme_hits(
+    text: str,
+    rules: Sequence[ThemeRules],
+    sentences: Sequence[tuple[int, int]] | None = None,
+) -> list[list[tuple[int, float]]]:
+    """Per theme, the (offset, weight) rule hits in ``text`` that count as evidence.
+
+    A theme with context only keeps hits whose sentence (from ``sentences``, default
+    :func:`~classifiers.base.split_sentences`) also matches a context pattern.
+    """
+    lowered = text.lower()
+    heads = text_words(lowered)
+    out = [r.hits(text, lowered, heads) for r in rules]
+    gated = [j for j, r in enumerate(rules) if r.context is not None and out[j]]
+    if not gated:
+        return out
+    spans = list(sentences) if sentences is not None else list(split_sentences(text))
+    starts = [s for s, _ in spans]
+    context = rules[gated[0]].context
+    assert context is not None
+    ok: dict[int, bool] = {}
+    for j in gated:
+        kept = []
+        for offset, weight in out[j]:
+            k = bisect.bisect_right(starts, offset) - 1
+            if k < 0 or offset >= spans[k][1]:
+                continue
+            if k not in ok:
+                ok[k] = context.search(text, spans[k][0], spans[k][1]) is not None
+            if ok[k]:
+                kept.append((offset, weight))
+        out[j] = kept
+    return out
+
+
+def rule_features(
+    text: str,
+    rules: Sequence[ThemeRules],
+    sentences: Sequence[tuple[int, int]] | None = None,
+) -> np.ndarray:
+    """Two features per theme from its counted rule hits in ``text`` (see
+    :data:`N_RULE_FEATURES` and :func:`theme_hits`).
 
     The first block is ``log1p`` of each theme's summed hit weights; the second is
     ``log1p`` of that sum per 100 words (texts under 50 words count as 50), so a passage
     about the theme and a long article mentioning it once look different.
     """
-    return _rule_vector([r.hits(text) for r in rules], len(_TOKEN.findall(text.lower())))
+    hits = theme_hits(text, rules, sentences)
+    return _rule_vector(hits, len(_TOKEN.findall(text)))
 
 
 def _rule_vector(hits: Sequence[list[tuple[int, float]]], n_words: int) -> np.ndarray:
@@ -153,12 +437,13 @@ def _rule_vector(hits: Sequence[list[tuple[int, float]]], n_words: int) -> np.nd
 
 
 class RiskThemeClassifier:
-    """Multi-label risk-theme classifier (``risk_themes.v1``), loaded from JSON.
+    """Multi-label risk-theme classifier (``risk_themes.v2``), loaded from JSON.
 
     Args:
-        model_path: the JSON model (default: the shipped ``data/risk_themes.v1.json``).
+        model_path: the JSON model (default: the shipped ``data/risk_themes.v2.json``).
         themes_path: the theme definitions (default: ``data/themes.yaml``).
         model: an already-parsed model dict (used instead of ``model_path``).
+        rules: already loaded theme rules (used instead of ``themes_path``).
 
     Raises:
         ClassifierNotConfigured: the model or theme file is missing or unusable; the message
@@ -166,7 +451,7 @@ class RiskThemeClassifier:
     """
 
     name = "risk_themes"
-    version = "v1"
+    version = "v2"
     labels: tuple[str, ...] = RISK_THEMES
     output_key = "risk_themes"
 
@@ -176,11 +461,12 @@ class RiskThemeClassifier:
         themes_path: Path | None = None,
         *,
         model: dict[str, Any] | None = None,
+        rules: tuple[ThemeRules, ...] | None = None,
     ) -> None:
         path = model_path or MODEL_PATH
         if model is None:
             model = _read_model(path)
-        self.rules = load_theme_rules(themes_path or THEMES_PATH)
+        self.rules = rules or load_theme_rules(themes_path or THEMES_PATH)
         try:
             self._load(model)
         except (KeyError, TypeError, ValueError) as exc:
@@ -193,12 +479,17 @@ class RiskThemeClassifier:
             raise ValueError(f"unknown model format {model.get('format')!r}")
         features = model["features"]
         self.sublinear_tf = bool(features["sublinear_tf"])
+        self.title_terms = bool(features.get("title_terms", False))
         self.rule_scale = float(features["rule_scale"])
         vocabulary = model["vocabulary"]
         self.vocabulary = {term: i for i, term in enumerate(vocabulary)}
+        self._unigrams = {t: i for t, i in self.vocabulary.items() if " " not in t}
+        self._bigrams = {
+            tuple(t.split(" ")): i for t, i in self.vocabulary.items() if t.count(" ") == 1
+        }
         self.idf = np.asarray(model["idf"], dtype=np.float64)
         themes = model["themes"]
-        if list(themes) != list(RISK_THEMES) and set(themes) != set(RISK_THEMES):
+        if set(themes) != set(RISK_THEMES):
             raise ValueError("model themes differ from RISK_THEMES")
         n_terms, n_rules = len(vocabulary), N_RULE_FEATURES
         self.coef = np.zeros((n_terms + n_rules, len(RISK_THEMES)), dtype=np.float64)
@@ -206,6 +497,7 @@ class RiskThemeClassifier:
         self.cal_a = np.zeros(len(RISK_THEMES))
         self.cal_b = np.zeros(len(RISK_THEMES))
         self.thresholds = np.zeros(len(RISK_THEMES))
+        self.min_evidence = np.zeros(len(RISK_THEMES))
         for j, theme in enumerate(RISK_THEMES):
             spec = themes[theme]
             coef = np.asarray(spec["coef"], dtype=np.float64)
@@ -216,27 +508,43 @@ class RiskThemeClassifier:
             self.cal_a[j] = float(spec["calibration"]["a"])
             self.cal_b[j] = float(spec["calibration"]["b"])
             self.thresholds[j] = float(spec["threshold"])
+            self.min_evidence[j] = float(spec.get("min_evidence", 0.0))
         if self.idf.shape != (n_terms,):
             raise ValueError("idf length differs from the vocabulary")
         self.n_terms = n_terms
+        # Per term: its column and idf, so scoring a text is one dict lookup per term.
+        self._term_coef = self.coef[:n_terms]
+        self._rule_coef = self.coef[n_terms:]
         self.model_info = {k: model.get(k) for k in ("training", "sklearn_version", "rules")}
 
     # -- scoring -------------------------------------------------------------------------
 
     def features(
-        self, text: str, hits: Sequence[list[tuple[int, float]]] | None = None
+        self,
+        text: str,
+        hits: Sequence[list[tuple[int, float]]] | None = None,
+        body: str | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(term indices, TF-IDF values, rule features) of an already prepared text.
+        """(term indices, TF-IDF values, rule features) of a prepared text.
 
-        ``hits`` are the per-theme rule hits in ``text`` when the caller has them already.
+        ``text`` is what the terms read (:func:`terms_text`); ``body`` what the rules read
+        (:func:`body_text`, default ``text``); ``hits`` the per-theme counted rule hits in
+        ``body`` (:func:`theme_hits`) when the caller has them already.
         """
-        terms = analyze(text)
-        # analyze() yields n unigrams then n - 1 bigrams.
-        n_words = (len(terms) + 1) // 2
-        counts = Counter(t for t in terms if t in self.vocabulary)
+        tokens = _TOKEN.findall(text.lower())
+        body = text if body is None else body
+        n_words = len(tokens) if body is text else len(_TOKEN.findall(body))
+        # Count every distinct term once in C, then look up only those in the vocabulary.
+        unigrams = Counter(tokens)
+        bigrams = Counter(itertools.pairwise(tokens))
+        counts: dict[int, int] = {}
+        for term in unigrams.keys() & self._unigrams.keys():
+            counts[self._unigrams[term]] = unigrams[term]
+        for pair in bigrams.keys() & self._bigrams.keys():
+            counts[self._bigrams[pair]] = bigrams[pair]
         if counts:
-            idx = np.fromiter((self.vocabulary[t] for t in counts), dtype=np.int64)
-            tf = np.fromiter(counts.values(), dtype=np.float64)
+            idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
             if self.sublinear_tf:
                 tf = np.log(tf) + 1.0
             values = tf * self.idf[idx]
@@ -246,45 +554,83 @@ class RiskThemeClassifier:
         else:
             idx, values = np.zeros(0, dtype=np.int64), np.zeros(0)
         if hits is None:
-            hits = [r.hits(text) for r in self.rules]
+            hits = theme_hits(body, self.rules)
         return idx, values, _rule_vector(hits, n_words) * self.rule_scale
 
     def decision(
-        self, text: str, hits: Sequence[list[tuple[int, float]]] | None = None
+        self,
+        text: str,
+        hits: Sequence[list[tuple[int, float]]] | None = None,
+        body: str | None = None,
     ) -> np.ndarray:
-        """Uncalibrated per-theme decision values for a prepared text (``feature_text``)."""
-        idx, values, rules = self.features(text, hits)
-        return values @ self.coef[idx] + rules @ self.coef[self.n_terms :] + self.intercept
+        """Uncalibrated per-theme decision values (arguments as for :meth:`features`)."""
+        idx, values, rules = self.features(text, hits, body)
+        return values @ self._term_coef[idx] + rules @ self._rule_coef + self.intercept
 
     def _probabilities(
-        self, text: str, hits: Sequence[list[tuple[int, float]]] | None = None
+        self,
+        text: str,
+        hits: Sequence[list[tuple[int, float]]] | None = None,
+        body: str | None = None,
     ) -> np.ndarray:
-        dec = self.decision(text, hits)
+        dec = self.decision(text, hits, body)
         return 1.0 / (1.0 + np.exp(self.cal_a * dec + self.cal_b))
 
+    def _doc_probabilities(
+        self, doc: Document, body: str, hits: Sequence[list[tuple[int, float]]]
+    ) -> np.ndarray:
+        return self._probabilities(terms_text(doc, body, self.title_terms), hits, body)
+
     def score_text(self, text: str, title: str = "") -> dict[str, float]:
-        """Calibrated score of every theme for ``text`` (probability-like, 0..1)."""
-        probs = self._probabilities(feature_text(text, title))
+        """Calibrated score of every theme for ``text`` (probability-like, 0..1).
+
+        Rules read the body only (sentences repeating ``title`` blanked); the terms read the
+        title too when the model says so. A score above its threshold is reported only with
+        body evidence (:meth:`classify`).
+        """
+        doc = make_document(text, title=title)
+        body = body_text(doc)
+        probs = self._doc_probabilities(doc, body, theme_hits(body, self.rules, doc.sentences))
         return dict(zip(RISK_THEMES, probs.tolist(), strict=True))
 
     def classify(self, doc: Document) -> tuple[ThemeScore, ...]:
-        """Themes whose calibrated score reaches their threshold, each with evidence."""
-        prepared = feature_text(doc.text, doc.title)
-        hits = [r.hits(prepared) for r in self.rules]
-        probs = self._probabilities(prepared, hits)
-        # Rule hits in the body, as offsets into doc.text, for the evidence search.
-        shift = len(prepared) - len(doc.text[:MAX_CHARS])
+        """Themes whose calibrated score reaches their threshold and whose counted rule hits
+        in the body reach the theme's evidence weight, each with the body sentence carrying
+        the most rule weight as evidence.
+
+        The title is never evidence: a theme only the title (or boilerplate that no rule
+        reads) supports is not reported.
+        """
+        body = body_text(doc)
+        hits = theme_hits(body, self.rules, doc.sentences)
+        if not any(hits):
+            return ()
+        probs = self._doc_probabilities(doc, body, hits)
         out = []
         for j, theme in enumerate(RISK_THEMES):
-            if probs[j] >= self.thresholds[j]:
-                body_hits = [(o - shift, w) for o, w in hits[j] if o >= shift]
-                title_hit = any(o < shift for o, _ in hits[j])
-                evidence = self.evidence(doc, j, body_hits, title_hit)
-                out.append(ThemeScore(theme, float(probs[j]), evidence))
+            if (
+                hits[j]
+                and probs[j] >= self.thresholds[j]
+                and sum(w for _, w in hits[j]) >= self.min_evidence[j]
+            ):
+                out.append(ThemeScore(theme, float(probs[j]), self._best_sentence(doc, hits[j])))
         out.sort(key=lambda s: -s.score)
         return tuple(out)
 
     # -- evidence ------------------------------------------------------------------------
+
+    def _best_sentence(self, doc: Document, hits: list[tuple[int, float]]) -> str:
+        spans = doc.sentences
+        starts = [s for s, _ in spans]
+        weight_by_span: dict[int, float] = {}
+        for offset, weight in hits:
+            k = bisect.bisect_right(starts, offset) - 1
+            if k >= 0 and offset < spans[k][1]:
+                weight_by_span[k] = weight_by_span.get(k, 0.0) + weight
+        if not weight_by_span:
+            return ""
+        best = max(weight_by_span, key=lambda k: (weight_by_span[k], -k))
+        return _clip(doc.text[spans[best][0] : spans[best][1]])
 
     def evidence(
         self,
@@ -293,41 +639,34 @@ class RiskThemeClassifier:
         hits: list[tuple[int, float]] | None = None,
         title_hit: bool | None = None,
     ) -> str:
-        """The sentence of ``doc`` that best supports theme number ``j``.
+        """The body sentence of ``doc`` that best supports theme number ``j``: the one with
+        the most counted rule weight, else the one whose words carry the most positive
+        model weight; ``""`` when no body sentence supports it. Never the title.
 
-        ``hits`` (rule hits as offsets into ``doc.text``) and ``title_hit`` are computed
-        here when not given.
+        ``hits`` (counted rule hits as offsets into ``doc.text``) are computed here when
+        not given; ``title_hit`` is accepted for compatibility and ignored.
         """
-        text = doc.text[:MAX_CHARS]
-        spans = [s for s in doc.sentences if s[0] < MAX_CHARS]
-        rule = self.rules[j]
+        body = body_text(doc)
         if hits is None:
-            hits = rule.hits(text)
-        if title_hit is None:
-            title_hit = bool(doc.title and rule.hits(doc.title))
-        weight_by_span: dict[tuple[int, int], float] = {}
-        for offset, weight in hits:
-            for span in spans:
-                if span[0] <= offset < span[1]:
-                    weight_by_span[span] = weight_by_span.get(span, 0.0) + weight
-                    break
-        if weight_by_span:
-            best = max(spans, key=lambda s: (weight_by_span.get(s, 0.0), -s[0]))
-            return _clip(text[best[0] : best[1]])
-        if title_hit:
-            return _clip(doc.title)
+            hits = theme_hits(body, self.rules, doc.sentences)[j]
+        if hits:
+            found = self._best_sentence(doc, hits)
+            if found:
+                return found
         best_score, best_span = 0.0, None
-        for span in spans:
-            terms = {t for t in analyze(text[span[0] : span[1]]) if t in self.vocabulary}
+        for start, end in doc.sentences:
+            if start >= MAX_CHARS:
+                break
+            terms = {t for t in analyze(body[start:end]) if t in self.vocabulary}
             if not terms:
                 continue
-            weights = self.coef[[self.vocabulary[t] for t in terms], j]
+            weights = self._term_coef[[self.vocabulary[t] for t in terms], j]
             score = float(weights[weights > 0].sum())
             if score > best_score:
-                best_score, best_span = score, span
+                best_score, best_span = score, (start, end)
         if best_span is not None:
-            return _clip(text[best_span[0] : best_span[1]])
-        return _clip(doc.title or (text[spans[0][0] : spans[0][1]] if spans else ""))
+            return _clip(doc.text[best_span[0] : best_span[1]])
+        return ""
 
 
 def _clip(sentence: str) -> str:

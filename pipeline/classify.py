@@ -106,6 +106,7 @@ def classify_articles(
     """
     from classifiers.api import classify_batch
     from classifiers.base import make_document
+    from pipeline.store.feeds import article_publishers
 
     started = time.perf_counter()
     active = classifiers if classifiers is not None else load_classifiers(only, config)
@@ -113,7 +114,13 @@ def classify_articles(
     for batch in _batches(list(article_ids), 200):
         with store.session() as session:
             articles = articles_to_classify(session, batch)
-            docs = [make_document(a.text, title=a.title, language=a.language) for a in articles]
+            publishers = article_publishers(session, [a.id for a in articles])
+            docs = [
+                make_document(
+                    a.text, title=a.title, language=a.language, publisher=publishers.get(a.id)
+                )
+                for a in articles
+            ]
             with translated_errors():
                 found = classify_batch(docs, active)
             for article, classifications in zip(articles, found, strict=True):

@@ -9,9 +9,11 @@ warnings are ``warning: <message>`` lines. An unexpected exception (a bug) is re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -404,13 +406,29 @@ def eval_cmd(
         ),
     ],
     json_out: JsonOpt = False,
+    passages: Annotated[
+        bool,
+        typer.Option(
+            "--passages",
+            help="FILE holds labelled passages (passages-*.jsonl): score license events "
+            "per split and language (detected from the records when not given).",
+        ),
+    ] = False,
+    split: Annotated[
+        list[str] | None,
+        typer.Option("--split", help="Passages only: score only this split (repeatable)."),
+    ] = None,
+    errors: Annotated[
+        bool, typer.Option("--errors", help="Passages only: list every passage scored wrong.")
+    ] = False,
 ) -> None:
     """Score the classifiers against a labelled file: P/R/F1 per label, micro and macro.
 
-    Passages of the labelled development set are flagged: the report is then in-sample."""
+    Passages of the labelled development set are flagged: the report is then in-sample.
+    A file of labelled passages (``--passages``) is scored for license events on
+    (kind, to_license), with model and actor accuracy over matched events."""
     from classifiers.base import Document, make_document
     from classifiers.evaluate import (
-        NoLabelledItems,
         batch_classify,
         evaluate,
         format_report,
@@ -426,23 +444,73 @@ def eval_cmd(
         )
         return make_document(inp.text, title=item.get("title") or inp.title, language=inp.language)
 
-    try:
+    if passages or _is_passage_file(file):
+        _eval_passages(file, split, errors, json_out)
+        return
+    with _eval_errors(file):
         run = batch_classify(load_classifiers(config=classifier_config(_settings())), document)
         report = evaluate(read_items(file), run)
-    except OSError as exc:
-        _fail(f"cannot read {file}: {exc.strerror}", 2)
-    except NoLabelledItems as exc:
-        _fail(f"{file}: {exc}", 2)
-    except ValueError as exc:
-        _fail(str(exc), 2)
     if json_out:
         _emit(report.to_json())
     else:
         typer.echo(format_report(report))
 
 
+@contextlib.contextmanager
+def _eval_errors(file: Path) -> Iterator[None]:
+    """Unreadable or unlabelled evaluation input is a usage error (exit 2)."""
+    from classifiers.evaluate import NoLabelledItems
+
+    try:
+        yield
+    except OSError as exc:
+        _fail(f"cannot read {file}: {exc.strerror}", 2)
+    except NoLabelledItems as exc:
+        _fail(f"{file}: {exc}", 2)
+    except ValueError as exc:
+        _fail(str(exc), 2)
+
+
+def _is_passage_file(file: Path) -> bool:
+    from classifiers.evaluate import is_passage_record, read_items
+
+    try:
+        first = next(read_items(file), None)
+    except (OSError, ValueError):
+        return False  # the ordinary path reports the problem
+    return first is not None and is_passage_record(first)
+
+
+def _eval_passages(file: Path, splits: list[str] | None, errors: bool, json_out: bool) -> None:
+    from classifiers.evaluate import (
+        evaluate_license_passages,
+        format_passage_report,
+        passage_document,
+        read_items,
+    )
+    from classifiers.registry import get
+    from pipeline.classify import classifier_config
+
+    with _eval_errors(file):
+        classifier = get("license_events", classifier_config(_settings()))
+        report = evaluate_license_passages(
+            read_items(file),
+            lambda item: classifier.classify(passage_document(item)),
+            splits=set(splits) if splits else None,
+            keep_errors=errors,
+        )
+    if json_out:
+        _emit(report.to_json())
+    else:
+        typer.echo(format_passage_report(report))
+
+
 @app.command()
 def train(
+    classifier: Annotated[
+        str,
+        typer.Argument(help="The classifier to train: risk_themes (default) or relevance."),
+    ] = "risk_themes",
     shared: Annotated[
         Path, typer.Option("--shared", help="The shared data folder the labelled set refers to.")
     ] = Path("../shared/data"),
@@ -452,13 +520,19 @@ def train(
             "--output",
             "--out",
             help="Where to write the model, overwriting it (default: a new "
-            "risk_themes.v1.trained.json here; the shipped model only when named).",
+            "<classifier>.<version>.trained.json here; the shipped model only when named).",
         ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed for every fold split.")] = 0,
     json_out: JsonOpt = False,
 ) -> None:
-    """Rebuild the risk-theme model from the labelled development set (reproducible)."""
+    """Rebuild the risk-theme (default) or relevance model from the labelled development set
+    (reproducible; prints nested cross-validated figures)."""
+    if classifier not in ("risk_themes", "relevance"):
+        _fail(f"unknown classifier {classifier!r} (choose risk_themes or relevance)", 2)
+    if classifier == "relevance":
+        _train_relevance(shared, out, seed, json_out)
+        return
     from classifiers.dataset import load_labels
     from classifiers.train import format_train_report, output_path, train_risk_themes
     from pipeline.corpus import corpus_loader
@@ -474,6 +548,29 @@ def train(
         _emit(report.to_json())
     else:
         typer.echo(format_train_report(report))
+
+
+def _train_relevance(shared: Path, out: Path | None, seed: int, json_out: bool) -> None:
+    from classifiers.train import format_relevance_report, relevance_output_path, train_relevance
+    from pipeline.corpus import relevance_examples
+
+    if not (shared / "corpus").is_dir():
+        _fail(f"{shared} does not hold the shared corpus (pass --shared DIR)", 2)
+    try:
+        target = relevance_output_path(out)
+    except FileExistsError as exc:
+        _fail(str(exc), 2)
+    try:
+        examples, held_out = relevance_examples(shared)
+        report = train_relevance(examples, target, held_out=held_out, seed=seed)
+    except OSError as exc:
+        _fail(f"cannot read the shared data or write {target}: {exc}", 2)
+    except (KeyError, ValueError) as exc:
+        _fail(f"the relevance labels do not match {shared}: {exc}", 1)
+    if json_out:
+        _emit(report.to_json())
+    else:
+        typer.echo(format_relevance_report(report))
 
 
 @dataset_app.command("build")
@@ -661,17 +758,38 @@ def _executor(workers: int, address: str | None) -> tuple[Any, Any]:
 def digest(
     day: Annotated[
         str | None,
-        typer.Option("--date", help="Day to export (YYYY-MM-DD, in LUMI_TIMEZONE); default today."),
+        typer.Option(
+            "--date",
+            help="Day to export (YYYY-MM-DD, in LUMI_TIMEZONE): the stories first published "
+            "that day; default today.",
+        ),
     ] = None,
+    days: Annotated[
+        int,
+        typer.Option(
+            "--days",
+            min=1,
+            help="Cover the N days ending on --date (files lumi-digest-FIRST--LAST.*).",
+        ),
+    ] = 1,
     formats: Annotated[
         str, typer.Option("--format", help="Comma-separated: md,html,json,atom.")
     ] = "md,html,json,atom",
     out: Annotated[
         Path | None, typer.Option("--out", help="Output folder (default LUMI_EXPORT_DIR).")
     ] = None,
+    include_all: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Also list stories outside AI-industry news (section off_topic); by "
+            "default they are left out and counted.",
+        ),
+    ] = False,
 ) -> None:
-    """Group the day's new articles into stories, summarise the stories that need it, then
-    write the digest of the day's stories in the chosen formats."""
+    """Group the day's articles into stories, summarise the stories shown in full that need
+    it, then write the digest of the stories first published that day (or in the --days
+    period) in the chosen formats."""
     from datetime import date, datetime
     from zoneinfo import ZoneInfo
 
@@ -690,10 +808,16 @@ def digest(
         _fail(str(exc), 2)
     try:
         digest_formats(wanted)
-        prepared = prepare_day(store, when, settings)
+        prepared = prepare_day(store, when, settings, days=days, include_off_topic=include_all)
         typer.echo(prepared.describe(), err=True)
         paths = write_digest(
-            store, when, settings, formats=wanted, out_dir=out or Path(settings.export_dir)
+            store,
+            when,
+            settings,
+            formats=wanted,
+            out_dir=out or Path(settings.export_dir),
+            days=days,
+            include_off_topic=include_all,
         )
     except ConfigError as exc:
         _fail(str(exc), 2)

@@ -126,15 +126,21 @@ def _summary(store: Store) -> str:
 def _finish(
     store: Store, settings: Settings, out: Path, echo: Callable[[str], Any]
 ) -> tuple[Path, ...]:
-    """Write the digest of the day the demo ran, in every format, under ``out/digest``."""
+    """Write the digest of the days the sample stories were published on (a digest day is
+    a publication day), in every format, under ``out/digest``."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from pipeline.publish.digest import write_digest
+    from pipeline.publish.digest import prepare_day, story_days, write_digest
 
-    day = datetime.now(ZoneInfo(settings.timezone)).date()
-    paths = write_digest(store, day, settings, out_dir=out / "digest")
-    echo(f"Digest for {day.isoformat()}:")
+    span = story_days(store, settings.timezone)
+    today = datetime.now(ZoneInfo(settings.timezone)).date()
+    first, last = span if span is not None else (today, today)
+    days = (last - first).days + 1
+    prepare_day(store, last, settings, days=days)
+    paths = write_digest(store, last, settings, out_dir=out / "digest", days=days)
+    when = last.isoformat() if days == 1 else f"{first.isoformat()} to {last.isoformat()}"
+    echo(f"Digest of the stories published {when}:")
     for path in paths:
         echo(f"  {path}")
     return tuple(paths)

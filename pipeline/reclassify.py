@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from datetime import datetime
 from typing import Any
@@ -24,6 +24,7 @@ from pipeline.store import (
     store_classification,
     stream_articles,
 )
+from pipeline.store.feeds import article_publishers
 
 __all__ = ["ReclassifyReport", "classify_job", "reclassify"]
 
@@ -54,10 +55,12 @@ def classify_job(
     articles: list[ClassifiableArticle],
     only: Sequence[str] | None,
     config: ClassifierConfig | None = None,
+    publishers: Mapping[int, str] | None = None,
 ) -> list[tuple[int, tuple[Classification, ...]]]:
     """Classify a batch of articles with :func:`classifiers.api.classify_batch`; picklable
     (arguments and result), so it runs in any worker process or Dask worker, which builds
-    exactly the caller's classifiers from ``config``.
+    exactly the caller's classifiers from ``config``. ``publishers`` maps article ids to
+    their feed's publisher (:func:`pipeline.store.feeds.article_publishers`).
 
     Returns, per article, its id and one classification per classifier.
     """
@@ -66,7 +69,11 @@ def classify_job(
     from classifiers.registry import build_all
 
     active = list(build_all(only=only, config=config).values())
-    docs = [make_document(a.text, title=a.title, language=a.language) for a in articles]
+    known = publishers or {}
+    docs = [
+        make_document(a.text, title=a.title, language=a.language, publisher=known.get(a.id))
+        for a in articles
+    ]
     return [(a.id, found) for a, found in zip(articles, classify_batch(docs, active), strict=True)]
 
 
@@ -114,11 +121,14 @@ def reclassify(
 
     def submit(rows: list[ClassifiableArticle]) -> None:
         hashes = {a.id: a.content_hash for a in rows}
+        with store.session() as session:
+            publishers = article_publishers(session, list(hashes))
         if executor is None:
             with translated_errors():
-                pending.append((classify_job(rows, only, config), hashes))
+                pending.append((classify_job(rows, only, config, publishers), hashes))
         else:
-            pending.append((executor.submit(classify_job, rows, only, config), hashes))
+            job = executor.submit(classify_job, rows, only, config, publishers)
+            pending.append((job, hashes))
 
     def drain(block_until: int) -> None:
         nonlocal articles, stored, unchanged

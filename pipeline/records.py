@@ -48,6 +48,9 @@ class FeedSource:
     language: str
     tags: tuple[str, ...] = ()
     poll_minutes: int | None = None
+    #: the organisation that publishes the feed (a canonical actor name when the actor
+    #: registry knows it); first-person statements in its items belong to it
+    publisher: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -375,13 +378,17 @@ SummaryMethod = Literal["extractive", "llm"]
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Summary:
-    """A story's summary: "At a glance" plus headed sections.
+    """A story's summary: "At a glance" plus sections.
 
-    ``method`` is ``extractive`` (every sentence selected verbatim from the sources; ``model``
-    None) or ``llm`` (a paraphrase by ``model``). ``ngram_overlap`` is the share of the
-    output's word 3-grams found in the sources; ``unsupported`` lists numbers and names in
-    the output that the sources do not contain. ``fallback_reason`` says why a configured
-    paraphraser was not used for this summary (None when it was used or is off).
+    The first section may have an empty heading: the intro paragraph, shown as a plain
+    paragraph (so is the one-line note of a story with too little text). ``method`` is
+    ``extractive`` (source sentences, first-person ones reported in the third person or
+    quoted with attribution, and a facts sentence from the license events; ``model`` None)
+    or ``llm`` (a paraphrase by ``model``). ``ngram_overlap`` is the share of the output's
+    word 3-grams found in the sources; ``unsupported`` lists numbers and names in the output
+    that the sources do not contain (on a fallback: those of the refused paraphrase).
+    ``fallback_reason`` says why a configured paraphraser was not used for this summary
+    (None when it was used or is off).
     """
 
     at_a_glance: str
@@ -449,6 +456,8 @@ class Disclosure:
     legal_basis: str
     language: str = "en"
     model: str | None = None
+    #: the closing line that ends the item: publication, curation form and generator
+    closing_text: str = ""
 
     @property
     def schema_org_source_type(self) -> str:
@@ -471,6 +480,7 @@ class Disclosure:
             "generator": {"name": self.generator_name, "version": self.generator_version},
             "generated_at": self.generated_at.isoformat(),
             "legal_basis": self.legal_basis,
+            "closing_text": self.closing_text,
         }
 
 
@@ -517,6 +527,9 @@ class DigestItem:
     teaser_only: bool = False
     #: no source's text has arrived yet: the item is its title and sources only
     title_only: bool = False
+    #: the relevance classifier's verdict on the story (``relevant``, ``score``,
+    #: ``evidence``); None when its articles were classified before relevance existed
+    relevance: dict[str, object] | None = None
 
     def to_json(self) -> dict[str, object]:
         """The item object of the JSON digest (design.md section 7)."""
@@ -538,12 +551,36 @@ class DigestItem:
             out["teaser_only"] = True
         if self.title_only:
             out["title_only"] = True
+        if self.relevance is not None:
+            out["relevance"] = dict(self.relevance)
         return out
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class DigestHeadline:
+    """A story past the digest's full items (``LUMI_DIGEST_MAX_ITEMS``): its title and sources
+    only, with no summary and no AI-written text."""
+
+    id: str
+    section: str
+    title: str
+    sources: tuple[DigestSource, ...]
+
+    def to_json(self) -> dict[str, object]:
+        """The ``headlines[]`` object of the JSON digest."""
+        return {
+            "id": self.id,
+            "section": self.section,
+            "title": self.title,
+            "sources": [s.to_json() for s in self.sources],
+        }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Digest:
-    """The digest of one day (in ``LUMI_TIMEZONE``): ranked items grouped by section."""
+    """The digest of a day, or of the days ``first_day`` to ``day`` (in ``LUMI_TIMEZONE``):
+    the stories first published then, the best-ranked as full items grouped by section, the
+    rest as headlines."""
 
     day: date
     generator_name: str
@@ -553,17 +590,57 @@ class Digest:
     policy_url: str
     items: tuple[DigestItem, ...]
     updated: datetime  # derived from stored data, never the wall clock
+    #: stories of the day the relevance classifier found outside AI-industry news and that
+    #: were left out (0 with ``lumi digest --all``, which lists them in ``off_topic``)
+    left_out: int = 0
+    #: the first day of a digest over several days (None: the digest of ``day`` alone)
+    first_day: date | None = None
+    #: the stories past the full items, ranked and grouped by section like them
+    headlines: tuple[DigestHeadline, ...] = ()
+    #: the publication the digest appears under (``LUMI_PUBLICATION_NAME``)
+    publication_name: str = "Lumi AI News"
+
+    @property
+    def first(self) -> date:
+        """The first day the digest covers (``day`` for a one-day digest)."""
+        return self.first_day or self.day
+
+    def contents(self) -> list[tuple[str, int, int]]:
+        """``(section, full items, headlines)`` per section present, in display order."""
+        counts: dict[str, list[int]] = {}
+        for item in self.items:
+            counts.setdefault(item.section, [0, 0])[0] += 1
+        for headline in self.headlines:
+            counts.setdefault(headline.section, [0, 0])[1] += 1
+        order = [i.section for i in self.items] + [h.section for h in self.headlines]
+        ranked = sorted(counts, key=order.index)
+        return [(name, counts[name][0], counts[name][1]) for name in ranked]
 
     def to_json(self) -> dict[str, object]:
         """The JSON digest object (design.md section 7)."""
         return {
             "date": self.day.isoformat(),
+            "first_date": self.first.isoformat(),
+            "publication": self.publication_name,
             "generator": {"name": self.generator_name, "version": self.generator_version},
+            "contents": [
+                {"section": name, "items": items, "headlines": headlines}
+                for name, items, headlines in self.contents()
+            ],
             "items": [item.to_json() for item in self.items],
+            "headlines": [headline.to_json() for headline in self.headlines],
+            "left_out": {"not_relevant": self.left_out},
         }
 
 
-__all__ += ["Digest", "DigestItem", "DigestSource", "Disclosure", "HumanReview"]
+__all__ += [
+    "Digest",
+    "DigestHeadline",
+    "DigestItem",
+    "DigestSource",
+    "Disclosure",
+    "HumanReview",
+]
 
 
 # --- what the store returns to the publish side ------------------------------------------

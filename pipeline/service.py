@@ -115,7 +115,9 @@ class Service:
         }
 
     def run_digest_job(self) -> None:
-        """Write yesterday's digest (the day that just ended in ``LUMI_TIMEZONE``)."""
+        """Write yesterday's digest: the stories first published on the day that just ended
+        in ``LUMI_TIMEZONE``, with whatever of that day the ingest cycles have fetched by now
+        (``lumi digest --date`` re-exports it later with any late arrivals)."""
         if self._digest is None:
             return
         day = (datetime.now(ZoneInfo(self.settings.timezone)) - timedelta(days=1)).date()

@@ -86,6 +86,10 @@ def _url_or_empty(value: str) -> str | None:
     return "must be an http(s) URL or empty"
 
 
+def _not_blank(value: str) -> str | None:
+    return None if value.strip() else "must not be empty"
+
+
 def _db_url(value: str) -> str | None:
     if re.match(r"(sqlite|postgresql)(\+\w+)?://", value):
         return None
@@ -127,6 +131,29 @@ SETTINGS: tuple[Setting, ...] = (
         "str",
         "Language of disclosure labels and digest chrome (en or de).",
         _one_of("en", "de"),
+    ),
+    Setting(
+        "digest_max_items",
+        40,
+        "int",
+        "Most stories a digest shows in full (best-ranked first, summarised); the rest are "
+        "listed as headlines with their links.",
+        _positive,
+    ),
+    Setting(
+        "publication_name",
+        "Lumi AI News",
+        "str",
+        "Name of the publication the digest appears under: its title and the closing "
+        "disclosure line of every item.",
+        _not_blank,
+    ),
+    Setting(
+        "generator_name",
+        "Lumi News Pipeline",
+        "str",
+        "Name of the generating software in every disclosure (visible and machine-readable).",
+        _not_blank,
     ),
     # network safety
     Setting(
@@ -387,6 +414,9 @@ class Settings:
     timezone = _Value[str]()
     digest_time = _Value[str]()
     language = _Value[str]()
+    digest_max_items = _Value[int]()
+    publication_name = _Value[str]()
+    generator_name = _Value[str]()
     allow_private_networks = _Value[bool]()
     allowed_addresses = _Value[list[str]]()
     http_timeout = _Value[float]()

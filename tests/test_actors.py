@@ -1,4 +1,5 @@
-"""actors.v1: registry data, resolution of names and model families, false-hit avoidance."""
+"""actors.v2: registry data, resolution of names and model families, false-hit avoidance,
+roles, the feed's publisher and organisations outside the registry."""
 
 from __future__ import annotations
 
@@ -240,10 +241,183 @@ def test_a_statistical_pipeline_reports_unknown_organisations_as_candidates(
     )
     nlp.to_disk(tmp_path / "pipeline")
     classifier = ActorClassifier(spacy_model=str(tmp_path / "pipeline"))
-    doc = make_document("Acme Robotics trained a model with OpenAI.")
+    doc = make_document("Acme Robotics ordered servers. OpenAI shipped an update.")
     candidates = classifier.candidates(doc)
     assert [(c.name, c.type) for c in candidates] == [("Acme Robotics", "unknown")]
     assert [m.name for m in classifier.classify(doc)] == ["OpenAI"]
+
+
+def test_a_statistical_pipeline_entity_next_to_a_cue_is_an_actor_not_a_candidate(
+    tmp_path: Path,
+) -> None:
+    import spacy
+
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": "ORG", "pattern": "Acme Robotics"}])  # type: ignore[attr-defined]
+    nlp.to_disk(tmp_path / "pipeline")
+    classifier = ActorClassifier(spacy_model=str(tmp_path / "pipeline"))
+    doc = make_document("Acme Robotics released its open-weight model for warehouse arms.")
+    assert classifier.candidates(doc) == ()
+    (mention,) = classifier.classify(doc)
+    assert (mention.name, mention.type, mention.role) == ("Acme Robotics", "model_maker", "subject")
+
+
+# --- roles ------------------------------------------------------------------------------
+
+
+def roles(actors: ActorClassifier, text: str, title: str = "", publisher: str | None = None):
+    doc = make_document(text, title=title, publisher=publisher)
+    return [(m.name, m.role) for m in actors.classify(doc)]
+
+
+def test_models_named_in_a_benchmark_comparison_are_mentioned(actors: ActorClassifier) -> None:
+    text = "Qwen3 is out today. On coding tasks it outperforms GPT-4o and Claude by a wide margin."
+    assert roles(actors, text, title="Alibaba releases Qwen3") == [
+        ("Alibaba", "subject"),
+        ("OpenAI", "mentioned"),
+        ("Anthropic", "mentioned"),
+    ]
+
+
+def test_a_customer_list_is_mentioned_and_the_releasing_lab_is_the_subject(
+    actors: ActorClassifier,
+) -> None:
+    text = (
+        "Its customers include Microsoft and Samsung. "
+        "Cohere released Command A Vision on Tuesday for document work."
+    )
+    assert roles(actors, text) == [
+        ("Cohere", "subject"),
+        ("Microsoft", "mentioned"),
+        ("Samsung", "mentioned"),
+    ]
+
+
+def test_the_most_mentioned_actor_is_the_subject_when_nothing_else_says(
+    actors: ActorClassifier,
+) -> None:
+    text = (
+        "Engineers praised Gemini for long documents. Google said usage doubled. "
+        "One team also tried a Llama checkpoint."
+    )
+    assert roles(actors, text) == [("Google", "subject"), ("Meta", "mentioned")]
+
+
+def test_an_actor_named_once_in_passing_is_mentioned(actors: ActorClassifier) -> None:
+    assert roles(actors, "I worked at Google for a decade before opening a bakery.") == [
+        ("Google", "mentioned")
+    ]
+
+
+# --- the feed's publisher ------------------------------------------------------------------
+
+
+def test_the_publisher_speaking_in_the_first_person_is_the_subject_though_never_named(
+    actors: ActorClassifier,
+) -> None:
+    text = "Shieldstral screens prompts before they reach our models. We trained it with NVIDIA."
+    found = actors.classify(
+        make_document(text, title="Introducing Shieldstral", publisher="Mistral AI")
+    )
+    assert [(m.name, m.type, m.role) for m in found] == [
+        ("Mistral AI", "sovereign", "subject"),
+        ("NVIDIA", "big_tech", "mentioned"),
+    ]
+    assert found[0].evidence == "Shieldstral screens prompts before they reach our models."
+
+
+def test_the_publisher_given_by_alias_resolves_to_its_canonical_name(
+    actors: ActorClassifier,
+) -> None:
+    assert roles(actors, "We are hiring in Paris.", publisher="Mistral") == [
+        ("Mistral AI", "subject")
+    ]
+
+
+def test_a_publisher_naming_its_product_is_the_subject_even_in_the_third_person(
+    actors: ActorClassifier,
+) -> None:
+    text = "Grok now drafts replies inside the mail client used by many companies."
+    assert roles(actors, text, publisher="xAI") == [("xAI", "subject")]
+
+
+def test_without_first_person_or_its_products_the_publisher_is_not_added(
+    actors: ActorClassifier,
+) -> None:
+    text = "The conference opens in Lisbon on Monday with talks on databases."
+    assert roles(actors, text, publisher="OpenAI") == []
+
+
+def test_without_a_publisher_first_person_text_adds_no_actor(actors: ActorClassifier) -> None:
+    assert roles(actors, "We shipped a faster release of our compiler this week.") == []
+
+
+# --- organisations outside the registry ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "kind"),
+    [
+        (
+            "Kestrel Minds, a French AI startup that trains small language models, raised "
+            "$20 million on Monday.",
+            "Kestrel Minds",
+            "model_maker",
+        ),
+        (
+            "Brightwave, a chip company, said demand for its AI accelerators doubled.",
+            "Brightwave",
+            "big_tech",
+        ),
+        (
+            "The government-backed AI lab Nordmodel published a report on Nordic data.",
+            "Nordmodel",
+            "sovereign",
+        ),
+        ("Zeta Ridge released its first open-weight model on Friday.", "Zeta Ridge", "model_maker"),
+        (
+            "Researchers at Vandermeer University built a benchmark for language models.",
+            "Vandermeer University",
+            "research",
+        ),
+    ],
+)
+def test_an_organisation_outside_the_registry_is_typed_from_the_cue(
+    actors: ActorClassifier, text: str, name: str, kind: str
+) -> None:
+    assert found(actors, text) == {name: kind}
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Startup Corvid raised $5 million to build AI agents for accountants.", "Corvid"),
+        ("Lisbon-based AI startup Marlow Works hired ten engineers.", "Marlow Works"),
+        ("Researchers at Quillon described an AI method for reading invoices.", "Quillon"),
+    ],
+)
+def test_an_organisation_outside_the_registry_without_evidence_of_its_kind_is_unknown(
+    actors: ActorClassifier, text: str, name: str
+) -> None:
+    assert found(actors, text) == {name: "unknown"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Last Tuesday The Grand Hotel opened in New York, and Winter Olympics tickets sold out.",
+        "Jane Porter, a researcher at the bank, said the AI pilot went well.",
+        "Meanwhile, a company spokesperson declined to comment on the AI plans.",
+        "Hartley Foods, a company that bakes bread, opened a second bakery in Leeds.",
+        "The startup Fernbrook raised $3 million to sell garden furniture.",
+        "Researchers at Northgate Hospital studied sleep in 400 patients.",
+    ],
+)
+def test_capitalised_ordinary_words_people_and_non_ai_firms_are_not_actors(
+    actors: ActorClassifier, text: str
+) -> None:
+    assert found(actors, text) == {}
 
 
 # --- real articles ---------------------------------------------------------------------
@@ -259,3 +433,45 @@ def test_real_lab_posts_name_their_labs(actors: ActorClassifier, shared_data: Pa
         names = {m.name for m in actors.classify(doc)}
         named += "Mistral AI" in names
     assert named >= 18
+
+
+# --- the pre-filter ----------------------------------------------------------------------
+
+_PREFILTER_FRAGMENTS = [
+    "DeepSeek-R1's weights and Qwen2.5-VL-72B came out the same week.",
+    "  Mistral AI  said Mistral\u00a0AI and Mistral\nAI are written three ways.",
+    "Hugging Face\u2060 hosts GPT\u2011Rosalind and Llama-3.1-8B-Instruct.",
+    "Ain't nobody training y'all a model at 40\u00b0K. today, said Meta; meta-analysis is not.",
+    "3Gemma, _Llama, x2Claude and 01.AI's Yi-34B sit next to letters and digits.",
+    "Apple released an apple-flavoured model; Zed shipped Zeta and the zed editor.",
+    "Falcon-H1 and H1 of the year; the R1 report and Kimi K2 from Moonshot AI.",
+    "\u53d1\u5e03Qwen3-Coder\u5728\u963f\u91cc\u5df4\u5df4 (Alibaba) \u4e0a\u7ebf\u3002",
+    "x" * 600 + " OpenAI " + "y" * 300 + " Anthropic, Google DeepMind and NVIDIA.",
+    "Nothing here names a lab: the weather was mild and the trains ran on time.",
+]
+
+
+@pytest.mark.parametrize("in_title", [False, True])
+def test_the_prefilter_finds_the_same_mentions_as_tokenizing_everything(
+    actors: ActorClassifier, in_title: bool
+) -> None:
+    filler = " ".join(["The committee met on Tuesday to discuss the budget."] * 30)
+    texts = [*_PREFILTER_FRAGMENTS, filler.join(_PREFILTER_FRAGMENTS), "Mistral", " Mistral AI"]
+    for text in texts:
+        normalised = text.replace("\u2060", " ").replace("\u2011", "-")
+        full = actors._match_window(normalised, 0, in_title)
+        assert actors._match(text, in_title) == full, text[:60]
+    assert actors._match_window(filler.join(_PREFILTER_FRAGMENTS), 0, in_title)
+
+
+def test_the_prefilter_tokenizes_only_windows_around_possible_mentions(
+    actors: ActorClassifier,
+) -> None:
+    filler = " ".join(["The committee met on Tuesday to discuss the budget."] * 40)
+    text = filler + " Anthropic released Claude. " + filler
+    windows = actors._prefilter.windows(text)
+    assert windows is not None and len(windows) == 1
+    start, end = windows[0]
+    assert start < text.index("Anthropic") and text.index("Claude") + 6 < end
+    assert end - start < 100
+    assert actors._prefilter.windows("Ain't it grand, " + text) is None  # an exception

@@ -58,9 +58,16 @@ def test_classify_json_prints_one_contract_object_per_input_in_order(tmp_path):
             "disclosure",
             "classifiers",
         } <= set(obj)
-        assert obj["classifiers"] == {"actors": "v1", "license_events": "v1", "risk_themes": "v1"}
+        assert obj["classifiers"] == {
+            "relevance": "v1",
+            "actors": "v2",
+            "license_events": "v2",
+            "risk_themes": "v2",
+        }
         for item in obj["actors"] + obj["license_events"] + obj["risk_themes"]:
             assert item["evidence"]
+        assert set(obj["relevance"]) == {"relevant", "score", "evidence"}
+        assert obj["relevance"]["relevant"] is True and obj["relevance"]["evidence"]
     cohere, zyphra = out[0], out[1]
     assert {"name": "Cohere", "type": "sovereign"}.items() <= cohere["actors"][0].items()
     assert [(e["kind"], e["to_license"]) for e in cohere["license_events"]] == [

@@ -242,17 +242,29 @@ def test_every_command_has_help_and_is_documented_in_the_readme():
             assert word in readme, f"`lumi {name}` is not documented in README.md"
 
 
-def test_digest_review_and_reexport_through_the_cli(tmp_path, env):
+def test_digest_of_past_days_review_and_reexport_through_the_cli(tmp_path, env):
+    from datetime import timedelta
+
+    from pipeline.publish.digest import story_days
+    from pipeline.store import open_store
+
     out = tmp_path / "demo"
     assert _lumi(["demo", "--out", str(out)], env).returncode == 0
     env["LUMI_DATABASE_URL"] = f"sqlite:///{out / 'lumi.db'}"
-    day = json.loads(next((out / "digest").glob("*.json")).read_text("utf-8"))["date"]
-    first = _lumi(
-        ["digest", "--date", day, "--format", "json,html", "--out", str(tmp_path / "a")], env
-    )
+    store = open_store(env["LUMI_DATABASE_URL"])
+    try:  # the sample stories were published on past days of the archive
+        span = story_days(store, env.get("LUMI_TIMEZONE", "UTC"))
+    finally:
+        store.close()
+    assert span is not None
+    last = span[1]
+    day = last.isoformat()
+    period = ["--date", day, "--days", "2"]
+    first = _lumi(["digest", *period, "--format", "json,html", "--out", str(tmp_path / "a")], env)
     assert first.returncode == 0, first.stderr
     paths = [Path(p) for p in first.stdout.split()]
     assert sorted(p.suffix for p in paths) == [".html", ".json"]
+    assert {p.stem for p in paths} == {f"lumi-digest-{last - timedelta(days=1)}--{day}"}
     digest = json.loads(paths[[p.suffix for p in paths].index(".json")].read_text("utf-8"))
     item = digest["items"][0]
     assert item["ai_disclosure"]["disclosure_level"] == "ai-autonomous"
@@ -270,13 +282,13 @@ def test_digest_review_and_reexport_through_the_cli(tmp_path, env):
         env,
     )
     assert reviewed.returncode == 0, reviewed.stderr
-    again = _lumi(["digest", "--date", day, "--format", "json", "--out", str(tmp_path / "b")], env)
+    again = _lumi(["digest", *period, "--format", "json", "--out", str(tmp_path / "b")], env)
     after = json.loads(Path(again.stdout.strip()).read_text("utf-8"))
     disclosure = {i["id"]: i["ai_disclosure"] for i in after["items"]}[item["id"]]
     assert disclosure["disclosure_level"] == "ai-assisted"
     assert disclosure["exemption_applied"] is True
     assert disclosure["editorial_responsibility"] == "Desk Editor"
-    third = _lumi(["digest", "--date", day, "--format", "json", "--out", str(tmp_path / "b")], env)
+    third = _lumi(["digest", *period, "--format", "json", "--out", str(tmp_path / "b")], env)
     assert Path(third.stdout.strip()).read_bytes() == Path(again.stdout.strip()).read_bytes()
     assert _lumi(["review", "s-999999", "--approve", "--editor", "X"], env).returncode == 1
 
@@ -322,6 +334,78 @@ def test_digest_groups_and_summarises_first_and_says_so(tmp_path, env):
     finally:
         store.close()
     assert path.read_bytes() == written
+
+
+def test_digest_all_includes_the_stories_left_out_as_outside_ai_news(tmp_path, env):
+    from test_digest import DAY, body, relevance, seed_article
+
+    from pipeline.store import open_store
+
+    store = open_store(env["LUMI_DATABASE_URL"])
+    try:
+        seed_article(
+            store,
+            1,
+            title="Lab releases open-weight model",
+            text=body(1),
+            results={"relevance": relevance(True, 0.9)},
+        )
+        seed_article(
+            store,
+            2,
+            title="A history of the Roman aqueducts",
+            text=body(2),
+            results={"relevance": relevance(False, 0.1)},
+        )
+    finally:
+        store.close()
+    args = ["digest", "--date", DAY.isoformat(), "--format", "json"]
+    default = _lumi([*args, "--out", str(tmp_path / "a")], env)
+    assert default.returncode == 0, default.stderr
+    digest = json.loads(Path(default.stdout.strip()).read_text("utf-8"))
+    assert [i["title"] for i in digest["items"]] == ["Lab releases open-weight model"]
+    assert digest["left_out"] == {"not_relevant": 1}
+    everything = _lumi([*args, "--all", "--out", str(tmp_path / "b")], env)
+    assert everything.returncode == 0, everything.stderr
+    digest = json.loads(Path(everything.stdout.strip()).read_text("utf-8"))
+    assert [(i["title"], i["section"]) for i in digest["items"]] == [
+        ("Lab releases open-weight model", "other"),
+        ("A history of the Roman aqueducts", "off_topic"),
+    ]
+    assert digest["left_out"] == {"not_relevant": 0}
+
+
+def test_digest_date_shows_what_was_published_that_day_whenever_it_was_fetched(tmp_path, env):
+    from datetime import timedelta
+
+    from test_digest import DAY, NOON, body, seed_article
+
+    from pipeline.store import open_store
+
+    store = open_store(env["LUMI_DATABASE_URL"])
+    try:
+        seed_article(
+            store,
+            1,
+            title="Published on the day, fetched three days later",
+            text=body(1),
+            published=NOON,
+            fetched_at=NOON + timedelta(days=3),
+        )
+    finally:
+        store.close()
+    day = ["digest", "--date", DAY.isoformat(), "--format", "json"]
+    shown = _lumi([*day, "--out", str(tmp_path / "a")], env)
+    assert shown.returncode == 0, shown.stderr
+    digest = json.loads(Path(shown.stdout.strip()).read_text("utf-8"))
+    assert [i["title"] for i in digest["items"]] == [
+        "Published on the day, fetched three days later"
+    ]
+    later = (DAY + timedelta(days=3)).isoformat()
+    fetch_day = _lumi(["digest", "--date", later, "--format", "json", "--out", str(tmp_path)], env)
+    assert json.loads(Path(fetch_day.stdout.strip()).read_text("utf-8"))["items"] == []
+    refused = _lumi([*day, "--days", "0", "--out", str(tmp_path / "b")], env)
+    assert refused.returncode == 2
 
 
 @pytest.mark.postgres

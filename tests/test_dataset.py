@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from classifiers.base import ACTOR_TYPES, LICENSE_EVENT_KINDS, RISK_THEMES
+from classifiers.base import ACTOR_ROLES, ACTOR_TYPES, LICENSE_EVENT_KINDS, RISK_THEMES
 from classifiers.dataset import DEVSET_DIR, load_labels
 from pipeline.corpus import dataset_items, load_corpus_file
 
-LABEL_FILES = sorted(DEVSET_DIR.glob("*.jsonl"))
-ALLOWED_KEYS = {"ref", "actors", "license_events", "risk_themes", "note"}
+LABEL_FILES = sorted(DEVSET_DIR.glob("labels-*.jsonl"))
+ALLOWED_KEYS = {"ref", "actors", "license_events", "risk_themes", "note", "split"}
 
 
 def test_there_are_label_files():
@@ -31,10 +31,13 @@ def test_label_lines_use_the_taxonomies_and_store_no_text(path):
         assert ref["file"].startswith("corpus/dev/"), where
         span = ref.get("paragraphs")
         assert span is None or (len(span) == 2 and 0 <= span[0] < span[1]), where
-        assert set(label["risk_themes"]) <= set(RISK_THEMES), where
-        for actor in label["actors"]:
+        if label.get("split") != "test":  # measurement-only labels carry only some keys
+            assert {"actors", "license_events", "risk_themes"} <= set(label), where
+        assert set(label.get("risk_themes", [])) <= set(RISK_THEMES), where
+        for actor in label.get("actors", []):
             assert actor["type"] in ACTOR_TYPES and actor["name"].strip(), where
-        for event in label["license_events"]:
+            assert actor.get("role", "subject") in ACTOR_ROLES, where
+        for event in label.get("license_events", []):
             assert event["kind"] in LICENSE_EVENT_KINDS, where
             assert set(event) >= {"actor", "model", "from_license", "to_license"}, where
 
@@ -98,7 +101,8 @@ def test_lumi_dataset_build_writes_every_labelled_passage(shared_data, tmp_path)
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(rows) == len(load_labels()) and f"wrote {len(rows)} items" in result.output
-    assert all({"id", "title", "text", "risk_themes"} <= set(r) for r in rows)
+    assert all({"id", "title", "text"} <= set(r) for r in rows)
+    assert all("risk_themes" in r for r in rows if r.get("split") != "test")
 
 
 def test_lumi_dataset_show_numbers_the_paragraphs(shared_data):

@@ -1,4 +1,5 @@
-"""The daily digest: day boundaries, ranking and grouping, reproducible and atomic export."""
+"""The digest: publication-day boundaries, ranking and grouping, contents and headlines, source
+lines, reproducible and atomic export."""
 
 from __future__ import annotations
 
@@ -67,13 +68,20 @@ def seed_article(
     feed: str = "wire",
     url: str | None = None,
     results: dict[str, list[dict[str, Any]]] | None = None,
+    published: datetime | None = None,
+    site_name: str | None = "News Example",
+    canonical: str | None = None,
+    feed_title: str | None = None,
 ) -> int:
-    """Store one article (and its feed) plus optional classifier results; returns its id."""
+    """Store one article (and its feed) plus optional classifier results; returns its id.
+
+    The feed dates the article an hour before its fetch unless ``published`` is given.
+    """
     url = url if url is not None else f"https://news.example/{n}"
     article = Article(
         key=url or f"{feed}:{n}",
         url=url or None,
-        canonical_url=url or None,
+        canonical_url=canonical or url or None,
         title=title,
         text=text,
         text_source="feed",
@@ -81,8 +89,8 @@ def seed_article(
         content_hash=f"hash-{n}",
         language="en",
         author=None,
-        site_name="News Example",
-        published_feed=fetched_at - timedelta(hours=1),
+        site_name=site_name,
+        published_feed=published or fetched_at - timedelta(hours=1),
         published_extracted=None,
         fetched_at=fetched_at,
     )
@@ -91,7 +99,7 @@ def seed_article(
         dedupe_key=f"guid:{n}",
         guid=str(n),
         url=url or None,
-        canonical_url=url or None,
+        canonical_url=canonical or url or None,
         title=title,
         summary="",
         content=text,
@@ -100,22 +108,23 @@ def seed_article(
         updated=None,
     )
     with store.session() as session:
-        sync_feeds(session, [FeedSource(feed, f"https://{feed}.example/feed", feed, "en")])
+        source = FeedSource(feed, f"https://{feed}.example/feed", feed_title or feed, "en")
+        sync_feeds(session, [source])
         article_id, _, _ = insert_article(session, article, entry)
         for name, payload in (results or {}).items():
             store_classification(session, article_id, name, "v1", article.content_hash, payload)
     return article_id
 
 
-def digest_of(store: Store, day: date, settings: Settings) -> Digest:
+def digest_of(store: Store, day: date, settings: Settings, *, days: int = 1) -> Digest:
     """What ``lumi digest`` shows: the day's stages run, then the digest built."""
-    prepare_day(store, day, settings)
-    return build_digest(store, day, settings)
+    prepare_day(store, day, settings, days=days)
+    return build_digest(store, day, settings, days=days)
 
 
 def export(store: Store, day: date, settings: Settings, **kwargs: Any) -> list[Path]:
     """What ``lumi digest`` writes: the day's stages run, then the digest written."""
-    prepare_day(store, day, settings)
+    prepare_day(store, day, settings, days=kwargs.get("days", 1))
     return write_digest(store, day, settings, **kwargs)
 
 
@@ -188,12 +197,13 @@ def test_day_bounds_follow_the_digest_time_zone() -> None:
     assert end == datetime(2026, 5, 4, 22, 0, tzinfo=UTC)
 
 
-def test_article_fetched_at_2330_utc_belongs_to_next_day_in_berlin(store: Store) -> None:
+def test_article_published_at_2230_utc_belongs_to_next_day_in_berlin(store: Store) -> None:
     seed_article(
         store,
         1,
         title="Late night model release",
         text=body(1),
+        published=datetime(2026, 5, 3, 22, 30, tzinfo=UTC),
         fetched_at=datetime(2026, 5, 3, 23, 30, tzinfo=UTC),
     )
     berlin = settings_for(timezone="Europe/Berlin")
@@ -236,7 +246,12 @@ def test_license_events_and_risk_themes_rank_first_in_translated_sections(store:
     assert [i.section for i in digest.items] == ["licensing", "risk", "models", "other"]
     assert digest.items[0].license_events[0]["model"] == "Devstral"
     assert digest.items[0].actors == (
-        {"name": "Mistral AI", "type": "sovereign", "evidence": "Mistral AI said so."},
+        {
+            "name": "Mistral AI",
+            "type": "sovereign",
+            "role": "subject",
+            "evidence": "Mistral AI said so.",
+        },
     )
     assert digest.items[1].risk_themes[0]["theme"] == "privacy"
 
@@ -300,14 +315,15 @@ def test_reexport_of_the_same_day_is_byte_identical(store: Store, tmp_path: Path
     assert first[2].read_bytes() != second[2].read_bytes()
 
 
-def test_articles_fetched_after_the_day_leave_its_digest_unchanged(
+def test_articles_published_after_the_day_leave_its_digest_unchanged(
     store: Store, tmp_path: Path
 ) -> None:
     url = "https://news.example/same"
     seed_article(store, 1, title="Devstral switches to Apache 2.0", text=body(1), url=url)
     settings = settings_for()
     before = export(store, DAY, settings, formats=["json"], out_dir=tmp_path / "a")[0]
-    # The same story reported by another feed the next day joins the story.
+    # The same story reported by another feed the next day joins the story; published after
+    # the day, it is not part of the day's digest.
     seed_article(
         store,
         2,
@@ -396,8 +412,12 @@ def test_failed_write_keeps_the_previous_file_and_leaves_no_temp_file(
 def test_empty_day_still_writes_every_format(store: Store, tmp_path: Path) -> None:
     paths = export(store, DAY, settings_for(language="de"), out_dir=tmp_path / "out")
     assert len(paths) == 4
-    assert "An diesem Tag wurden keine Meldungen abgerufen." in paths[1].read_text("utf-8")
-    assert json.loads(paths[2].read_text("utf-8"))["items"] == []
+    assert "An diesem Tag wurden keine Meldungen erstmals veröffentlicht." in paths[1].read_text(
+        "utf-8"
+    )
+    document = json.loads(paths[2].read_text("utf-8"))
+    validate(document)
+    assert (document["items"], document["headlines"], document["contents"]) == ([], [], [])
 
 
 # --- reading does not write ------------------------------------------------------------------
@@ -467,3 +487,399 @@ def test_a_changed_text_is_summarised_on_the_spot_until_the_stage_stores_it(stor
     assert fresh.at_a_glance.startswith("Report number 5") and fresh != stored
     assert prepare_day(store, DAY, settings).summarised == 1
     assert build_digest(store, DAY, settings).items[0].at_a_glance == fresh.at_a_glance
+
+
+def relevance(relevant: bool, score: float) -> list[dict[str, Any]]:
+    return [{"relevant": relevant, "score": score, "evidence": "The opening sentence."}]
+
+
+def test_stories_outside_ai_news_are_left_out_and_counted(store: Store, tmp_path: Path) -> None:
+    seed_article(
+        store,
+        1,
+        title="Lab releases open-weight model",
+        text=body(1),
+        results={"relevance": relevance(True, 0.97), "actors": [actor("Mistral AI", "sovereign")]},
+    )
+    seed_article(
+        store,
+        2,
+        title="A history of the Roman aqueducts",
+        text=body(2),
+        results={"relevance": relevance(False, 0.03), "risk_themes": [theme("sovereignty", 0.7)]},
+    )
+    seed_article(store, 3, title="Classified before relevance existed", text=body(3))
+    digest = digest_of(store, DAY, settings_for())
+    assert [i.title for i in digest.items] == [
+        "Lab releases open-weight model",
+        "Classified before relevance existed",
+    ]
+    assert digest.left_out == 1
+    assert "off_topic" not in {i.section for i in digest.items}
+    assert digest.items[0].relevance == {
+        "relevant": True,
+        "score": 0.97,
+        "evidence": "The opening sentence.",
+    }
+    paths = export(store, DAY, settings_for(), formats=["md", "html", "json"], out_dir=tmp_path)
+    markdown, html, data = (p.read_text(encoding="utf-8") for p in paths)
+    assert "1 stories outside AI-industry news were left out" in markdown
+    assert "lumi digest --all" in html
+    document = json.loads(data)
+    validate(document)
+    assert document["left_out"] == {"not_relevant": 1}
+    assert "Roman aqueducts" not in markdown + html + data
+
+
+def test_digest_all_lists_stories_outside_ai_news_last(store: Store, tmp_path: Path) -> None:
+    seed_article(
+        store,
+        1,
+        title="A history of the Roman aqueducts",
+        text=body(1),
+        results={"relevance": relevance(False, 0.03), "risk_themes": [theme("sovereignty", 0.9)]},
+    )
+    seed_article(
+        store,
+        2,
+        title="Lab releases open-weight model",
+        text=body(2),
+        results={"relevance": relevance(True, 0.97)},
+    )
+    prepare_day(store, DAY, settings_for(), include_off_topic=True)
+    digest = build_digest(store, DAY, settings_for(), include_off_topic=True)
+    assert [(i.title, i.section) for i in digest.items] == [
+        ("Lab releases open-weight model", "other"),
+        ("A history of the Roman aqueducts", "off_topic"),
+    ]
+    assert digest.left_out == 0
+    paths = write_digest(
+        store, DAY, settings_for(), formats=["md", "json"], out_dir=tmp_path, include_off_topic=True
+    )
+    markdown, data = (p.read_text(encoding="utf-8") for p in paths)
+    assert "## Outside AI-industry news" in markdown
+    validate(json.loads(data))
+
+
+def test_off_topic_stories_are_not_summarised_by_default(store: Store) -> None:
+    seed_article(
+        store,
+        1,
+        title="A history of the Roman aqueducts",
+        text=body(1),
+        results={"relevance": relevance(False, 0.03)},
+    )
+    assert prepare_day(store, DAY, settings_for()).summarised == 0
+    assert prepare_day(store, DAY, settings_for(), include_off_topic=True).summarised == 1
+
+
+def test_subject_actors_are_listed_before_mentioned_ones(store: Store) -> None:
+    seed_article(
+        store,
+        1,
+        title="Lab releases open-weight model",
+        text=body(1),
+        results={
+            "actors": [
+                {**actor("OpenAI", "model_maker"), "role": "mentioned"},
+                {**actor("Mistral AI", "sovereign"), "role": "subject"},
+            ]
+        },
+    )
+    (item,) = digest_of(store, DAY, settings_for()).items
+    assert [(a["name"], a["role"]) for a in item.actors] == [
+        ("Mistral AI", "subject"),
+        ("OpenAI", "mentioned"),
+    ]
+
+
+# --- the publication day ---------------------------------------------------------------------
+
+
+def test_story_published_on_d_but_fetched_on_d_plus_3_is_in_ds_digest(store: Store) -> None:
+    seed_article(
+        store,
+        1,
+        title="Devstral switches to Apache 2.0 license",
+        text=body(1),
+        published=NOON,
+        fetched_at=NOON + timedelta(days=3),
+    )
+    settings = settings_for()
+    assert [i.title for i in digest_of(store, DAY, settings).items] == [
+        "Devstral switches to Apache 2.0 license"
+    ]
+    assert digest_of(store, DAY + timedelta(days=3), settings).items == ()
+
+
+def test_a_first_fetch_of_a_back_catalogue_does_not_flood_the_fetch_days_digest(
+    store: Store,
+) -> None:
+    today = NOON + timedelta(days=90)
+    for n, age in enumerate((400, 200, 30, 0), start=1):
+        seed_article(
+            store,
+            n,
+            title=f"Story from {age} days before the fetch",
+            text=body(n),
+            published=today - timedelta(days=age),
+            fetched_at=today,
+        )
+    settings = settings_for()
+    assert [i.title for i in digest_of(store, today.date(), settings).items] == [
+        "Story from 0 days before the fetch"
+    ]
+
+
+def test_digest_date_on_a_past_day_of_the_archive_works(store: Store) -> None:
+    fetch = NOON + timedelta(days=60)
+    seed_article(store, 1, title="Old release", text=body(1), published=NOON, fetched_at=fetch)
+    seed_article(
+        store,
+        2,
+        title="Day after",
+        text=body(2),
+        published=NOON + timedelta(days=1),
+        fetched_at=fetch,
+    )
+    settings = settings_for()
+    assert [i.title for i in digest_of(store, DAY, settings).items] == ["Old release"]
+    assert [i.title for i in digest_of(store, DAY + timedelta(days=1), settings).items] == [
+        "Day after"
+    ]
+
+
+def test_a_story_belongs_to_the_day_of_its_earliest_source(store: Store) -> None:
+    seed_article(store, 1, title="Devstral switches to Apache 2.0", text=body(1))
+    # another site ran the same text a day earlier; we fetched it later
+    seed_article(
+        store,
+        2,
+        title="Devstral switches to Apache 2.0",
+        text=body(1),
+        url="https://elsewhere.example/devstral",
+        feed="other",
+        published=NOON - timedelta(days=1),
+        fetched_at=NOON + timedelta(days=1),
+    )
+    settings = settings_for()
+    prepare_day(store, DAY + timedelta(days=1), settings)  # both grouped into one story
+    earlier = digest_of(store, DAY - timedelta(days=1), settings)
+    assert [i.title for i in earlier.items] == ["Devstral switches to Apache 2.0"]
+    assert [s.url for s in earlier.items[0].sources] == ["https://elsewhere.example/devstral"]
+    assert digest_of(store, DAY, settings).items == ()
+
+
+def test_an_article_dated_in_the_future_of_its_fetch_counts_on_its_fetch_day(
+    store: Store,
+) -> None:
+    seed_article(
+        store,
+        1,
+        title="Embargoed date typo",
+        text=body(1),
+        published=NOON + timedelta(days=30),
+        fetched_at=NOON,
+    )
+    assert [i.title for i in digest_of(store, DAY, settings_for()).items] == ["Embargoed date typo"]
+
+
+def test_days_3_covers_the_three_days_ending_on_the_date(store: Store, tmp_path: Path) -> None:
+    for n, back in enumerate((0, 1, 2, 3), start=1):
+        seed_article(
+            store,
+            n,
+            title=f"Published {back} days before",
+            text=body(n),
+            published=NOON - timedelta(days=back),
+            fetched_at=NOON,
+        )
+    settings = settings_for()
+    digest = digest_of(store, DAY, settings, days=3)
+    assert sorted(i.title for i in digest.items) == [
+        "Published 0 days before",
+        "Published 1 days before",
+        "Published 2 days before",
+    ]
+    assert (digest.first, digest.day) == (date(2026, 5, 2), DAY)
+    paths = export(store, DAY, settings, days=3, out_dir=tmp_path)
+    assert [p.name for p in paths] == [
+        "lumi-digest-2026-05-02--2026-05-04.md",
+        "lumi-digest-2026-05-02--2026-05-04.html",
+        "lumi-digest-2026-05-02--2026-05-04.json",
+        "lumi-digest-2026-05-02--2026-05-04.atom",
+    ]
+    document = json.loads(paths[2].read_text("utf-8"))
+    validate(document)
+    assert (document["first_date"], document["date"]) == ("2026-05-02", "2026-05-04")
+    assert "# Lumi AI News — May 2, 2026 – May 4, 2026" in paths[0].read_text("utf-8")
+    with pytest.raises(ConfigError, match="days"):
+        write_digest(store, DAY, settings, days=0, out_dir=tmp_path / "none")
+
+
+# --- contents and headlines --------------------------------------------------------------------
+
+
+def _seed_ranked(store: Store) -> None:
+    """Two licensing stories, one risk story and three others (ranked in that order)."""
+    seed_article(
+        store,
+        1,
+        title="Devstral switches to Apache 2.0",
+        text=body(1),
+        results={"license_events": [relicense("Devstral")]},
+    )
+    seed_article(
+        store,
+        2,
+        title="Codestral moves to Apache 2.0",
+        text=body(2),
+        results={"license_events": [relicense("Codestral")]},
+    )
+    seed_article(
+        store,
+        3,
+        title="Regulators open privacy review",
+        text=body(3),
+        results={"risk_themes": [theme("privacy", 0.8)]},
+    )
+    for n in (4, 5, 6):
+        seed_article(store, n, title=f"Hiring update {n}", text=body(n))
+
+
+def test_max_items_cuts_the_rest_to_a_headline_list_best_ranked_first(
+    store: Store, tmp_path: Path
+) -> None:
+    _seed_ranked(store)
+    settings = settings_for(digest_max_items=3)
+    digest = digest_of(store, DAY, settings)
+    assert [i.title for i in digest.items] == [
+        "Devstral switches to Apache 2.0",
+        "Codestral moves to Apache 2.0",
+        "Regulators open privacy review",
+    ]
+    assert [h.title for h in digest.headlines] == [f"Hiring update {n}" for n in (4, 5, 6)]
+    assert digest.headlines[0].sources[0].url == "https://news.example/4"
+    assert digest.contents() == [("licensing", 2, 0), ("risk", 1, 0), ("other", 0, 3)]
+    md, _, data, atom = (
+        p.read_bytes() for p in write_digest(store, DAY, settings, out_dir=tmp_path)
+    )
+    assert "- Licensing (2)\n- Risk and regulation (1)\n- More headlines (3)" in md.decode()
+    assert "- [Hiring update 4](<https://news.example/4>)" in md.decode()
+    document = json.loads(data)
+    validate(document)
+    assert [h["title"] for h in document["headlines"]] == [f"Hiring update {n}" for n in (4, 5, 6)]
+    assert atom.count(b"<entry>") == 3
+
+
+def test_prepare_day_summarises_only_the_full_items_not_the_headlines(store: Store) -> None:
+    _seed_ranked(store)
+    settings = settings_for(digest_max_items=2)
+    assert prepare_day(store, DAY, settings) == PreparedDay(articles=6, stories=6, summarised=2)
+    with store.session() as session:
+        assert count_rows(session, SummaryRow) == 2
+    # a larger digest later summarises the newly shown stories only
+    assert prepare_day(store, DAY, settings_for(digest_max_items=4)).summarised == 2
+
+
+def test_json_digest_with_contents_and_headlines_validates_against_the_schema(
+    store: Store, tmp_path: Path
+) -> None:
+    _seed_ranked(store)
+    settings = settings_for(digest_max_items=2)
+    (path,) = export(store, DAY, settings, formats=["json"], out_dir=tmp_path)
+    document = json.loads(path.read_text("utf-8"))
+    validate(document)
+    assert document["publication"] == "Lumi AI News"
+    assert document["contents"] == [
+        {"section": "licensing", "items": 2, "headlines": 0},
+        {"section": "risk", "items": 0, "headlines": 1},
+        {"section": "other", "items": 0, "headlines": 3},
+    ]
+
+
+# --- the source line ---------------------------------------------------------------------------
+
+
+def test_source_line_names_the_pages_site_name(store: Store, tmp_path: Path) -> None:
+    seed_article(
+        store,
+        1,
+        title="A story",
+        text=body(1),
+        site_name="Interconnects",
+        feed="feed_interconnects",
+        feed_title="feed_interconnects (dev)",
+    )
+    (md,) = export(store, DAY, settings_for(), formats=["md"], out_dir=tmp_path)
+    shown = md.read_text("utf-8")
+    assert "Source: [Interconnects](<https://news.example/1>) · Published May 4, 2026" in shown
+    assert "feed\\_interconnects" not in shown and "(dev)" not in shown
+
+
+def test_source_line_falls_back_to_the_domain_never_the_feed(store: Store, tmp_path: Path) -> None:
+    seed_article(
+        store,
+        1,
+        title="A story",
+        text=body(1),
+        url="https://www.interconnects.ai/p/a-story",
+        site_name=None,
+        feed="feed_mistral_news",
+        feed_title="feed_mistral_news (dev)",
+    )
+    digest = digest_of(store, DAY, settings_for())
+    assert [s.site for s in digest.items[0].sources] == ["www.interconnects.ai"]
+    paths = export(store, DAY, settings_for(), out_dir=tmp_path)
+    for path in paths:
+        assert "feed_mistral_news" not in path.read_text("utf-8"), path.name
+
+
+def test_sources_are_deduplicated_by_canonical_url(store: Store) -> None:
+    canonical = "https://news.example/devstral"
+    seed_article(store, 1, title="Devstral switches to Apache 2.0", text=body(1), url=canonical)
+    seed_article(
+        store,
+        2,
+        title="Devstral switches to Apache 2.0",
+        text=body(1),
+        url=canonical + "?utm_source=feed",
+        canonical=canonical,
+        feed="other",
+    )
+    (item,) = digest_of(store, DAY, settings_for()).items
+    assert [(s.site, s.url) for s in item.sources] == [("News Example", canonical)]
+
+
+def test_german_digest_has_german_dates_and_labels(store: Store, tmp_path: Path) -> None:
+    seed_article(
+        store,
+        1,
+        title="Devstral switches to Apache 2.0",
+        text=body(1),
+        results={"license_events": [relicense("Devstral")]},
+    )
+    md, html, _, atom = export(store, DAY, settings_for(language="de"), out_dir=tmp_path)
+    for path in (md, html, atom):
+        shown = path.read_text("utf-8")
+        assert "Lumi AI News — 4. Mai 2026" in shown, path.name
+        assert "Quelle:" in shown and "Veröffentlicht am 4. Mai 2026" in shown, path.name
+        assert "KI-generierte Kuratierung gemäß Artikel 50" in shown, path.name
+        assert "Published" not in shown and "Source:" not in shown, path.name
+    assert "## Inhalt" in md.read_text("utf-8") and "## Lizenzen" in md.read_text("utf-8")
+
+
+def test_closing_line_ends_every_item_in_every_format(store: Store, tmp_path: Path) -> None:
+    seed_article(store, 1, title="A story", text=body(1))
+    settings = settings_for(publication_name="Desk Briefing", generator_name="Desk Bot")
+    md, html, data, atom = export(store, DAY, settings, out_dir=tmp_path)
+    closing = (
+        "Desk Briefing — AI-generated curation pursuant to Article 50 EU AI Act. "
+        "Summary and classification by Desk Bot v"
+    )
+    assert md.read_text("utf-8").rstrip().splitlines()[-1].startswith(f"*{closing}")
+    assert closing in html.read_text("utf-8") and closing in atom.read_text("utf-8")
+    document = json.loads(data.read_text("utf-8"))
+    validate(document)
+    assert document["items"][0]["ai_disclosure"]["closing_text"].startswith(closing)
+    assert document["generator"]["name"] == "Desk Bot"

@@ -50,6 +50,8 @@ def test_shipped_registry_is_valid_and_large_enough() -> None:
         ({"poll_minutes": "often"}, "poll_minutes"),
         ({"id": "Has Spaces"}, "id"),
         ({"colour": "blue"}, "colour"),
+        ({"publisher": ""}, "publisher"),
+        ({"publisher": ["Mistral AI"]}, "publisher"),
     ],
 )
 def test_invalid_entry_error_names_the_entry_and_the_field(overrides, field) -> None:
@@ -58,6 +60,32 @@ def test_invalid_entry_error_names_the_entry_and_the_field(overrides, field) -> 
     assert info.value.field == field
     assert f"field '{field}'" in str(info.value)
     assert "entry" in str(info.value)
+
+
+def test_publisher_given_by_alias_is_stored_under_its_canonical_actor_name() -> None:
+    (source,) = parse_registry(_doc(publisher="Mistral"))
+    assert source.publisher == "Mistral AI"
+
+
+def test_publisher_outside_the_actor_registry_is_kept_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level("WARNING", logger="pipeline.ingest.registry"):
+        (source,) = parse_registry(_doc(publisher="Kestrel  Minds"))
+    assert source.publisher == "Kestrel Minds"
+    assert "not in the actor registry" in caplog.text
+
+
+def test_a_feed_without_publisher_has_none() -> None:
+    (source,) = parse_registry(_doc())
+    assert source.publisher is None
+
+
+def test_shipped_lab_feeds_name_their_publisher() -> None:
+    sources = {s.id: s for s in load_registry(REPO / "feeds.yaml")}
+    assert sources["openai-news"].publisher == "OpenAI"
+    assert sources["mistral-ai-news"].publisher == "Mistral AI"
+    assert sources["the-verge-ai"].publisher is None
 
 
 def test_duplicate_ids_are_refused() -> None:
@@ -159,3 +187,61 @@ def test_appending_works_on_any_registry_layout_and_keeps_comments(text: str) ->
 def test_appending_nothing_returns_the_text_unchanged() -> None:
     text = "feeds: [] # odd  spacing\n"
     assert append_to_registry(text, []) is text
+
+
+def test_the_feed_publisher_is_stored_and_owns_its_first_person_articles(store) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from pipeline.classify import classify_articles
+    from pipeline.records import Article, FeedEntry
+    from pipeline.store import ClassificationRow, FeedRow, insert_article, sync_feeds
+
+    now = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    url = "https://example.org/shieldstral"
+    with store.session() as s:
+        sync_feeds(
+            s,
+            [FeedSource("lab", "https://example.org/lab.xml", "Lab", "en", publisher="Mistral AI")],
+        )
+    with store.session() as s:
+        article_id = insert_article(
+            s,
+            Article(
+                key=url,
+                url=url,
+                canonical_url=url,
+                title="Introducing Shieldstral",
+                text="Shieldstral screens prompts before they reach our models.",
+                text_source="page",
+                is_teaser=False,
+                content_hash="1" * 64,
+                language="en",
+                author=None,
+                site_name="Lab",
+                published_feed=now,
+                published_extracted=None,
+                fetched_at=now,
+            ),
+            FeedEntry(
+                feed_id="lab",
+                dedupe_key="guid:1",
+                guid=None,
+                url=url,
+                canonical_url=url,
+                title="Introducing Shieldstral",
+                summary="",
+                content="",
+                author=None,
+                published=now,
+                updated=None,
+            ),
+        )[0]
+    classify_articles(store, [article_id], only=["actors"])
+    with store.session() as s:
+        assert s.get(FeedRow, "lab").publisher == "Mistral AI"
+        (result,) = s.scalars(
+            select(ClassificationRow.result).where(ClassificationRow.classifier == "actors")
+        )
+    assert [(a["name"], a["role"]) for a in result] == [("Mistral AI", "subject")]

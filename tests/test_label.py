@@ -6,7 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline.publish.label import IPTC_SCHEME, disclosure_for, labelled_summary
+from pipeline import __version__
+from pipeline.publish.label import (
+    IPTC_SCHEME,
+    closing_for,
+    disclosure_for,
+    generator_version,
+    labelled_summary,
+)
 from pipeline.publish.render.i18n import TEXT
 from pipeline.publish.review import ReviewRecord
 from pipeline.records import Disclosure
@@ -29,7 +36,7 @@ def test_unreviewed_item_never_claims_the_exemption(method: str) -> None:
     assert d.human_review is None and d.editorial_responsibility is None
     assert d.label_text.startswith("AI-generated summary — not reviewed by an editor.")
     assert "pursuant to Article 50 EU AI Act" in d.label_text
-    assert "Summary and classification by Lumi " in d.label_text
+    assert "Summary and classification by Lumi News Pipeline v" in d.label_text
     assert d.policy_url == "https://publisher.example/ai"
 
 
@@ -67,7 +74,11 @@ def test_approval_with_named_editor_switches_to_ai_assisted_with_exemption() -> 
         "reviewed_at": "2026-05-04T12:00:00+00:00",
         "note": "sources checked",
     }
-    assert payload["generator"]["name"] == "Lumi"
+    assert payload["generator"] == {"name": "Lumi News Pipeline", "version": generator_version()}
+    assert d.closing_text == (
+        "Lumi AI News — AI-assisted curation pursuant to Article 50 EU AI Act. "
+        f"Paraphrase and classification by Lumi News Pipeline {generator_version()}."
+    )
 
 
 def test_iptc_source_type_and_schema_org_member_per_summary_method() -> None:
@@ -128,3 +139,48 @@ def test_disclosure_is_a_frozen_record() -> None:
     assert isinstance(d, Disclosure)
     with pytest.raises(AttributeError):
         d.exemption_applied = True  # type: ignore[misc]
+
+
+def test_closing_line_is_the_publishers_wording_and_ai_generated_until_reviewed() -> None:
+    d = disclosure_for("llm", settings=SETTINGS, generated_at=AT, model="m")
+    assert d.closing_text == (
+        "Lumi AI News — AI-generated curation pursuant to Article 50 EU AI Act. "
+        f"Paraphrase and classification by Lumi News Pipeline v{__version__}."
+    )
+    assert d.to_json()["closing_text"] == d.closing_text
+
+
+def test_closing_line_of_an_extractive_summary_does_not_claim_a_paraphrase() -> None:
+    d = disclosure_for("extractive", settings=SETTINGS, generated_at=AT)
+    assert "Paraphrase" not in d.closing_text
+    assert d.closing_text.endswith(
+        f"Summary and classification by Lumi News Pipeline v{__version__}."
+    )
+
+
+def test_publication_and_generator_names_come_from_the_settings() -> None:
+    named = SETTINGS.replace(publication_name="Desk Briefing", generator_name="Newsroom Bot")
+    d = disclosure_for("llm", settings=named, generated_at=AT, model="m")
+    assert d.closing_text.startswith("Desk Briefing — AI-generated curation")
+    assert d.closing_text.endswith(f"by Newsroom Bot v{__version__}.")
+    assert f"Newsroom Bot v{__version__}." in d.label_text
+    assert (d.generator_name, d.generator_version) == ("Newsroom Bot", f"v{__version__}")
+
+
+def test_german_closing_line() -> None:
+    line = closing_for(
+        language="de",
+        publication="Lumi AI News",
+        reviewed=False,
+        summary_method="llm",
+        version="1.7.2",
+    )
+    assert line == (
+        "Lumi AI News — KI-generierte Kuratierung gemäß Artikel 50 der KI-Verordnung (EU). "
+        "Paraphrase und Klassifizierung durch Lumi News Pipeline v1.7.2."
+    )
+
+
+def test_generator_version_is_written_with_one_v() -> None:
+    assert generator_version("1.7.2") == "v1.7.2"
+    assert generator_version("v1.7.2") == "v1.7.2"

@@ -1,4 +1,4 @@
-"""license_events.v1: the license table and release / relicense / new-license detection."""
+"""license_events.v2: the license table and release / relicense / new-license detection."""
 
 from __future__ import annotations
 
@@ -217,9 +217,13 @@ def test_new_model_with_change_framing_is_a_relicense(
     assert events(classifier, text) == [("relicense", "Cohere", "Command A+", None, "Apache-2.0")]
 
 
-def test_new_license_text(classifier: LicenseEventClassifier) -> None:
+def test_new_license_text_names_its_publisher_outside_the_registry(
+    classifier: LicenseEventClassifier,
+) -> None:
     text = "The Linux Foundation published OpenMDW 1.1 this week."
-    assert events(classifier, text) == [("new_license", None, None, None, "LicenseRef-OpenMDW-1.1")]
+    assert events(classifier, text) == [
+        ("new_license", "Linux Foundation", None, None, "LicenseRef-OpenMDW-1.1")
+    ]
 
 
 def test_a_license_based_on_apache_is_not_apache(classifier: LicenseEventClassifier) -> None:
@@ -327,3 +331,479 @@ def test_title_and_body_about_one_relicense_are_one_event_with_both_licenses(
     assert [
         (e.kind, e.actor, e.model, e.from_license, e.to_license) for e in classifier.classify(doc)
     ] == [("relicense", "Cohere", "Command A", "CC-BY-NC-4.0", "Apache-2.0")]
+
+
+# --- v2: change phrasing -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Cohere announced a shift from non-commercial to Apache 2.0 licensing for Command A+.",
+            ("relicense", "Cohere", "Command A+", "LicenseRef-Non-Commercial", "Apache-2.0"),
+        ),
+        (
+            "Cohere moves away from CC-BY-NC-4.0 to Apache 2.0 for Command A.",
+            ("relicense", "Cohere", "Command A", "CC-BY-NC-4.0", "Apache-2.0"),
+        ),
+        (
+            "Mistral AI drops the research-only restriction: Codestral switches to Apache 2.0.",
+            ("relicense", "Mistral AI", "Codestral", "LicenseRef-Research-Only", "Apache-2.0"),
+        ),
+        (
+            "Phi-5 is now available under MIT (previously under a research license).",
+            ("relicense", "Microsoft", "Phi-5", "LicenseRef-Research-Only", "MIT"),
+        ),
+        (
+            "Google re-licensed Gemma 5 under Apache 2.0.",
+            ("relicense", "Google", "Gemma 5", None, "Apache-2.0"),
+        ),
+    ],
+)
+def test_relicense_phrasings_are_found_with_the_family_left(
+    classifier: LicenseEventClassifier, text: str, expected: tuple
+) -> None:
+    assert events(classifier, text) == [expected]
+
+
+def test_an_organisation_adopting_a_license_is_an_adoption(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "NVIDIA adopts OpenMDW 1.1 for its open releases."
+    assert events(classifier, text) == [
+        ("new_license", "NVIDIA", None, None, "LicenseRef-OpenMDW-1.1")
+    ]
+
+
+def test_custom_vendor_license_left_behind_is_named(classifier: LicenseEventClassifier) -> None:
+    text = "Gemma 5 moves from Google's custom license to the Apache 2.0 license."
+    assert events(classifier, text) == [
+        ("relicense", "Google", "Gemma 5", "LicenseRef-Gemma-Terms", "Apache-2.0")
+    ]
+
+
+# --- v2: what the license is attached to ---------------------------------------------------
+
+
+def kinds(classifier: LicenseEventClassifier, text: str, **kw: str) -> list[tuple]:
+    doc = make_document(text, **kw)
+    return [(e.kind, e.model, e.subject_kind, e.to_license) for e in classifier.classify(doc)]
+
+
+def test_a_cli_released_beside_a_model_is_not_a_model_event(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "Mistral AI presents Devstral 3, a coding model. "
+        "The new Orbit CLI is released under Apache 2.0."
+    )
+    found = kinds(classifier, text)
+    assert found == [("release", "Orbit CLI", "app", "Apache-2.0")]
+
+
+def test_a_dataset_under_a_license_is_a_dataset_event(classifier: LicenseEventClassifier) -> None:
+    text = "Ai2 releases the Meadow dataset under CC BY 4.0."
+    assert kinds(classifier, text) == [("release", "Meadow", "dataset", "CC-BY-4.0")]
+
+
+def test_a_competitor_named_elsewhere_never_becomes_the_licensed_model(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "Mistral AI compares its work with Llama 4 in a long benchmark table. "
+        "We publish the weights of the new model under MIT."
+    )
+    doc = make_document(text, title="A new model", publisher="Mistral AI")
+    found = [(e.actor, e.model) for e in classifier.classify(doc)]
+    assert ("Meta", "Llama 4") not in found
+    assert all(actor == "Mistral AI" for actor, _ in found)
+
+
+# --- v2: names -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "model"),
+    [
+        ("Mistral AI releases Voxtral TTS under Apache 2.0.", "Voxtral TTS"),
+        ("Devstral Small 2 ships under Apache 2.0.", "Devstral Small 2"),
+        ("Alibaba released Qwen3-Coder under Apache 2.0.", "Qwen3-Coder"),
+        ("Alibaba released Qwen3 32B under Apache 2.0.", "Qwen3"),
+        ("Alibaba released Qwen3-32B-Instruct under Apache 2.0.", "Qwen3"),
+    ],
+)
+def test_product_qualifiers_are_kept_and_sizes_collapse(
+    classifier: LicenseEventClassifier, text: str, model: str
+) -> None:
+    assert [e[2] for e in events(classifier, text)] == [model]
+
+
+# --- v2: Apache look-alikes ----------------------------------------------------------------
+
+
+def test_apache_style_terms_are_no_event(classifier: LicenseEventClassifier) -> None:
+    assert events(classifier, "Zyphra released Quokka4 under an Apache-style license.") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zyphra released Quokka4 under a modified Apache license.",
+        "Zyphra released Quokka4 under a license based on Apache 2.0.",
+    ],
+)
+def test_modified_or_based_on_apache_is_the_modified_id(
+    classifier: LicenseEventClassifier, text: str
+) -> None:
+    assert [e[4] for e in events(classifier, text)] == ["LicenseRef-Modified-Apache-2.0"]
+
+
+# --- v2: actor -----------------------------------------------------------------------------
+
+
+def test_first_person_release_belongs_to_the_publisher(classifier: LicenseEventClassifier) -> None:
+    doc = make_document(
+        "Today we release Voxtral TTS under the Apache 2.0 license.",
+        title="Voxtral TTS",
+        publisher="Mistral AI",
+    )
+    assert [(e.actor, e.model) for e in classifier.classify(doc)] == [("Mistral AI", "Voxtral TTS")]
+
+
+def test_actor_is_never_null_when_the_publisher_is_known(
+    classifier: LicenseEventClassifier,
+) -> None:
+    doc = make_document("The weights are released under MIT.", publisher="Zyphra")
+    assert [e.actor for e in classifier.classify(doc)] == ["Zyphra"]
+
+
+# --- v2: languages -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Mistral AI veröffentlicht Voxtral TTS unter der Apache-2.0-Lizenz.",
+            ("release", "Mistral AI", "Voxtral TTS", None, "Apache-2.0"),
+        ),
+        (
+            "Mistral AI publie Devstral Small 2 sous licence Apache 2.0.",
+            ("release", "Mistral AI", "Devstral Small 2", None, "Apache-2.0"),
+        ),
+        (
+            "DeepSeek publica DeepSeek-V4 bajo licencia MIT.",
+            ("release", "DeepSeek", "DeepSeek-V4", None, "MIT"),
+        ),
+        (
+            "阿里巴巴发布Qwen3-Coder，采用Apache 2.0许可证开源。",
+            ("release", "Alibaba", "Qwen3-Coder", None, "Apache-2.0"),
+        ),
+        (
+            "DeepSeek-V4 采用 MIT 许可。",
+            ("release", "DeepSeek", "DeepSeek-V4", None, "MIT"),
+        ),
+        (
+            "Gemma 5 的许可证改为 Apache 2.0 协议。",
+            ("relicense", "Google", "Gemma 5", None, "Apache-2.0"),
+        ),
+    ],
+)
+def test_german_french_spanish_and_chinese_phrasing(
+    classifier: LicenseEventClassifier, text: str, expected: tuple
+) -> None:
+    assert events(classifier, text) == [expected]
+
+
+# --- passage evaluation ------------------------------------------------------------------
+
+
+def test_passage_evaluation_reports_every_labelled_passage_of_the_shipped_files(
+    classifier: LicenseEventClassifier,
+) -> None:
+    from classifiers.evaluate import evaluate_license_passages, passage_document, read_items
+
+    devset = Path(__file__).resolve().parents[1] / "classifiers" / "data" / "devset"
+    files = sorted(devset.glob("passages-licenses-*.jsonl"))
+    assert files
+    records = [r for f in files for r in read_items(f)]
+    labelled = [r for r in records if "license_events" in r]
+    report = evaluate_license_passages(
+        records, lambda item: classifier.classify(passage_document(item))
+    )
+    out = report.to_json()
+    assert out["total"]["passages"] == len(labelled)
+    assert out["skipped"] == len(records) - len(labelled)
+    assert out["total"]["support"] == sum(len(r["license_events"]) for r in labelled)
+    splits = {r["split"] for r in labelled}
+    assert set(out["by_split"]) == splits
+    assert sum(v["passages"] for v in out["by_split"].values()) == len(labelled)
+    assert set(out["by_language"]) == {r["language"] for r in labelled}
+    for group in (out["total"], *out["by_split"].values(), *out["by_language"].values()):
+        assert {"precision", "recall", "f1", "matched", "model_accuracy", "actor_accuracy"} <= set(
+            group
+        )
+        assert group["matched"] == group["tp"]
+
+
+# --- change phrasing, software outside the registry, lists -----------------------------
+
+
+def full_events(classifier: LicenseEventClassifier, text: str, title: str = "") -> set[tuple]:
+    doc = make_document(text, title=title)
+    return {
+        (e.kind, e.actor, e.model, e.subject_kind, e.from_license, e.to_license)
+        for e in classifier.classify(doc)
+    }
+
+
+def test_organisation_name_with_a_size_is_a_model_and_every_listed_model_counts(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Mistral AI released Mistral 7B and Mixtral 8x7B under the Apache 2.0 license."
+    found = {(kind, actor, model, to) for kind, actor, model, _f, to in events(classifier, text)}
+    assert found == {
+        ("release", "Mistral AI", "Mistral", "Apache-2.0"),
+        ("release", "Mistral AI", "Mixtral", "Apache-2.0"),
+    }
+
+
+def test_software_relicense_by_an_unlisted_company_names_the_product_and_the_company(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "In May, Zentrix announced that Zentrix DB would be licensed under the Business "
+        "Source License 1.1 instead of the MIT license."
+    )
+    assert full_events(classifier, text) == {
+        ("relicense", "Zentrix", "Zentrix DB", "software", "MIT", "BUSL-1.1")
+    }
+
+
+def test_relicensing_several_projects_gives_one_event_per_project(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "Going forward, we will be relicensing our core projects (Orbit, Orbit Logs, and "
+        "Orbit Traces) from the Apache License 2.0 to the AGPLv3."
+    )
+    found = full_events(classifier, text)
+    assert {model for _k, _a, model, _s, _f, _t in found} == {"Orbit", "Orbit Logs", "Orbit Traces"}
+    assert {(k, s, f, t) for k, _a, _m, s, f, t in found} == {
+        ("relicense", "software", "Apache-2.0", "AGPL-3.0-only")
+    }
+
+
+def test_a_later_conversion_license_is_not_what_a_relicense_moves_to(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "We are re-licensing Orbit to the Business Source License 1.1 with a four-year "
+        "conversion to Apache-2.0."
+    )
+    assert {to for *_rest, to in events(classifier, text)} == {"BUSL-1.1"}
+
+
+def test_a_change_announced_in_the_previous_sentence_makes_the_license_a_relicense(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "Orbit announced a change to its licensing model. Starting in May, Orbit will be "
+        "licensed under the Business Source License 1.1."
+    )
+    assert [kind for kind, *_rest in events(classifier, text)] == ["relicense"]
+
+
+def test_a_sentence_about_the_license_itself_is_no_release(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "The Zeno Community License is a proprietary license applied to the weights."
+    assert events(classifier, text) == []
+
+
+def test_a_license_defined_by_its_author_is_a_new_license(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "The Functional Source License (FSL) is a license created by Sentry in 2023."
+    assert events(classifier, text) == [("new_license", "Sentry", None, None, "LicenseRef-FSL")]
+
+
+def test_a_license_line_of_a_model_card_is_a_release_of_that_model(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Mistral Small 3 is a compact model for local use.\n\nLicense: Apache 2.0"
+    assert events(classifier, text) == [
+        ("release", "Mistral AI", "Mistral Small 3", None, "Apache-2.0")
+    ]
+
+
+def test_cc_by_nc_with_an_acceptable_use_policy_is_the_combined_license(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "Command A is a research release.\n\nLicense: CC-BY-NC, requires also adhering to "
+        "the Acceptable Use Policy"
+    )
+    assert {to for *_rest, to in events(classifier, text)} == {"LicenseRef-Cohere-CC-BY-NC-AUP"}
+
+
+def test_license_names_inside_link_targets_are_ignored(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Read the [terms](https://example.com/cc-by-nc-license) before you deploy Command A."
+    assert events(classifier, text) == []
+
+
+def test_all_models_of_the_previous_sentence_share_the_license(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "The lineup includes Command R and Command A. All models in the series have been "
+        "released under the CC-BY-NC 4.0 license."
+    )
+    assert {model for _k, _a, model, _f, _t in events(classifier, text)} == {
+        "Command R",
+        "Command A",
+    }
+
+
+def test_product_variants_stay_apart_and_a_letter_with_a_size_keeps_the_letter(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "The family ships under the MIT license and includes Phi-4 and Phi-4-mini."
+    assert {model for _k, _a, model, _f, _t in events(classifier, text)} == {"Phi-4", "Phi-4-Mini"}
+    text = "Cohere released Command R7B under CC-BY-NC 4.0."
+    assert [model for _k, _a, model, _f, _t in events(classifier, text)] == ["Command R"]
+
+
+def test_code_and_weights_under_one_license_are_two_subjects(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Both the code and the model weights of Kimi K2 are released under the MIT License."
+    assert {(s, m) for _k, _a, m, s, _f, _t in full_events(classifier, text)} == {
+        ("model", "Kimi K2"),
+        ("software", "Kimi K2"),
+    }
+
+
+def test_models_listed_as_competitors_are_not_the_licensed_model(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "Its new image model is the answer to DALL-E 3, Imagen and Midjourney, and it is "
+        "released under the Apache 2.0 license."
+    )
+    assert all(
+        model not in ("DALL-E 3", "Imagen") for _k, _a, model, _f, _t in events(classifier, text)
+    )
+    assert all(
+        actor not in ("OpenAI", "Google") for _k, actor, _m, _f, _t in events(classifier, text)
+    )
+
+
+def test_french_licence_phrase_attaches_to_the_model(classifier: LicenseEventClassifier) -> None:
+    text = (
+        "OpenAI publie gpt-oss-120b. Les utilisateurs peuvent redistribuer ces modèles grâce à "
+        "leur licence Apache 2.0."
+    )
+    assert ("release", "OpenAI", "gpt-oss", None, "Apache-2.0") in events(classifier, text)
+
+
+# --- change framing, descriptions and lists -------------------------------------------------
+
+
+def test_release_abandoning_a_custom_license_is_a_relicense(
+    classifier: LicenseEventClassifier,
+) -> None:
+    found = events(
+        classifier,
+        "Google released Gemma 5 under the MIT license, abandoning the custom license "
+        "of earlier versions.",
+    )
+    assert [(k, a, m, t) for k, a, m, _f, t in found] == [("relicense", "Google", "Gemma 5", "MIT")]
+
+
+def test_departure_framed_in_the_next_sentence_is_a_relicense(
+    classifier: LicenseEventClassifier,
+) -> None:
+    found = events(
+        classifier,
+        "Google has released Gemma 5 under the MIT license. This is a clear departure from "
+        "the previous custom license of the family.",
+    )
+    assert [(k, m, t) for k, _a, m, _f, t in found] == [("relicense", "Gemma 5", "MIT")]
+
+
+def test_a_shift_away_from_something_other_than_a_license_keeps_the_release(
+    classifier: LicenseEventClassifier,
+) -> None:
+    found = events(
+        classifier,
+        "OpenAI released gpt-oss-20b under the Apache 2.0 license. This marks a shift from "
+        "its previous focus on closed models.",
+    )
+    assert [(k, t) for k, _a, _m, _f, t in found] == [("release", "Apache-2.0")]
+
+
+def test_comparison_of_licenses_is_no_event(classifier: LicenseEventClassifier) -> None:
+    text = "The MIT license of DeepSeek V4 is more permissive than the Llama 3 license."
+    assert events(classifier, text) == []
+
+
+def test_a_license_described_as_the_subject_is_no_release(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "The DeepSeek License imposes use restrictions on the DeepSeek-R1 model weights."
+    assert events(classifier, text) == []
+
+
+def test_a_definition_list_of_licenses_is_no_event(classifier: LicenseEventClassifier) -> None:
+    text = (
+        "Licenses at a glance\n- MIT: short and permissive\n"
+        "- Llama Community License: commercial use with a user cap, e.g. for Llama"
+    )
+    assert events(classifier, text) == []
+
+
+def test_a_license_that_remains_in_place_is_no_change(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Versions 2.x and earlier remain dual-licensed under SSPL and the Elastic License."
+    assert [k for k, *_ in events(classifier, text)] == []
+
+
+def test_licensed_code_being_changed_is_the_previous_license(
+    classifier: LicenseEventClassifier,
+) -> None:
+    found = events(
+        classifier,
+        "Elastic is changing the Apache 2.0-licensed source code of Kibana to be dual "
+        "licensed under SSPL 1.0 and the Elastic License.",
+    )
+    assert {(k, f, t) for k, _a, _m, f, t in found} == {
+        ("relicense", "Apache-2.0", "SSPL-1.0"),
+        ("relicense", "Apache-2.0", "LicenseRef-Elastic-License"),
+    }
+
+
+def test_every_product_in_a_list_of_future_releases_is_relicensed(
+    classifier: LicenseEventClassifier,
+) -> None:
+    found = events(
+        classifier,
+        "HashiCorp announced that all future releases of Terraform, Vault and Nomad would "
+        "move from the Mozilla Public License v2.0 to the Business Source License v1.1.",
+    )
+    assert {(a, m, f, t) for _k, a, m, f, t in found} == {
+        ("HashiCorp", p, "MPL-2.0", "BUSL-1.1") for p in ("Terraform", "Vault", "Nomad")
+    }
+
+
+def test_a_supporting_organisation_is_not_the_actor(classifier: LicenseEventClassifier) -> None:
+    found = events(
+        classifier,
+        "The RAIL Initiative, supported by Hugging Face, introduced the OpenRAIL-M license.",
+    )
+    assert [(k, t) for k, _a, _m, _f, t in found] == [("new_license", "LicenseRef-OpenRAIL-M")]
+    assert all(a != "Hugging Face" for _k, a, *_ in found)

@@ -19,7 +19,12 @@ import pytest
 from test_summarise import store_story
 
 from pipeline.errors import LLMError
-from pipeline.publish.llm import parse_paraphrase, unsupported_terms
+from pipeline.publish.llm import (
+    ParaphraseRejected,
+    fact_check,
+    parse_paraphrase,
+    unsupported_terms,
+)
 from pipeline.publish.summaries import summarise_stories
 from pipeline.publish.summarise import ngram_overlap
 from pipeline.records import ArticleText
@@ -61,6 +66,19 @@ INVENTED = {
         {"heading": "Who.", "text": "Executives from both firms spoke at a gala in Oslo."},
     ],
 }
+FIRST_PERSON = {
+    "at_a_glance": "We released Breeze-2, a reasoning model with 24 billion parameters, on Monday.",
+    "sections": GOOD_ANSWER["sections"],
+}
+#: close to the sources word for word, but with a number and a model name they lack
+UNSUPPORTED = {
+    "at_a_glance": "Northwind AI released Breeze-3, a reasoning model with 70 billion "
+    "parameters, on Monday.",
+    "sections": GOOD_ANSWER["sections"],
+}
+WITH_INTRO = dict(
+    GOOD_ANSWER, intro="The weights can be downloaded from the model hub of Northwind AI."
+)
 USAGE = {"prompt_tokens": 400, "completion_tokens": 100, "total_tokens": 500}
 
 
@@ -105,6 +123,9 @@ class _Handler(BaseHTTPRequestHandler):
             "malformed": "Here is your summary: Breeze-2 is great!",
             "shape": json.dumps({"summary": "Breeze-2 is out."}),
             "invented": json.dumps(INVENTED),
+            "first_person": json.dumps(FIRST_PERSON),
+            "unsupported": json.dumps(UNSUPPORTED),
+            "intro": json.dumps(WITH_INTRO),
         }[mode]
         answer = {
             "id": "chatcmpl-1",
@@ -236,6 +257,8 @@ def test_unreachable_endpoint_falls_back_to_extractive(story):
         ("malformed", "malformed", True),
         ("shape", "shape", True),
         ("invented", "overlap", True),
+        ("first_person", "checks", True),
+        ("unsupported", "facts", True),
     ],
 )
 def test_bad_answers_fall_back_and_unusable_ones_are_not_asked_again(
@@ -294,3 +317,63 @@ def test_answers_without_the_required_shape_are_refused():
         assert info.value.reason == "shape"
     accepted = parse_paraphrase(json.dumps(one_section), texts, min_sections=1)
     assert accepted.sections[0].heading == "Licensing."
+
+
+# --- the paraphrase passes the summary checks and the fact check ---------------------------
+
+
+def test_a_first_person_paraphrase_falls_back_to_the_extractive_summary(story, fake_llm):
+    store, story_id = story
+    fake_llm.mode = "first_person"
+    summary = summarise_stories(store, [story_id], _settings(fake_llm.url), now=NOW)[story_id]
+    assert summary.method == "extractive"
+    assert summary.fallback_reason is not None
+    assert (
+        summary.fallback_reason.startswith("checks") and "first_person" in summary.fallback_reason
+    )
+
+
+def test_a_paraphrase_stating_what_the_sources_lack_falls_back_and_records_it(story, fake_llm):
+    store, story_id = story
+    fake_llm.mode = "unsupported"
+    settings = _settings(fake_llm.url)
+    summary = summarise_stories(store, [story_id], settings, now=NOW)[story_id]
+    assert summary.method == "extractive"
+    assert summary.fallback_reason is not None and summary.fallback_reason.startswith("facts")
+    assert summary.unsupported == ("3", "70", "breeze-3")
+    # remembered: not asked again, and the stored failure still names the terms
+    again = summarise_stories(store, [story_id], settings, now=NOW)[story_id]
+    assert len(fake_llm.requests) == 1
+    assert again.unsupported == ("3", "70", "breeze-3") and again.method == "extractive"
+
+
+def test_a_paraphrase_intro_becomes_the_first_section_without_a_heading(story, fake_llm):
+    store, story_id = story
+    fake_llm.mode = "intro"
+    summary = summarise_stories(store, [story_id], _settings(fake_llm.url), now=NOW)[story_id]
+    assert summary.method == "llm"
+    assert summary.sections[0].heading == "" and "model hub" in summary.sections[0].text
+    assert [s.heading for s in summary.sections[1:]] == ["Licensing.", "Market structure."]
+
+
+def test_fact_check_names_numbers_models_organisations_and_licenses_the_sources_lack():
+    sources = [TITLE, TEXT]
+    output = (
+        "Northwind AI released Breeze-2 and gpt-oss-120b under the MIT license, says Zephyr "
+        "Labs, with 24 billion parameters."
+    )
+    assert fact_check(output, sources) == ("120", "MIT", "Zephyr", "gpt-oss-120b")
+    assert fact_check("Breeze-2 ships under the Apache 2.0 license.", sources) == ()
+
+
+def test_a_paraphrase_with_a_license_the_sources_lack_is_refused_with_the_license_id():
+    answer = dict(
+        GOOD_ANSWER,
+        sections=[
+            {"heading": "Licensing.", "text": "Breeze-2 ships under the MIT license."},
+            GOOD_ANSWER["sections"][1],
+        ],
+    )
+    with pytest.raises(ParaphraseRejected) as info:
+        parse_paraphrase(json.dumps(answer), [ArticleText(TITLE, TEXT)])
+    assert info.value.reason == "facts" and "MIT" in info.value.unsupported

@@ -1,5 +1,6 @@
-"""risk_themes.v1: JSON model parity with scikit-learn, reproducible training, thresholds,
-evidence, hostile inputs, and the shipped model."""
+"""risk_themes.v2: JSON model parity with scikit-learn, reproducible training, thresholds,
+body-only evidence, context-gated rules, grouped folds, hostile inputs, and the shipped
+model."""
 
 from __future__ import annotations
 
@@ -11,15 +12,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from classifiers.base import RISK_THEMES, ThemeScore, make_document
+from classifiers import registry
+from classifiers.base import RISK_THEMES, Document, ThemeScore, make_document, split_sentences
 from classifiers.errors import ClassifierNotConfigured
 from classifiers.risk_themes import (
     MODEL_PATH,
     RiskThemeClassifier,
+    _alternation_hits,
     load_theme_rules,
     rules_digest,
+    theme_hits,
 )
-from classifiers.train import fit_risk_themes, train_risk_themes
+from classifiers.train import (
+    fit_risk_themes,
+    grouped_folds,
+    passage_sites,
+    train_risk_themes,
+)
 from pipeline.corpus import corpus_loader
 
 # Small invented passages: each theme gets its own phrasing, mixed with neutral filler.
@@ -29,7 +38,7 @@ _THEME_SENTENCES = {
     "regulation": "Regulators said the AI Act imposes compliance obligations on providers.",
     "licensing": "The weights ship under the Apache 2.0 license with permissive terms.",
     "vendor_dependence": "Customers fear lock-in and dependence on one dominant vendor.",
-    "sovereignty": "The government wants sovereign infrastructure and strategic autonomy.",
+    "sovereignty": "The government wants sovereign AI infrastructure and strategic autonomy.",
     "safety": "The lab published alignment evaluations and new safeguards against harm.",
     "privacy": "Regulators questioned how personal data and GDPR privacy duties were handled.",
 }
@@ -66,7 +75,7 @@ def fitted():
 
 @pytest.fixture(scope="module")
 def classifier(fitted, tmp_path_factory) -> RiskThemeClassifier:
-    path = tmp_path_factory.mktemp("model") / "risk_themes.v1.json"
+    path = tmp_path_factory.mktemp("model") / "risk_themes.v2.json"
     path.write_text(json.dumps(fitted.model), encoding="utf-8")
     return RiskThemeClassifier(path)
 
@@ -126,7 +135,7 @@ def _fake_shared(root: Path) -> list[dict]:
     texts, titles, labels = _corpus(n=30, seed=3)
     items, lines = [], []
     for i, (text, title, themes) in enumerate(zip(texts, titles, labels, strict=True)):
-        link = f"https://example.org/post/{i}"
+        link = f"https://site{i % 6}.example/post/{i}"
         items.append(
             f"<item><title>{title}</title><link>{link}</link><guid>{link}</guid>"
             f"<description>&lt;p&gt;{text}&lt;/p&gt;</description></item>"
@@ -177,8 +186,12 @@ def test_thresholds_decide_which_themes_are_reported(fitted):
     assert RiskThemeClassifier(model=model).classify(doc) == ()
     for theme in RISK_THEMES:
         model["themes"][theme]["threshold"] = 0.0
-    everything = RiskThemeClassifier(model=model).classify(doc)
+        model["themes"][theme]["min_evidence"] = 0.0
+    every_theme = make_document(" ".join(_THEME_SENTENCES.values()))
+    everything = RiskThemeClassifier(model=model).classify(every_theme)
     assert {s.theme for s in everything} == set(RISK_THEMES)
+    # Without body evidence even a zero threshold reports nothing but the theme at hand.
+    assert {s.theme for s in RiskThemeClassifier(model=model).classify(doc)} == {"security"}
     scores = [s.score for s in everything]
     assert scores == sorted(scores, reverse=True)
 
@@ -281,4 +294,154 @@ def test_shipped_model_is_small_json_built_from_the_current_rules():
     )
     assert model["training"]["passages"] > 0
     clf = RiskThemeClassifier()
-    assert (clf.name, clf.version, clf.labels) == ("risk_themes", "v1", RISK_THEMES)
+    assert (clf.name, clf.version, clf.labels) == ("risk_themes", "v2", RISK_THEMES)
+
+
+def test_risk_themes_v2_is_registered_with_its_model_file():
+    entry = registry.registration("risk_themes")
+    assert entry.fullname == "risk_themes.v2"
+    assert "risk_themes.v2.json" in entry.data_files
+    assert MODEL_PATH.name == "risk_themes.v2.json"
+    assert all("risk_themes.v1" not in r["fullname"] for r in registry.describe())
+
+
+@pytest.mark.parametrize("body", ["", "Comments", "Jailbreak: attackers exploit prompt injection"])
+def test_a_theme_only_the_title_mentions_is_not_reported(classifier, body):
+    # An empty body, a body without the theme, or a body that only repeats the title.
+    title = "Jailbreak: attackers exploit prompt injection"
+    found = classifier.classify(make_document(body, title=title))
+    assert "security" not in {s.theme for s in found}
+    for score in found:
+        assert score.evidence and score.evidence != title
+
+
+def test_the_same_words_in_the_body_are_reported_with_body_evidence(classifier):
+    title = "Jailbreak: attackers exploit prompt injection"
+    body = "Researchers found a prompt injection vulnerability that attackers could exploit."
+    found = {s.theme: s for s in classifier.classify(make_document(body, title=title))}
+    assert "security" in found
+    assert found["security"].evidence == body
+
+
+_BOILERPLATE = [
+    "Comments on Hacker News",
+    "We use cookies to improve your experience. Read our privacy policy and terms of service.",
+    "Copyright © 2025 Example Inc. All rights reserved.",
+    "Subscribe to our newsletter for the latest security news.",
+]
+
+
+@pytest.mark.parametrize("paragraph", _BOILERPLATE)
+def test_a_boilerplate_paragraph_gives_no_theme(paragraph):
+    clf = RiskThemeClassifier()
+    assert clf.classify(make_document(paragraph, title="Show HN: a faster sorting library")) == ()
+
+
+@pytest.mark.parametrize("paragraph", _BOILERPLATE[:3])
+def test_theme_rules_do_not_read_site_chrome_even_unstripped(paragraph):
+    # Without boilerplate stripping the rules still find no evidence in these lines.
+    rules = load_theme_rules()
+    assert not any(theme_hits(paragraph, rules, split_sentences(paragraph)))
+    doc = Document(paragraph, "Show HN", None, split_sentences(paragraph))
+    assert RiskThemeClassifier().classify(doc) == ()
+
+
+def test_politics_without_technology_raises_no_context_gated_theme():
+    rules = load_theme_rules()
+    gated = [RISK_THEMES.index(t) for t in ("export_control", "regulation", "sovereignty")]
+    history = (
+        "In 1775 Congress debated sanctions on British trade. The sovereign parliament "
+        "passed legislation to regulate the colonies."
+    )
+    hits = theme_hits(history, rules)
+    assert all(not hits[j] for j in gated)
+    about_ai = (
+        "Congress debated export controls on AI chips. Lawmakers want regulation of "
+        "frontier models. Europe wants sovereign cloud infrastructure."
+    )
+    hits = theme_hits(about_ai, rules)
+    assert all(hits[j] for j in gated)
+
+
+def test_fast_rule_matching_finds_exactly_what_the_alternation_finds():
+    rules = load_theme_rules()
+    texts = [
+        " ".join(_THEME_SENTENCES.values()),
+        "JAILBREAKING, Prompt-Injection and the EU AI Act; H20 and H800 chips; GDPR; PII.",
+        "Unregulated xsecurity; reexport controls; the Bureau of Industry and Security (BIS).",
+        "İstanbul privacy rules and cyberattacks on data centers.",
+        "",
+    ]
+    for text in texts:
+        for rule in rules:
+            assert rule.hits(text) == _alternation_hits(rule, text), (rule.theme, text)
+
+
+def test_grouped_folds_never_split_a_site():
+    sites = [f"site{i % 13}.example" for i in range(120)]
+    labels = [{RISK_THEMES[i % len(RISK_THEMES)]} if i % 4 else set() for i in range(120)]
+    folds = grouped_folds(labels, sites, 5, seed=0)
+    assert len(folds) == 5
+    seen_test = []
+    for train_idx, test_idx in folds:
+        train_sites = {sites[i] for i in train_idx}
+        test_sites = {sites[i] for i in test_idx}
+        assert not train_sites & test_sites
+        assert len(train_idx) + len(test_idx) == len(sites)
+        seen_test.extend(test_idx)
+    assert sorted(seen_test) == list(range(len(sites)))
+    # Fewer sites than folds: as many folds as sites.
+    assert len(grouped_folds(labels[:6], ["a", "b", "a", "b", "a", "b"], 5, seed=0)) == 2
+    with pytest.raises(ValueError):
+        grouped_folds(labels[:3], ["a", "a", "a"], 5, seed=0)
+
+
+def test_passage_sites_are_link_hosts_for_aggregators_and_one_site_per_lab_feed():
+    refs = [
+        ("corpus/dev/feed_hn.xml", "https://www.example.com/a"),
+        ("corpus/dev/feed_hn.xml", "https://blog.other.org/b"),
+        ("corpus/dev/feed_hn.xml", None),
+        ("corpus/dev/feed_lab.xml", "https://lab.ai/news/1"),
+        ("corpus/dev/feed_lab.xml", "https://lab.ai/news/2"),
+        ("corpus/dev/feed_lab_research.xml", "https://lab.ai/research/3"),
+    ]
+    sites = passage_sites(refs)
+    assert sites[:3] == ["example.com", "blog.other.org", "corpus/dev/feed_hn.xml"]
+    # One lab's two feeds are one site, so no fold has that lab on both sides.
+    assert sites[3] == sites[4] == sites[5] == "lab.ai"
+
+
+def _theme_weight(text: str, theme: str) -> float:
+    rules = load_theme_rules()
+    return sum(w for _, w in theme_hits(text, rules)[RISK_THEMES.index(theme)])
+
+
+def test_fine_tuning_is_not_a_regulatory_fine():
+    assert _theme_weight("We fine-tuned the AI model on satellite data.", "regulation") == 0
+    assert _theme_weight("The AI company was fined under the AI Act.", "regulation") >= 4
+
+
+def test_a_privacy_slogan_is_weaker_evidence_than_a_named_privacy_harm():
+    slogan = _theme_weight("A privacy-first app for on-device AI.", "privacy")
+    harm = _theme_weight("The AI app raised privacy concerns over personal data.", "privacy")
+    assert slogan < 1.5
+    assert harm >= 6
+
+
+def test_dependence_on_one_provider_and_model_deprecation_are_vendor_evidence():
+    weight = _theme_weight(
+        "Teams are reliant on one API provider. The older models will be deprecated.",
+        "vendor_dependence",
+    )
+    assert weight >= 5
+
+
+def test_passages_outside_the_selection_may_be_left_out_of_training(monkeypatch):
+    monkeypatch.setattr("classifiers.train.OTHER_WEIGHT_GRID", (1.0, 0.0))
+    texts, titles, labels = _corpus()
+    select = [i % 3 != 0 for i in range(len(texts))]
+    fitted = fit_risk_themes(texts, titles, labels, seed=0, select_on=select)
+    learned = [t for t in fitted.model["themes"].values() if t["mode"] == "model"]
+    assert learned
+    assert all(t["other_weight"] in (1.0, 0.0) for t in learned)
+    assert fitted.model["features"]["other_weight_grid"] == [1.0, 0.0]

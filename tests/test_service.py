@@ -130,3 +130,35 @@ def test_a_port_in_use_fails_start_before_the_scheduler_runs(tmp_path):
             service.stop()
             store.close()
     assert cycles == []
+
+
+def test_scheduled_digest_writes_the_stories_first_published_yesterday(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from test_digest import body, seed_article
+
+    from pipeline.cli import _digest_job
+
+    now = datetime.now(UTC)
+    yesterday = now.date() - timedelta(days=1)
+    store = open_store(f"sqlite:///{tmp_path / 'lumi.db'}")
+    settings = load_settings({}).replace(export_dir=str(tmp_path / "digests"), timezone="UTC")
+    try:
+        # fetched today, published yesterday: yesterday's news
+        seed_article(
+            store,
+            1,
+            title="Published yesterday, fetched today",
+            text=body(1),
+            published=datetime.combine(yesterday, datetime.min.time(), tzinfo=UTC),
+            fetched_at=now,
+        )
+        seed_article(store, 2, title="Published today", text=body(2), published=now, fetched_at=now)
+        service = Service(store, settings, lambda: None, digest=_digest_job(store, settings))
+        service.run_digest_job()
+    finally:
+        store.close()
+    written = tmp_path / "digests" / f"lumi-digest-{yesterday.isoformat()}.json"
+    digest = json.loads(written.read_text("utf-8"))
+    assert [i["title"] for i in digest["items"]] == ["Published yesterday, fetched today"]
+    assert sorted(p.suffix for p in written.parent.iterdir()) == [".atom", ".html", ".json", ".md"]

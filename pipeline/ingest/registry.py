@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,7 +23,34 @@ __all__ = [
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
-_FIELDS = {"id", "url", "title", "language", "tags", "poll_minutes"}
+_FIELDS = {"id", "url", "title", "language", "tags", "poll_minutes", "publisher"}
+
+log = logging.getLogger(__name__)
+
+
+def _publisher(name: str, raw: Any) -> str | None:
+    """The feed's publisher as a canonical actor name; an organisation the actor registry
+    does not know is kept as written, with a warning."""
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not raw.strip():
+        raise FeedRegistryError(
+            "must be an organisation name (a name or alias of the actor registry)",
+            entry=name,
+            field="publisher",
+        )
+    publisher = " ".join(raw.split())
+    from classifiers.actors import canonical_name
+
+    canonical = canonical_name(publisher)
+    if canonical is None:
+        log.warning(
+            "feed %s: publisher %r is not in the actor registry; kept as an unknown organisation",
+            name,
+            publisher,
+        )
+        return publisher
+    return canonical
 
 
 def _entry_name(index: int, raw: Any) -> str:
@@ -79,6 +107,7 @@ def _validate_entry(index: int, raw: Any) -> FeedSource:
         language=language,
         tags=tuple(t.strip() for t in tags),
         poll_minutes=poll,
+        publisher=_publisher(name, raw.get("publisher")),
     )
 
 
@@ -135,6 +164,8 @@ def _entry(s: FeedSource) -> dict[str, Any]:
     }
     if s.poll_minutes is not None:
         item["poll_minutes"] = s.poll_minutes
+    if s.publisher is not None:
+        item["publisher"] = s.publisher
     return item
 
 
@@ -248,6 +279,8 @@ def export_opml(sources: Sequence[FeedSource], title: str = "Lumi feeds") -> str
         }
         if s.poll_minutes is not None:
             attrs["lumi:pollMinutes"] = str(s.poll_minutes)
+        if s.publisher is not None:
+            attrs["lumi:publisher"] = s.publisher
         rendered = " ".join(f"{k}={quoteattr(v)}" for k, v in attrs.items())
         lines.append(f"    <outline {rendered}/>")
     lines += ["  </body>", "</opml>", ""]
@@ -308,6 +341,9 @@ def import_opml(data: bytes, *, default_language: str = "en") -> tuple[FeedSourc
             poll = outline.get(lumi_ns + "pollMinutes")
             if poll:
                 raw["poll_minutes"] = int(poll) if poll.isdigit() else poll
+            publisher = outline.get(lumi_ns + "publisher")
+            if publisher:
+                raw["publisher"] = publisher
             sources.append(_validate_entry(len(sources), raw))
 
     body = root.find("body")

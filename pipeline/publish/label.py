@@ -9,7 +9,13 @@ Rules (design.md section 7, compliance.md):
 - the W3C disclosure level is ``ai-autonomous`` unless a human approved the item, then
   ``ai-assisted``;
 - the Article 50(4) exemption is claimed only with a recorded human review **and** a named
-  person or organisation holding editorial responsibility. Nothing automatic can claim it.
+  person or organisation holding editorial responsibility. Nothing automatic can claim it;
+- every item ends with the publisher's closing line (``LUMI_PUBLICATION_NAME``,
+  ``LUMI_GENERATOR_NAME``): "<publication> — AI-generated curation pursuant to Article 50 EU
+  AI Act. Paraphrase and classification by <generator> v<version>." ("AI-assisted" only
+  after a recorded review; "Summary and classification" for an extractive summary, which
+  selects sentences and paraphrases nothing). The visible label, the closing line and every
+  machine-readable generator field carry the same ``v<version>``.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from pipeline import GENERATOR_NAME, __version__
+from pipeline import __version__
 from pipeline.publish.render.i18n import text
 from pipeline.records import Disclosure, HumanReview
 
@@ -28,10 +34,21 @@ __all__ = [
     "IPTC_SCHEME",
     "SOURCE_TYPES",
     "ReviewLike",
+    "closing_for",
     "disclosure_for",
+    "generator_version",
     "label_for",
     "labelled_summary",
 ]
+
+#: The generator name when no settings are given (the ``LUMI_GENERATOR_NAME`` default).
+DEFAULT_GENERATOR = "Lumi News Pipeline"
+
+
+def generator_version(version: str = __version__) -> str:
+    """The generator version as every disclosure shows it: ``v<version>``."""
+    return version if version.startswith("v") else f"v{version}"
+
 
 #: The IPTC digital source type vocabulary (an Atom category scheme).
 IPTC_SCHEME = "http://cv.iptc.org/newscodes/digitalsourcetype/"
@@ -72,8 +89,8 @@ def label_for(
     Args:
         language: ``en`` or ``de``.
         editor: who reviewed and holds editorial responsibility; None when not reviewed.
-        version: the generator version shown.
-        generator: the generator name (default ``Lumi``).
+        version: the generator version shown (as ``v<version>``).
+        generator: the generator name (default :data:`DEFAULT_GENERATOR`).
     """
     head = (
         text(language, "label_reviewed", editor=editor)
@@ -87,11 +104,39 @@ def label_for(
             text(
                 language,
                 "label_generator",
-                generator=generator or GENERATOR_NAME,
-                version=version,
+                generator=generator or DEFAULT_GENERATOR,
+                version=generator_version(version),
             ),
         )
     )
+
+
+def closing_for(
+    *,
+    language: str,
+    publication: str,
+    reviewed: bool,
+    summary_method: str,
+    generator: str = DEFAULT_GENERATOR,
+    version: str = __version__,
+) -> str:
+    """The closing line of an item: "<publication> — AI-generated curation pursuant to
+    Article 50 EU AI Act. Paraphrase and classification by <generator> v<version>."
+
+    Args:
+        language: ``en`` or ``de``.
+        publication: the publication's name (``LUMI_PUBLICATION_NAME``).
+        reviewed: a recorded review by a named editor exists ("AI-assisted curation").
+        summary_method: ``llm`` (a paraphrase) or ``extractive`` (selected sentences: the
+            line says "Summary", not "Paraphrase").
+        generator: the generator name (``LUMI_GENERATOR_NAME``).
+        version: the generator version (shown as ``v<version>``).
+    """
+    head = text(
+        language, "closing_reviewed" if reviewed else "closing_unreviewed", publication=publication
+    )
+    key = "closing_generator_llm" if summary_method == "llm" else "closing_generator_extractive"
+    return f"{head} {text(language, key, generator=generator, version=generator_version(version))}"
 
 
 def labelled_summary(disclosure: Disclosure, at_a_glance: str, *, title_only: bool = False) -> str:
@@ -130,7 +175,8 @@ def disclosure_for(
         review: the item's latest recorded review, or None. Only an approval naming an
             editor (a person or organisation holding editorial responsibility) switches the
             item to ``ai-assisted`` and claims the exemption; a rejection is ignored.
-        settings: ``language`` picks the label language, ``ai_policy_url`` the policy link.
+        settings: ``language`` picks the label language, ``ai_policy_url`` the policy link,
+            ``publication_name`` and ``generator_name`` the closing line's names.
         generated_at: when the text was generated (taken from stored data).
         model: the paraphrasing model, for ``llm`` summaries.
 
@@ -147,6 +193,7 @@ def disclosure_for(
         human_review = HumanReview(editor, review.reviewed_at, review.note)
     reviewed = human_review is not None and editor is not None
     legal_key = "legal_basis_reviewed" if reviewed else "legal_basis_unreviewed"
+    generator = settings.generator_name
     return Disclosure(
         ai_generated=True,
         digital_source_type=SOURCE_TYPES[summary_method],
@@ -155,12 +202,19 @@ def disclosure_for(
         human_review=human_review,
         editorial_responsibility=editor,
         exemption_applied=reviewed,
-        label_text=label_for(language=language, editor=editor),
+        label_text=label_for(language=language, editor=editor, generator=generator),
         policy_url=settings.ai_policy_url,
-        generator_name=GENERATOR_NAME,
-        generator_version=__version__,
+        generator_name=generator,
+        generator_version=generator_version(),
         generated_at=generated_at,
         legal_basis=text(language, legal_key, editor=editor or ""),
         language=language,
         model=model if summary_method == "llm" else None,
+        closing_text=closing_for(
+            language=language,
+            publication=settings.publication_name,
+            reviewed=reviewed,
+            summary_method=summary_method,
+            generator=generator,
+        ),
     )

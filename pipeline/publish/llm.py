@@ -4,9 +4,14 @@ Off unless ``LUMI_LLM_URL`` is set. Every call is bounded by a total deadline
 (``LUMI_LLM_TIMEOUT``, connect to last byte) and by a daily token budget
 (``LUMI_LLM_DAILY_TOKENS``, counted from the response's ``usage`` and stored per day in
 ``llm_usage``). The model must answer with the summary's structure as JSON; an answer is
-accepted only when it has that shape and enough of its word 3-grams occur in the sources
-(``LUMI_LLM_MIN_OVERLAP``). Any failure raises :class:`~pipeline.errors.LLMError` and the
-caller (:func:`pipeline.publish.summaries.summarise_stories`) keeps the extractive summary.
+accepted only when it has that shape, enough of its word 3-grams occur in the sources
+(``LUMI_LLM_MIN_OVERLAP``), it passes the checks every summary passes
+(:func:`pipeline.publish.checks.summary_problems`: third person, no sentence twice, balanced
+quotation marks, no dangling paragraph start, headings that fit) and the fact check
+(:func:`fact_check`: every number, name, model name and license id it writes is in the
+sources). Any failure raises :class:`~pipeline.errors.LLMError` (a refused answer:
+:class:`ParaphraseRejected`, with the unsupported terms) and the caller
+(:func:`pipeline.publish.summaries.summarise_stories`) keeps the extractive summary.
 
 The faithfulness checks reported with every summary are
 :func:`~pipeline.publish.summarise.ngram_overlap` (the share of output 3-grams found in the
@@ -19,10 +24,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import dataclasses
+import functools
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,6 +36,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from pipeline.errors import LLMError
+from pipeline.publish.checks import SHORT_NOTE, summary_problems
 from pipeline.publish.summarise import (
     HEADINGS,
     MAX_GLANCE_WORDS,
@@ -49,9 +56,11 @@ __all__ = [
     "ChatReply",
     "LLMConfig",
     "Paraphrase",
+    "ParaphraseRejected",
     "build_messages",
     "chat",
     "endpoint",
+    "fact_check",
     "paraphrase",
     "paraphrase_hash",
     "parse_paraphrase",
@@ -59,7 +68,7 @@ __all__ = [
 ]
 
 #: Changes whenever the prompt or the accepted shape changes (part of the cache key).
-PROMPT_VERSION = "paraphrase.v1"
+PROMPT_VERSION = "paraphrase.v2"
 #: Source text sent per story; long articles are cut (the lead carries the news).
 MAX_SOURCE_CHARS = 12_000
 MAX_RESPONSE_BYTES = 1_000_000
@@ -149,6 +158,52 @@ def unsupported_terms(output: str, sources: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+_MODEL_TOKEN = re.compile(
+    r"(?<![\w-])[A-Za-z][\w.]*(?:-[\w.]+)*\d[\w.-]*|(?<![\w-])[A-Za-z]+-[\w.-]+"
+)
+
+
+def _model_tokens(text: str) -> set[str]:
+    """Model-like names: words with a digit or a hyphen ("gpt-oss-120b", "Qwen3")."""
+    return {m.group(0).rstrip(".-").casefold() for m in _MODEL_TOKEN.finditer(text)}
+
+
+@functools.cache
+def _license_table() -> Any:
+    from classifiers.licenses import load_license_table
+
+    return load_license_table()
+
+
+def _license_ids(text: str) -> set[str]:
+    return {m.id for m in _license_table().find(text)}
+
+
+def fact_check(output: str, sources: Sequence[str]) -> tuple[str, ...]:
+    """What ``output`` states that the sources do not: numbers and capitalised names
+    (:func:`unsupported_terms`), model-like names ("gpt-oss-120b") and license ids (by the
+    license table's surface forms: "Apache 2.0" -> ``Apache-2.0``). Sorted; empty when every
+    such term is in the sources."""
+    joined = "\n".join(sources)
+    found = set(unsupported_terms(output, sources))
+    source_text = unicodedata.normalize("NFKC", joined).casefold()
+    for token in _model_tokens(unicodedata.normalize("NFKC", output)):
+        if token not in source_text:
+            found.add(token)
+    known = _license_ids(joined)
+    found.update(i for i in _license_ids(output) if i not in known)
+    return tuple(sorted(found))
+
+
+class ParaphraseRejected(LLMError):
+    """A paraphrase that failed the summary checks or the fact check (``unsupported``: the
+    terms the sources lack)."""
+
+    def __init__(self, message: str, *, reason: str, unsupported: tuple[str, ...] = ()):
+        super().__init__(message, reason=reason)
+        self.unsupported = unsupported
+
+
 # --- the request -----------------------------------------------------------------------------
 
 
@@ -170,13 +225,23 @@ def build_messages(texts: Sequence[ArticleText], draft: Summary) -> list[dict[st
     system = (
         "You summarise AI-industry news for compliance, data and procurement leads. "
         "Use only facts stated in the sources: no outside knowledge, no new numbers, names "
-        "or dates, no opinions. Reply with one JSON object and nothing else, of the form "
+        "or dates, no opinions. Write in the third person: never 'we', 'our', 'us', 'I' or "
+        "'my' outside quotation marks; attribute a publisher's statements to it by name "
+        "('Mistral AI says it is releasing ...'). At a glance states who released what under "
+        "which license and what changed; it never repeats the title. No sentence twice; no "
+        "paragraph starting with 'This', 'It', 'However' or another word that needs the "
+        "sentence before it; a heading only over a paragraph about it (a Licensing section "
+        "names a license, a Regulation section a law, regulator or compliance duty). Reply "
+        "with one JSON object and nothing else, of the form "
         '{"at_a_glance": "<one or two sentences, at most 60 words>", '
+        '"intro": "<one or two sentences, optional>", '
         '"sections": [{"heading": "<heading>", "text": "<one to three sentences>"}]} '
         f"with 2 to 4 sections whose headings are taken from: {headings}."
     )
     draft_lines = [f"At a glance: {draft.at_a_glance}"]
-    draft_lines += [f"{s.heading} {s.text}" for s in draft.sections]
+    draft_lines += [
+        f"{s.heading or 'Intro:'} {s.text}" for s in draft.sections if s.text != SHORT_NOTE
+    ]
     user = (
         "Sources:\n\n"
         + _source_block(texts)
@@ -316,19 +381,29 @@ def _heading(value: str) -> str:
 
 
 def parse_paraphrase(
-    content: str, texts: Sequence[ArticleText], *, min_sections: int = 2, min_overlap: float = 0.0
+    content: str,
+    texts: Sequence[ArticleText],
+    *,
+    min_sections: int = 2,
+    min_overlap: float = 0.0,
+    classification: Mapping[str, Any] | None = None,
 ) -> Paraphrase:
     """Check the model's answer and turn it into a paraphrase.
 
     Args:
         content: the answer text (a JSON object, optionally in a code fence).
-        texts: the sources, for the overlap and unsupported-term checks.
-        min_sections: fewest sections accepted (at most ``MAX_SECTIONS`` are).
+        texts: the sources, for the overlap, summary and fact checks.
+        min_sections: fewest headed sections accepted (at most ``MAX_SECTIONS`` are); with
+            fewer than two, the paraphrase ends with the short-text note.
         min_overlap: least share of output 3-grams found in the sources.
+        classification: the story's classification (its actors and license events are
+            what the summary checks compare at a glance with).
 
     Raises:
-        LLMError: ``malformed`` (not JSON), ``shape`` (fields missing, empty or too long) or
-            ``overlap`` (too little of the answer is found in the sources).
+        LLMError: ``malformed`` (not JSON), ``shape`` (fields missing, empty or too long),
+            ``overlap`` (too little of the answer is found in the sources);
+            :class:`ParaphraseRejected`: ``checks`` (a summary check fails) or ``facts``
+            (a number, name, model or license id the sources lack).
     """
     raw = _FENCE.sub("", content.strip())
     start, end = raw.find("{"), raw.rfind("}")
@@ -360,7 +435,15 @@ def parse_paraphrase(
         if _count_words(text) > MAX_SECTION_WORDS:
             raise LLMError(f"a section is longer than {MAX_SECTION_WORDS} words", reason="shape")
         parsed.append(SummarySection(heading, text))
+    intro = data.get("intro")
+    if isinstance(intro, str) and intro.strip():
+        intro = " ".join(intro.split())
+        if _count_words(intro) > MAX_SECTION_WORDS:
+            raise LLMError(f"the intro is longer than {MAX_SECTION_WORDS} words", reason="shape")
+        parsed.insert(0, SummarySection("", intro))
     output = " ".join([glance, *(s.text for s in parsed)])
+    if sum(1 for s in parsed if s.heading) < 2:
+        parsed.append(SummarySection("", SHORT_NOTE))
     sources = [f"{t.title}\n{t.text}" for t in texts]
     overlap = ngram_overlap(output, sources)
     if overlap < min_overlap:
@@ -369,7 +452,29 @@ def parse_paraphrase(
             f"(LUMI_LLM_MIN_OVERLAP={min_overlap:g})",
             reason="overlap",
         )
-    return Paraphrase(glance, tuple(parsed), round(overlap, 4), unsupported_terms(output, sources))
+    unsupported = fact_check(output, sources)
+    if unsupported:
+        raise ParaphraseRejected(
+            "the answer states what the sources do not: " + ", ".join(unsupported),
+            reason="facts",
+            unsupported=unsupported,
+        )
+    item = {
+        "title": texts[0].title if texts else "",
+        "at_a_glance": glance,
+        "sections": [{"heading": s.heading, "text": s.text} for s in parsed],
+        **{key: list((classification or {}).get(key) or ()) for key in _ITEM_KEYS},
+    }
+    problems = summary_problems(item)
+    if problems:
+        raise ParaphraseRejected(
+            "the answer fails the summary checks: " + "; ".join(problems), reason="checks"
+        )
+    return Paraphrase(glance, tuple(parsed), round(overlap, 4), unsupported)
+
+
+#: The classification results the summary checks read.
+_ITEM_KEYS = ("actors", "license_events", "risk_themes")
 
 
 # --- the daily budget ------------------------------------------------------------------------
@@ -382,6 +487,7 @@ def paraphrase(
     draft: Summary,
     *,
     now: datetime | None = None,
+    classification: Mapping[str, Any] | None = None,
 ) -> Paraphrase:
     """Ask the model for a paraphrase of a story within the day's token budget.
 
@@ -394,6 +500,7 @@ def paraphrase(
         texts: the story's article texts.
         draft: the story's extractive summary (guides the model; fixes the section count).
         now: the clock (tests).
+        classification: the story's classification, for the summary checks.
 
     Raises:
         LLMError: any failure (see :func:`chat` and :func:`parse_paraphrase`), or
@@ -416,7 +523,8 @@ def paraphrase(
     result = parse_paraphrase(
         reply.content,
         texts,
-        min_sections=min(2, len(draft.sections)),
+        min_sections=min(2, sum(1 for s in draft.sections if s.heading)),
         min_overlap=config.min_overlap,
+        classification=classification,
     )
     return dataclasses.replace(result, tokens=reply.tokens)

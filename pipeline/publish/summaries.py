@@ -17,8 +17,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from classifiers.boilerplate import strip_boilerplate
 from pipeline.errors import LLMError
-from pipeline.publish.llm import LLMConfig, paraphrase, paraphrase_hash
+from pipeline.publish.llm import LLMConfig, ParaphraseRejected, paraphrase, paraphrase_hash
 from pipeline.publish.summarise import (
     GENERATOR,
     inputs_hash,
@@ -36,13 +37,14 @@ from pipeline.store import (
     stored_summary,
     story_texts,
 )
+from pipeline.store.feeds import article_publishers
 
 __all__ = ["stored_summaries", "summarise_stories", "unsummarised"]
 
 log = logging.getLogger("lumi.summarise")
 
 #: LLM failures that would repeat for the same inputs: recorded, not retried.
-_STICKY = ("malformed", "shape", "overlap")
+_STICKY = ("malformed", "shape", "overlap", "checks", "facts")
 #: LLM failures that would repeat for every story of this run: stop asking for the rest.
 _STOP_RUN = ("timeout", "connection", "budget")
 
@@ -53,6 +55,9 @@ class _Inputs:
 
     texts: list[ArticleText]
     classification: Mapping[str, Any] | None
+    #: the feed publisher of the story's first article that has one (first-person
+    #: statements are its)
+    publisher: str | None
     extractive: Summary | None
     #: the paraphrase key; None when the paraphraser is off or there is no text to paraphrase
     llm_hash: str | None
@@ -66,32 +71,46 @@ class _Inputs:
             return False
         return self.llm_hash is None or self.paraphrase is not None or self.failure is not None
 
+    def summarise(self) -> Summary:
+        """The extractive summary of these inputs."""
+        return summarise_story(self.texts, self.classification, self.publisher)
+
     def published(self, extractive: Summary) -> Summary:
         """What to publish once ``extractive`` is known, without asking the model."""
         if self.paraphrase is not None:
             return self.paraphrase
         if self.failure is not None:
             reason = f"{self.failure.reason}: {self.failure.detail}"
-            return dataclasses.replace(extractive, fallback_reason=reason)
+            return dataclasses.replace(
+                extractive, fallback_reason=reason, unsupported=_unsupported(self.failure)
+            )
         return extractive
 
 
 def _inputs(session: Transaction, story_id: int, config: LLMConfig | None) -> _Inputs | None:
-    texts = story_texts(session, story_id)
+    # boilerplate never reaches the paraphraser's prompt or the extractive summary
+    texts = [
+        dataclasses.replace(t, text=strip_boilerplate(t.text).text)
+        for t in story_texts(session, story_id)
+    ]
     if not texts:
         return None
-    classification = story_classification(
-        session, [t.article_id for t in texts if t.article_id is not None]
+    ids = [t.article_id for t in texts if t.article_id is not None]
+    classification = story_classification(session, ids)
+    publishers = article_publishers(session, ids)
+    publisher = next((publishers[i] for i in ids if i in publishers), None)
+    extractive = stored_summary(
+        session, story_id, inputs_hash(texts, classification, publisher), "extractive"
     )
-    extractive = stored_summary(session, story_id, inputs_hash(texts, classification), "extractive")
     # a story whose texts have not arrived (title-only entries) has nothing to paraphrase:
     # never spend tokens on a title
     if config is None or not any(t.text.strip() for t in texts):
-        return _Inputs(texts, classification, extractive, None, None, None)
+        return _Inputs(texts, classification, publisher, extractive, None, None, None)
     llm_hash = paraphrase_hash(texts)
     return _Inputs(
         texts,
         classification,
+        publisher,
         extractive,
         llm_hash,
         stored_summary(session, story_id, llm_hash, "llm", config.model),
@@ -135,18 +154,26 @@ def summarise_stories(
                 continue
             extractive = inputs.extractive
             if extractive is None:
-                extractive = store_summary(
-                    session, story_id, summarise_story(inputs.texts, inputs.classification)
-                )
+                extractive = store_summary(session, story_id, inputs.summarise())
         if config is None or inputs.llm_hash is None or inputs.complete:
             results[story_id] = inputs.published(extractive)
             continue
         reason = stop_reason
+        unsupported: tuple[str, ...] = ()
         if reason is None:
             try:
-                para = paraphrase(store, config, inputs.texts, extractive, now=now)
+                para = paraphrase(
+                    store,
+                    config,
+                    inputs.texts,
+                    extractive,
+                    now=now,
+                    classification=inputs.classification,
+                )
             except LLMError as exc:
                 reason = f"{exc.reason}: {exc.message}"
+                if isinstance(exc, ParaphraseRejected):
+                    unsupported = exc.unsupported
                 log.warning(
                     "paraphrase not used",
                     extra={"stage": "summarise", "story_id": story_id, "error_class": exc.reason},
@@ -173,8 +200,17 @@ def summarise_stories(
                 with store.session() as session:
                     results[story_id] = store_summary(session, story_id, summary)
                 continue
-        results[story_id] = dataclasses.replace(extractive, fallback_reason=reason)
+        results[story_id] = dataclasses.replace(
+            extractive, fallback_reason=reason, unsupported=unsupported
+        )
     return results
+
+
+def _unsupported(failure: LLMFailure) -> tuple[str, ...]:
+    """The unsupported terms a remembered fact-check failure named."""
+    if failure.reason != "facts" or ": " not in failure.detail:
+        return ()
+    return tuple(t.strip() for t in failure.detail.split(": ", 1)[1].split(",") if t.strip())
 
 
 def stored_summaries(
@@ -199,7 +235,7 @@ def stored_summaries(
             inputs = _inputs(session, story_id, config)
             if inputs is None:
                 continue
-            extractive = inputs.extractive or summarise_story(inputs.texts, inputs.classification)
+            extractive = inputs.extractive or inputs.summarise()
             results[story_id] = inputs.published(extractive)
     return results
 

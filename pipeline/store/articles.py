@@ -13,7 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    and_,
     func,
+    or_,
     select,
     update,
 )
@@ -38,12 +40,14 @@ from pipeline.store.models import (
     ArticleRow,
     ArticleSourceRow,
     ClassificationRow,
+    StoryArticleRow,
 )
 
 __all__ = [
     "article_counts",
     "article_id_for_key",
     "article_ids_fetched_between",
+    "article_ids_unassigned_between",
     "due_pending",
     "entry_fingerprint",
     "fill_pending",
@@ -476,6 +480,30 @@ def article_ids_fetched_between(session: Session, start: datetime, end: datetime
         session.scalars(
             select(ArticleRow.id)
             .where(ArticleRow.fetched_at >= start, ArticleRow.fetched_at < end)
+            .order_by(ArticleRow.id)
+        )
+    )
+
+
+def article_ids_unassigned_between(session: Session, start: datetime, end: datetime) -> list[int]:
+    """Ids of the articles without a story yet that were published (by the feed, else the
+    page) or fetched in ``[start, end)`` (aware datetimes), ascending.
+
+    A superset of the articles a story assignment would date in the window: one whose
+    published date lies in the future of its fetch is dated by the fetch, so both are asked.
+    """
+    published = func.coalesce(ArticleRow.published_feed, ArticleRow.published_extracted)
+    return list(
+        session.scalars(
+            select(ArticleRow.id)
+            .outerjoin(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.id)
+            .where(
+                StoryArticleRow.id.is_(None),
+                or_(
+                    and_(published >= start, published < end),
+                    and_(ArticleRow.fetched_at >= start, ArticleRow.fetched_at < end),
+                ),
+            )
             .order_by(ArticleRow.id)
         )
     )

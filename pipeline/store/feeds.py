@@ -21,11 +21,13 @@ from pipeline.store.engine import (
     dialect_insert,
 )
 from pipeline.store.models import (
+    ArticleSourceRow,
     FeedRow,
     utcnow,
 )
 
 __all__ = [
+    "article_publishers",
     "due_feeds",
     "feed_health",
     "record_polls",
@@ -59,6 +61,7 @@ def sync_feeds(session: Session, sources: Sequence[FeedSource]) -> RegistrySync:
                     language=src.language,
                     tags=list(src.tags),
                     poll_minutes=src.poll_minutes,
+                    publisher=src.publisher,
                     in_registry=True,
                     state="new",
                     consecutive_failures=0,
@@ -79,11 +82,13 @@ def sync_feeds(session: Session, sources: Sequence[FeedSource]) -> RegistrySync:
             or row.language != src.language
             or list(row.tags or ()) != list(src.tags)
             or row.poll_minutes != src.poll_minutes
+            or row.publisher != src.publisher
             or not row.in_registry
         ):
             updated.append(src.id)
         row.url, row.title, row.language = src.url, src.title, src.language
         row.tags, row.poll_minutes, row.in_registry = list(src.tags), src.poll_minutes, True
+        row.publisher = src.publisher
     removed: list[str] = []
     for feed_id, row in existing.items():
         if feed_id not in wanted:
@@ -93,6 +98,28 @@ def sync_feeds(session: Session, sources: Sequence[FeedSource]) -> RegistrySync:
     return RegistrySync(
         tuple(sorted(added)), tuple(sorted(moved)), tuple(sorted(updated)), tuple(sorted(removed))
     )
+
+
+def article_publishers(session: Session, article_ids: Sequence[int]) -> dict[int, str]:
+    """The feed publisher of each article among ``article_ids`` that has one.
+
+    An article reached through several feeds takes the publisher of its earliest source
+    that names one (the lowest source id), so the answer does not change between runs.
+    """
+    ids = list(dict.fromkeys(article_ids))
+    out: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        query = (
+            select(ArticleSourceRow.article_id, FeedRow.publisher)
+            .join(FeedRow, FeedRow.id == ArticleSourceRow.feed_id)
+            .where(ArticleSourceRow.article_id.in_(ids[start : start + 500]))
+            .where(FeedRow.publisher.is_not(None))
+            .order_by(ArticleSourceRow.id)
+        )
+        for article_id, publisher in session.execute(query):
+            if publisher:
+                out.setdefault(article_id, publisher)
+    return out
 
 
 def sync_registry(store: Store, sources: Sequence[FeedSource]) -> RegistrySync:

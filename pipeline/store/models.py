@@ -84,6 +84,7 @@ class FeedRow(Base):
     language: Mapped[str] = mapped_column(String(16), default="en")
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     poll_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    publisher: Mapped[str | None] = mapped_column(Text, nullable=True)
     in_registry: Mapped[bool] = mapped_column(Boolean, default=True)
     # ok | degraded | failing | disabled | new
     state: Mapped[str] = mapped_column(String(16), default="new")

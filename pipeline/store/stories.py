@@ -7,11 +7,11 @@ this module only reads and writes what it decided.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.records import (
@@ -36,6 +36,7 @@ __all__ = [
     "add_membership",
     "create_story",
     "delete_story",
+    "first_seen_range",
     "load_stories",
     "memberships_published_between",
     "refresh_membership",
@@ -168,13 +169,22 @@ def story_exists(session: Session, story_id: int) -> bool:
     return 0 < story_id <= _MAX_ID and session.get(StoryRow, story_id) is not None
 
 
-def _site(article: ArticleRow, feed_title: str | None) -> str | None:
-    if article.site_name:
+def _host(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        return urlsplit(url).hostname or None
+    except ValueError:
+        return None
+
+
+def _site(article: ArticleRow, entry_url: str | None, feed_url: str | None) -> str | None:
+    """The publisher as readers know it: the page's site name, else the article's domain
+    (the feed's domain only when the article has no URL at all); never the feed's title or
+    id, which name our subscription, not the publisher."""
+    if article.site_name and article.site_name.strip():
         return article.site_name
-    if feed_title:
-        return feed_title
-    url = article.canonical_url or article.url
-    return urlsplit(url).hostname if url else None
+    return _host(article.canonical_url or article.url or entry_url) or _host(feed_url)
 
 
 def load_stories(session: Session, story_ids: Sequence[int]) -> list[Story]:
@@ -204,13 +214,13 @@ def load_stories(session: Session, story_ids: Sequence[int]) -> list[Story]:
     sources: dict[int, list[tuple[ArticleSourceRow, str | None]]] = {}
     if article_ids:
         source_query = (
-            select(ArticleSourceRow, FeedRow.title)
+            select(ArticleSourceRow, FeedRow.url)
             .join(FeedRow, FeedRow.id == ArticleSourceRow.feed_id)
             .where(ArticleSourceRow.article_id.in_(article_ids))
             .order_by(ArticleSourceRow.seen_at, ArticleSourceRow.id)
         )
-        for source, feed_title in session.execute(source_query):
-            sources.setdefault(source.article_id, []).append((source, feed_title))
+        for source, feed_url in session.execute(source_query):
+            sources.setdefault(source.article_id, []).append((source, feed_url))
     result = []
     for story_id in ids:
         story = stories.get(story_id)
@@ -231,13 +241,13 @@ def load_stories(session: Session, story_ids: Sequence[int]) -> list[Story]:
                     merged_at=member.merged_at,
                 )
             )
-            for position, (source, feed_name) in enumerate(sources.get(article.id, [])):
+            for position, (source, feed_home) in enumerate(sources.get(article.id, [])):
                 story_sources.append(
                     StorySource(
                         feed_id=source.feed_id,
                         article_id=article.id,
                         url=source.url or article.url,
-                        site=_site(article, feed_name),
+                        site=_site(article, source.url, feed_home),
                         published=source.published or member.published_at,
                         reason=reason if position == 0 else "canonical_url",
                     )
@@ -253,6 +263,21 @@ def load_stories(session: Session, story_ids: Sequence[int]) -> list[Story]:
             )
         )
     return result
+
+
+def first_seen_range(session: Session) -> tuple[datetime, datetime] | None:
+    """When the earliest and the latest stories were first published (None: no story)."""
+    low, high = session.execute(
+        select(func.min(StoryRow.first_seen_at), func.max(StoryRow.first_seen_at))
+    ).one()
+    if low is None or high is None:
+        return None
+    # an aggregate skips the column type: SQLite gives naive UTC back
+    return _aware(low), _aware(high)
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def stories_first_seen_between(session: Session, start: datetime, end: datetime) -> list[Story]:

@@ -6,7 +6,12 @@ There is no standard Atom extension for AI disclosure (compliance.md), so each e
 - a ``lumi:disclosure`` element (namespace :data:`NAMESPACE`) with the machine-readable
   details;
 - the visible label at the top of the entry content (HTML, escaped as Atom requires) and at
-  the start of the entry summary, which some readers show instead of the content.
+  the start of the entry summary, which some readers show instead of the content;
+- the closing disclosure line at the end of the entry content (and as the ``closing``
+  attribute of ``lumi:disclosure``).
+
+The entries are the digest's full items; its headlines (title and links only) are not
+entries: a feed entry stands alone in a reader, and a headline has no summary to show.
 """
 
 from __future__ import annotations
@@ -16,7 +21,14 @@ from html import escape
 from lxml import etree
 
 from pipeline.publish.label import IPTC_SCHEME, labelled_summary
-from pipeline.publish.render.i18n import text
+from pipeline.publish.render.i18n import (
+    digest_intro,
+    digest_title,
+    event_text,
+    published_on,
+    text,
+    value_label,
+)
 from pipeline.publish.render.safety import clean_text, one_line, safe_url
 from pipeline.records import Digest, DigestItem
 
@@ -37,7 +49,7 @@ def _sub(
     return node
 
 
-def _content_html(item: DigestItem, language: str) -> str:
+def _content_html(item: DigestItem, language: str, timezone: str) -> str:
     d = item.disclosure
     policy = safe_url(d.policy_url)
     link = (
@@ -52,23 +64,38 @@ def _content_html(item: DigestItem, language: str) -> str:
         f"{escape(clean_text(item.at_a_glance))}</p>",
     ]
     for section in item.sections:
-        parts.append(
-            f"<p><strong>{escape(one_line(section.heading))}</strong> "
-            f"{escape(clean_text(section.text))}</p>"
+        heading = one_line(section.heading)
+        # a section without a heading is the summary's intro paragraph
+        lead = f"<strong>{escape(heading)}</strong> " if heading else ""
+        parts.append(f"<p>{lead}{escape(clean_text(section.text))}</p>")
+    tags = []
+    if item.actors:
+        actors = ", ".join(
+            f"{one_line(str(a.get('name', '')))} ({value_label(language, a.get('type', ''))})"
+            for a in item.actors
         )
+        tags.append(("actors", actors))
+    if item.license_events:
+        events = "; ".join(one_line(event_text(language, e)) for e in item.license_events)
+        tags.append(("license_events", events))
+    if item.risk_themes:
+        themes = ", ".join(value_label(language, t.get("theme", "")) for t in item.risk_themes)
+        tags.append(("risk_themes", themes))
+    for key, value in tags:
+        parts.append(f"<p><strong>{escape(text(language, key))}</strong> {escape(value)}</p>")
+    if item.teaser_only:
+        parts.append(f"<p><em>{escape(text(language, 'teaser_only'))}</em></p>")
     sources = []
     for source in item.sources:
         site = escape(one_line(source.site) or "?")
         url = safe_url(source.url)
         entry = f'<a href="{escape(url)}">{site}</a>' if url else site
         if source.published:
-            entry += " · " + escape(
-                text(language, "published", date=source.published.date().isoformat())
-            )
+            entry += " · " + escape(published_on(language, source.published, timezone))
         sources.append(entry)
     parts.append(f"<p>{escape(text(language, 'source'))} {'; '.join(sources)}</p>")
-    if item.teaser_only:
-        parts.append(f"<p><em>{escape(text(language, 'teaser_only'))}</em></p>")
+    if d.closing_text:
+        parts.append(f"<p><em>{escape(clean_text(d.closing_text))}</em></p>")
     return "\n".join(parts)
 
 
@@ -76,14 +103,16 @@ def render(digest: Digest) -> bytes:
     """The digest as an Atom 1.0 feed (UTF-8)."""
     lang = digest.language
     day = digest.day.isoformat()
+    if digest.first != digest.day:
+        day = f"{digest.first.isoformat()}--{day}"
     feed = etree.Element(f"{{{ATOM}}}feed", nsmap=_NSMAP)  # type: ignore[arg-type]
     feed.set("{http://www.w3.org/XML/1998/namespace}lang", lang)
     _sub(feed, "id", f"urn:lumi:digest:{day}")
-    _sub(feed, "title", text(lang, "digest_title", date=day))
-    _sub(feed, "subtitle", text(lang, "digest_intro", date=day, timezone=digest.timezone))
+    _sub(feed, "title", digest_title(lang, digest.publication_name, digest.first, digest.day))
+    _sub(feed, "subtitle", digest_intro(lang, digest.first, digest.day, digest.timezone))
     _sub(feed, "updated", digest.updated.isoformat())
     author = _sub(feed, "author")
-    _sub(author, "name", text(lang, "feed_author"))
+    _sub(author, "name", digest.publication_name)
     _sub(feed, "generator", digest.generator_name, version=digest.generator_version)
     policy = safe_url(digest.policy_url)
     if policy:
@@ -110,7 +139,7 @@ def render(digest: Digest) -> bytes:
         )
         # Readers that show only the summary must still show the label (Article 50(5)).
         _sub(entry, "summary", labelled_summary(d, item.at_a_glance, title_only=item.title_only))
-        _sub(entry, "content", _content_html(item, lang), type="html")
+        _sub(entry, "content", _content_html(item, lang, digest.timezone), type="html")
         marker = etree.SubElement(
             entry,
             f"{{{NAMESPACE}}}disclosure",
@@ -126,6 +155,8 @@ def render(digest: Digest) -> bytes:
         )
         if d.editorial_responsibility:
             marker.set("editorialResponsibility", clean_text(d.editorial_responsibility))
+        if d.closing_text:
+            marker.set("closing", clean_text(d.closing_text))
         marker.text = clean_text(d.label_text)
     data: bytes = etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
     return data

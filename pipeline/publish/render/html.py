@@ -8,20 +8,32 @@
   AI-generated text, and carries the W3C ``ai-disclosure`` attribute; the page has the
   ``ai-disclosure`` meta and schema.org JSON-LD (``NewsArticle`` with ``digitalSourceType``,
   ``isBasedOn`` and ``publishingPrinciples``; its ``abstract`` starts with the item's label),
-  escaped so no text can close the script block;
+  escaped so no text can close the script block; its ``creditText`` is the item's closing
+  disclosure line, which also ends each article;
+- a table of contents (sections with their counts) comes first, the headline list (stories
+  past ``LUMI_DIGEST_MAX_ITEMS``: title and links only) last;
 - colours meet WCAG 2.1 AA contrast (:data:`PALETTE`, checked by the tests).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from html import escape
 from typing import Any
 
 from pipeline.publish.label import labelled_summary
-from pipeline.publish.render.i18n import text
+from pipeline.publish.render.i18n import (
+    digest_intro,
+    digest_title,
+    empty_text,
+    event_text,
+    published_on,
+    text,
+    value_label,
+)
 from pipeline.publish.render.safety import clean_text, one_line, safe_url
-from pipeline.records import Digest, DigestItem
+from pipeline.records import Digest, DigestHeadline, DigestItem, DigestSource
 
 __all__ = ["CSP", "PALETTE", "json_ld", "page_disclosure_level", "render"]
 
@@ -53,6 +65,7 @@ def _css() -> str:
         f".ai-label a{{color:{p['label_link'][0]}}}"
         "article{border-top:1px solid #d0d0d0;padding:.5rem 0 1rem}"
         ".tags{font-size:.9rem;margin:.25rem 0}"
+        ".headlines li{margin:.2rem 0}"
     )
 
 
@@ -92,7 +105,10 @@ def json_ld(digest: Digest) -> dict[str, Any]:
                 "softwareVersion": d.generator_version,
             },
             "creativeWorkStatus": d.disclosure_level,
+            "publisher": {"@type": "Organization", "name": digest.publication_name},
         }
+        if d.closing_text:
+            node["creditText"] = d.closing_text
         if d.editorial_responsibility:
             node["editor"] = {"@type": "Person", "name": d.editorial_responsibility}
         graph.append(node)
@@ -115,7 +131,7 @@ def _tags(item: DigestItem, language: str) -> list[str]:
     out = []
     if item.actors:
         names = ", ".join(
-            f"{one_line(str(a.get('name', '')))} ({one_line(str(a.get('type', '')))})"
+            f"{one_line(str(a.get('name', '')))} ({value_label(language, a.get('type', ''))})"
             for a in item.actors
         )
         out.append(
@@ -123,20 +139,13 @@ def _tags(item: DigestItem, language: str) -> list[str]:
             f"{escape(names)}</p>"
         )
     if item.license_events:
-        events = "; ".join(
-            " ".join(
-                one_line(str(e.get(k)))
-                for k in ("kind", "model", "from_license", "to_license")
-                if e.get(k)
-            )
-            for e in item.license_events
-        )
+        events = "; ".join(one_line(event_text(language, e)) for e in item.license_events)
         out.append(
             f'<p class="tags"><strong>{escape(text(language, "license_events"))}</strong> '
             f"{escape(events)}</p>"
         )
     if item.risk_themes:
-        themes = ", ".join(one_line(str(t.get("theme", ""))) for t in item.risk_themes)
+        themes = ", ".join(value_label(language, t.get("theme", "")) for t in item.risk_themes)
         out.append(
             f'<p class="tags"><strong>{escape(text(language, "risk_themes"))}</strong> '
             f"{escape(themes)}</p>"
@@ -144,23 +153,19 @@ def _tags(item: DigestItem, language: str) -> list[str]:
     return out
 
 
-def _sources(item: DigestItem, language: str) -> str:
+def _source_list(sources: tuple[DigestSource, ...], language: str, timezone: str) -> str:
     parts = []
-    for source in item.sources:
+    for source in sources:
         site = escape(one_line(source.site) or "?")
         url = safe_url(source.url)
         name = f'<a href="{escape(url)}">{site}</a>' if url else site
         if source.published:
-            when = escape(text(language, "published", date=source.published.date().isoformat()))
-            name += f" · {when}"
+            name += f" · {escape(published_on(language, source.published, timezone))}"
         parts.append(name)
-    line = f'<p class="sources">{escape(text(language, "source"))} ' + "; ".join(parts) + "</p>"
-    if item.teaser_only:
-        line += f'\n<p class="teaser-note">{escape(text(language, "teaser_only"))}</p>'
-    return line
+    return "; ".join(parts)
 
 
-def _item(item: DigestItem, language: str) -> list[str]:
+def _item(item: DigestItem, language: str, timezone: str) -> list[str]:
     d = item.disclosure
     lines = [
         f'<article id="{item.id}" ai-disclosure="{d.disclosure_level}" '
@@ -176,21 +181,84 @@ def _item(item: DigestItem, language: str) -> list[str]:
         f"{escape(clean_text(item.at_a_glance))}</p>",
     ]
     for section in item.sections:
-        lines.append(
-            f"<p><strong>{escape(one_line(section.heading))}</strong> "
-            f"{escape(clean_text(section.text))}</p>"
-        )
-    lines.append(_sources(item, language))
+        heading = one_line(section.heading)
+        # a section without a heading is the summary's intro paragraph
+        lead = f"<strong>{escape(heading)}</strong> " if heading else ""
+        lines.append(f"<p>{lead}{escape(clean_text(section.text))}</p>")
     lines.extend(_tags(item, language))
+    if item.teaser_only:
+        lines.append(f'<p class="teaser-note">{escape(text(language, "teaser_only"))}</p>')
+    lines.append(
+        f'<p class="sources">{escape(text(language, "source"))} '
+        f"{_source_list(item.sources, language, timezone)}</p>"
+    )
+    if d.closing_text:
+        lines.append(f'<p class="ai-closing muted">{escape(clean_text(d.closing_text))}</p>')
     lines.append("</article>")
+    return lines
+
+
+def _contents(digest: Digest) -> list[str]:
+    lang = digest.language
+    entries = []
+    for name, items, _ in digest.contents():
+        if items:
+            label = text(lang, "contents_entry", section=text(lang, f"section_{name}"), count=items)
+            entries.append(f'<li><a href="#section-{name}">{escape(label)}</a></li>')
+    if digest.headlines:
+        label = text(
+            lang, "contents_entry", section=text(lang, "headlines"), count=len(digest.headlines)
+        )
+        entries.append(f'<li><a href="#section-headlines">{escape(label)}</a></li>')
+    return [
+        '<nav aria-labelledby="contents">',
+        f'<h2 id="contents">{escape(text(lang, "contents"))}</h2>',
+        "<ul>",
+        *entries,
+        "</ul>",
+        "</nav>",
+    ]
+
+
+def _headline(headline: DigestHeadline, language: str, timezone: str) -> str:
+    first = safe_url(headline.sources[0].url) if headline.sources else None
+    title = escape(one_line(headline.title) or "?")
+    link = f'<a href="{escape(first)}">{title}</a>' if first else title
+    # the title links the first source already: its site is named, not linked again
+    unlinked = tuple(
+        dataclasses.replace(s, url=None) if i == 0 else s for i, s in enumerate(headline.sources)
+    )
+    sources = _source_list(unlinked, language, timezone)
+    return f'<li id="{headline.id}">{link}' + (f" — {sources}" if sources else "") + "</li>"
+
+
+def _headlines(digest: Digest) -> list[str]:
+    lang = digest.language
+    lines = [
+        '<section aria-labelledby="section-headlines" class="headlines">',
+        f'<h2 id="section-headlines">{escape(text(lang, "headlines"))}</h2>',
+        f'<p class="muted">'
+        f"{escape(text(lang, 'headlines_intro', count=len(digest.headlines)))}</p>",
+    ]
+    current = None
+    for headline in digest.headlines:
+        if headline.section != current:
+            if current is not None:
+                lines.append("</ul>")
+            current = headline.section
+            lines.append(
+                f'<h3 id="headlines-{current}">{escape(text(lang, f"section_{current}"))}</h3>'
+            )
+            lines.append("<ul>")
+        lines.append(_headline(headline, lang, digest.timezone))
+    lines += ["</ul>", "</section>"]
     return lines
 
 
 def render(digest: Digest) -> bytes:
     """The digest as one self-contained HTML5 page (UTF-8)."""
     lang = digest.language
-    day = digest.day.isoformat()
-    title = text(lang, "digest_title", date=day)
+    title = digest_title(lang, digest.publication_name, digest.first, digest.day)
     level = page_disclosure_level(digest)
     lines = [
         "<!DOCTYPE html>",
@@ -210,10 +278,16 @@ def render(digest: Digest) -> bytes:
         "<main>",
         f"<h1>{escape(title)}</h1>",
         f'<p class="muted">'
-        f"{escape(text(lang, 'digest_intro', date=day, timezone=digest.timezone))}</p>",
+        f"{escape(digest_intro(lang, digest.first, digest.day, digest.timezone))}</p>",
     ]
-    if not digest.items:
-        lines.append(f"<p>{escape(text(lang, 'no_items'))}</p>")
+    if digest.left_out:
+        lines.append(
+            f'<p class="muted">{escape(text(lang, "left_out", count=digest.left_out))}</p>'
+        )
+    if not digest.items and not digest.headlines:
+        lines.append(f"<p>{escape(empty_text(lang, digest.first, digest.day))}</p>")
+    else:
+        lines.extend(_contents(digest))
     current = None
     for item in digest.items:
         if item.section != current:
@@ -223,8 +297,10 @@ def render(digest: Digest) -> bytes:
             lines.append(f'<section aria-labelledby="section-{current}">')
             heading = escape(text(lang, f"section_{current}"))
             lines.append(f'<h2 id="section-{current}">{heading}</h2>')
-        lines.extend(_item(item, lang))
+        lines.extend(_item(item, lang, digest.timezone))
     if current is not None:
         lines.append("</section>")
+    if digest.headlines:
+        lines.extend(_headlines(digest))
     lines += ["</main>", "</body>", "</html>", ""]
     return "\n".join(lines).encode("utf-8")

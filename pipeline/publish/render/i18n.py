@@ -1,16 +1,36 @@
 """Label and chrome text of the digest, as data: one table per language (``LUMI_LANGUAGE``).
 
 Every table has the same keys (a test checks it). Placeholders use ``str.format`` names.
+Dates are written from the month names here (:func:`format_date`), not from the C
+library's locale, so the output does not depend on the locales a machine has installed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-__all__ = ["LANGUAGES", "SECTION_ORDER", "TEXT", "text"]
+__all__ = [
+    "LANGUAGES",
+    "MONTHS",
+    "SECTION_ORDER",
+    "TEXT",
+    "VALUES",
+    "digest_intro",
+    "digest_title",
+    "empty_text",
+    "event_text",
+    "format_date",
+    "format_period",
+    "published_on",
+    "text",
+    "value_label",
+]
 
 #: Digest sections, in the order they appear.
-SECTION_ORDER = ("licensing", "risk", "models", "other")
+#: ``off_topic`` holds items outside AI-industry news and appears only in ``lumi digest --all``.
+SECTION_ORDER = ("licensing", "risk", "models", "other", "off_topic")
 
 TEXT: Mapping[str, Mapping[str, str]] = {
     "en": {
@@ -18,6 +38,14 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "label_reviewed": "AI-assisted, reviewed by {editor}.",
         "label_legal": "Disclosed pursuant to Article 50 EU AI Act.",
         "label_generator": "Summary and classification by {generator} {version}.",
+        "closing_unreviewed": (
+            "{publication} — AI-generated curation pursuant to Article 50 EU AI Act."
+        ),
+        "closing_reviewed": (
+            "{publication} — AI-assisted curation pursuant to Article 50 EU AI Act."
+        ),
+        "closing_generator_llm": "Paraphrase and classification by {generator} {version}.",
+        "closing_generator_extractive": "Summary and classification by {generator} {version}.",
         "legal_basis_unreviewed": (
             "Regulation (EU) 2024/1689 (AI Act), Article 50(4): disclosure of AI-generated "
             "text published to inform the public; Article 50(2): machine-readable marking."
@@ -28,12 +56,22 @@ TEXT: Mapping[str, Mapping[str, str]] = {
             "Article 50(2): machine-readable marking."
         ),
         "policy_link": "AI policy",
-        "digest_title": "Lumi digest — {date}",
+        "digest_title": "{publication} — {date}",
+        "date_range": "{start} – {end}",
         "digest_intro": (
-            "AI-industry news fetched on {date} ({timezone}), selected, summarised and "
-            "classified by software."
+            "AI-industry news first published on {date} ({timezone}), selected, summarised "
+            "and classified by software."
         ),
-        "no_items": "No stories were fetched on this day.",
+        "digest_intro_range": (
+            "AI-industry news first published from {start} to {end} ({timezone}), selected, "
+            "summarised and classified by software."
+        ),
+        "no_items": "No stories were first published on this day.",
+        "no_items_range": "No stories were first published in this period.",
+        "contents": "Contents",
+        "contents_entry": "{section} ({count})",
+        "headlines": "More headlines",
+        "headlines_intro": "{count} more stories, by title only (not summarised).",
         "at_a_glance": "At a glance:",
         "source": "Source:",
         "published": "Published {date}",
@@ -51,13 +89,27 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "section_risk": "Risk and regulation",
         "section_models": "Models and makers",
         "section_other": "Other news",
-        "feed_author": "Lumi",
+        "section_off_topic": "Outside AI-industry news",
+        "left_out": (
+            "{count} stories outside AI-industry news were left out "
+            "(lumi digest --all includes them)."
+        ),
     },
     "de": {
         "label_unreviewed": "KI-generierte Zusammenfassung — nicht redaktionell geprüft.",
         "label_reviewed": "KI-gestützt, redaktionell geprüft von {editor}.",
         "label_legal": "Offenlegung gemäß Artikel 50 der KI-Verordnung (EU).",
         "label_generator": "Zusammenfassung und Klassifizierung durch {generator} {version}.",
+        "closing_unreviewed": (
+            "{publication} — KI-generierte Kuratierung gemäß Artikel 50 der KI-Verordnung (EU)."
+        ),
+        "closing_reviewed": (
+            "{publication} — KI-gestützte Kuratierung gemäß Artikel 50 der KI-Verordnung (EU)."
+        ),
+        "closing_generator_llm": "Paraphrase und Klassifizierung durch {generator} {version}.",
+        "closing_generator_extractive": (
+            "Zusammenfassung und Klassifizierung durch {generator} {version}."
+        ),
         "legal_basis_unreviewed": (
             "Verordnung (EU) 2024/1689 (KI-Verordnung), Artikel 50 Absatz 4: Offenlegung "
             "KI-generierter Texte zur Information der Öffentlichkeit; Artikel 50 Absatz 2: "
@@ -69,15 +121,25 @@ TEXT: Mapping[str, Mapping[str, str]] = {
             "Offenlegung; Artikel 50 Absatz 2: maschinenlesbare Kennzeichnung."
         ),
         "policy_link": "KI-Richtlinie",
-        "digest_title": "Lumi-Digest — {date}",
+        "digest_title": "{publication} — {date}",
+        "date_range": "{start} – {end}",
         "digest_intro": (
-            "Nachrichten aus der KI-Branche, abgerufen am {date} ({timezone}), von Software "
-            "ausgewählt, zusammengefasst und klassifiziert."
+            "Nachrichten aus der KI-Branche, erstmals veröffentlicht am {date} ({timezone}), "
+            "von Software ausgewählt, zusammengefasst und klassifiziert."
         ),
-        "no_items": "An diesem Tag wurden keine Meldungen abgerufen.",
+        "digest_intro_range": (
+            "Nachrichten aus der KI-Branche, erstmals veröffentlicht vom {start} bis zum {end} "
+            "({timezone}), von Software ausgewählt, zusammengefasst und klassifiziert."
+        ),
+        "no_items": "An diesem Tag wurden keine Meldungen erstmals veröffentlicht.",
+        "no_items_range": "In diesem Zeitraum wurden keine Meldungen erstmals veröffentlicht.",
+        "contents": "Inhalt",
+        "contents_entry": "{section} ({count})",
+        "headlines": "Weitere Schlagzeilen",
+        "headlines_intro": "{count} weitere Meldungen, nur mit Titel (nicht zusammengefasst).",
         "at_a_glance": "Auf einen Blick:",
         "source": "Quelle:",
-        "published": "Veröffentlicht {date}",
+        "published": "Veröffentlicht am {date}",
         "teaser_only": (
             "Nur aus dem Anreißer des Feeds zusammengefasst: der vollständige Artikel war "
             "nicht verfügbar."
@@ -93,7 +155,88 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "section_risk": "Risiko und Regulierung",
         "section_models": "Modelle und Anbieter",
         "section_other": "Weitere Meldungen",
-        "feed_author": "Lumi",
+        "section_off_topic": "Außerhalb der KI-Branche",
+        "left_out": (
+            "{count} Meldungen außerhalb der KI-Branche wurden ausgelassen "
+            "(lumi digest --all nimmt sie auf)."
+        ),
+    },
+}
+
+#: Month names, January first, per language of :data:`TEXT`.
+MONTHS: Mapping[str, tuple[str, ...]] = {
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    "de": (
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ),
+}
+
+_DATE_FORMATS = {"en": "{month} {day}, {year}", "de": "{day}. {month} {year}"}
+
+#: Reader-facing names of the classifier vocabularies (actor types, license event kinds,
+#: risk themes), per language; an id missing here is shown as it is.
+VALUES: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "model_maker": "model maker",
+        "sovereign": "sovereign AI provider",
+        "big_tech": "big tech",
+        "product_company": "product company",
+        "research": "research lab",
+        "unknown": "unknown type",
+        "relicense": "relicensed",
+        "new_license": "new license",
+        "release": "released",
+        "security": "security",
+        "export_control": "export control",
+        "regulation": "regulation",
+        "licensing": "licensing",
+        "vendor_dependence": "vendor dependence",
+        "sovereignty": "sovereignty",
+        "safety": "safety",
+        "privacy": "privacy",
+    },
+    "de": {
+        "model_maker": "Modellanbieter",
+        "sovereign": "souveräner KI-Anbieter",
+        "big_tech": "Big Tech",
+        "product_company": "Produktunternehmen",
+        "research": "Forschungseinrichtung",
+        "unknown": "Typ unbekannt",
+        "relicense": "Lizenzwechsel",
+        "new_license": "neue Lizenz",
+        "release": "veröffentlicht",
+        "security": "IT-Sicherheit",
+        "export_control": "Exportkontrolle",
+        "regulation": "Regulierung",
+        "licensing": "Lizenzierung",
+        "vendor_dependence": "Anbieterabhängigkeit",
+        "sovereignty": "Souveränität",
+        "safety": "KI-Sicherheit",
+        "privacy": "Datenschutz",
     },
 }
 
@@ -114,3 +257,64 @@ def text(language: str, key: str, **values: object) -> str:
     table = TEXT.get(language, TEXT["en"])
     template = table[key]
     return template.format(**values) if values else template
+
+
+def format_date(language: str, day: date) -> str:
+    """``day`` as a reader writes it: "June 28, 2026" (en), "28. Juni 2026" (de)."""
+    lang = language if language in MONTHS else "en"
+    return _DATE_FORMATS[lang].format(month=MONTHS[lang][day.month - 1], day=day.day, year=day.year)
+
+
+def format_period(language: str, first: date, last: date) -> str:
+    """One day as :func:`format_date`, several as "<first> – <last>"."""
+    if first == last:
+        return format_date(language, last)
+    return text(
+        language, "date_range", start=format_date(language, first), end=format_date(language, last)
+    )
+
+
+def value_label(language: str, value: object) -> str:
+    """The reader-facing name of a vocabulary id (:data:`VALUES`), else the id itself."""
+    raw = str(value)
+    return VALUES.get(language, VALUES["en"]).get(raw, raw)
+
+
+def published_on(language: str, when: datetime, timezone: str) -> str:
+    """ "Published June 28, 2026": the day of ``when`` in the digest's ``timezone``."""
+    local = when.astimezone(ZoneInfo(timezone)).date() if when.tzinfo else when.date()
+    return text(language, "published", date=format_date(language, local))
+
+
+def digest_title(language: str, publication: str, first: date, last: date) -> str:
+    """The digest's title: "<publication> — <day or period>"."""
+    return text(
+        language, "digest_title", publication=publication, date=format_period(language, first, last)
+    )
+
+
+def digest_intro(language: str, first: date, last: date, timezone: str) -> str:
+    """The sentence under the title: what the digest holds and in which time zone."""
+    if first == last:
+        return text(language, "digest_intro", date=format_date(language, last), timezone=timezone)
+    return text(
+        language,
+        "digest_intro_range",
+        start=format_date(language, first),
+        end=format_date(language, last),
+        timezone=timezone,
+    )
+
+
+def empty_text(language: str, first: date, last: date) -> str:
+    """What an empty digest says."""
+    return text(language, "no_items" if first == last else "no_items_range")
+
+
+def event_text(language: str, event: Mapping[str, object]) -> str:
+    """A license event for readers: "relicensed: Devstral → Apache-2.0"."""
+    parts = [str(event["model"])] if event.get("model") else []
+    if event.get("to_license"):
+        before = f"{event['from_license']} " if event.get("from_license") else ""
+        parts.append(f"{before}→ {event['to_license']}")
+    return f"{value_label(language, event.get('kind'))}: {' '.join(parts)}".rstrip(": ")

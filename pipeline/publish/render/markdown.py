@@ -1,4 +1,5 @@
-"""The Markdown digest: design.md section 1's item layout, label line before the AI text.
+"""The Markdown digest: design.md section 1's item layout, label line before the AI text,
+the closing disclosure line last; a table of contents first and the headline list at the end.
 
 Feed-supplied text is escaped so it renders as the same literal text in CommonMark: every
 Markdown punctuation character is backslash-escaped and ``<``/``>``/``&`` can never form raw
@@ -7,12 +8,21 @@ HTML or entities. Only ``http(s)`` URLs become links.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import urllib.parse
 
-from pipeline.publish.render.i18n import text
+from pipeline.publish.render.i18n import (
+    digest_intro,
+    digest_title,
+    empty_text,
+    event_text,
+    published_on,
+    text,
+    value_label,
+)
 from pipeline.publish.render.safety import clean_text, one_line, safe_url
-from pipeline.records import Digest, DigestItem
+from pipeline.records import Digest, DigestHeadline, DigestItem, DigestSource
 
 __all__ = ["escape_md", "render"]
 
@@ -41,7 +51,17 @@ def _link(label: str, url: str | None) -> str:
     return f"[{label}](<{target}>)"
 
 
-def _item(item: DigestItem, language: str) -> list[str]:
+def _sources(sources: tuple[DigestSource, ...], language: str, timezone: str) -> str:
+    parts = []
+    for source in sources:
+        part = _link(escape_md(source.site) or "?", source.url)
+        if source.published:
+            part += " · " + escape_md(published_on(language, source.published, timezone))
+        parts.append(part)
+    return "; ".join(parts)
+
+
+def _item(item: DigestItem, language: str, timezone: str) -> list[str]:
     d = item.disclosure
     label = (
         escape_md(d.label_text)
@@ -61,25 +81,22 @@ def _item(item: DigestItem, language: str) -> list[str]:
         "",
     ]
     for section in item.sections:
-        lines += [f"**{escape_md(section.heading)}** {_escape_block(section.text)}", ""]
-    sources = []
-    for source in item.sources:
-        part = _link(escape_md(source.site) or "?", source.url)
-        if source.published:
-            part += " · " + escape_md(
-                text(language, "published", date=source.published.date().isoformat())
-            )
-        sources.append(part)
-    lines += [f"{escape_md(text(language, 'source'))} " + "; ".join(sources), ""]
-    if item.teaser_only:
-        lines += [f"*{escape_md(text(language, 'teaser_only'))}*", ""]
+        heading = escape_md(section.heading)
+        # a section without a heading is the summary's intro paragraph
+        lines += [
+            f"**{heading}** {_escape_block(section.text)}"
+            if heading
+            else _escape_block(section.text),
+            "",
+        ]
     tags = []
     if item.actors:
         tags.append(
             escape_md(text(language, "actors"))
             + " "
             + ", ".join(
-                f"{escape_md(str(a.get('name')))} ({escape_md(str(a.get('type')))})"
+                f"{escape_md(str(a.get('name')))} "
+                f"({escape_md(value_label(language, a.get('type')))})"
                 for a in item.actors
             )
         )
@@ -87,44 +104,88 @@ def _item(item: DigestItem, language: str) -> list[str]:
         tags.append(
             escape_md(text(language, "license_events"))
             + " "
-            + "; ".join(
-                escape_md(
-                    " ".join(
-                        str(e.get(k))
-                        for k in ("kind", "model", "from_license", "to_license")
-                        if e.get(k)
-                    )
-                )
-                for e in item.license_events
-            )
+            + "; ".join(escape_md(event_text(language, e)) for e in item.license_events)
         )
     if item.risk_themes:
         tags.append(
             escape_md(text(language, "risk_themes"))
             + " "
-            + ", ".join(escape_md(str(t.get("theme"))) for t in item.risk_themes)
+            + ", ".join(escape_md(value_label(language, t.get("theme"))) for t in item.risk_themes)
         )
     for tag in tags:
         lines += [tag, ""]
+    if item.teaser_only:
+        lines += [f"*{escape_md(text(language, 'teaser_only'))}*", ""]
+    lines += [
+        f"{escape_md(text(language, 'source'))} {_sources(item.sources, language, timezone)}",
+        "",
+    ]
+    if d.closing_text:
+        lines += [f"*{escape_md(d.closing_text)}*", ""]
     return lines
+
+
+def _headline(headline: DigestHeadline, language: str, timezone: str) -> str:
+    first = headline.sources[0] if headline.sources else None
+    line = "- " + _link(escape_md(headline.title) or "?", first.url if first else None)
+    if first is not None:
+        # the title links the first source already: its site is named, not linked again
+        unlinked = (dataclasses.replace(first, url=None), *headline.sources[1:])
+        line += " — " + _sources(unlinked, language, timezone)
+    return line
+
+
+def _contents(digest: Digest) -> list[str]:
+    lang = digest.language
+    lines = [f"## {escape_md(text(lang, 'contents'))}", ""]
+    for name, items, _ in digest.contents():
+        if items:
+            entry = text(lang, "contents_entry", section=text(lang, f"section_{name}"), count=items)
+            lines.append(f"- {escape_md(entry)}")
+    if digest.headlines:
+        entry = text(
+            lang, "contents_entry", section=text(lang, "headlines"), count=len(digest.headlines)
+        )
+        lines.append(f"- {escape_md(entry)}")
+    return [*lines, ""]
 
 
 def render(digest: Digest) -> bytes:
     """The digest as CommonMark (UTF-8)."""
     lang = digest.language
-    day = digest.day.isoformat()
+    zone = digest.timezone
     lines = [
-        f"# {escape_md(text(lang, 'digest_title', date=day))}",
+        f"# {escape_md(digest_title(lang, digest.publication_name, digest.first, digest.day))}",
         "",
-        escape_md(text(lang, "digest_intro", date=day, timezone=digest.timezone)),
+        escape_md(digest_intro(lang, digest.first, digest.day, zone)),
         "",
     ]
-    if not digest.items:
-        lines += [escape_md(text(lang, "no_items")), ""]
+    if digest.left_out:
+        lines += [escape_md(text(lang, "left_out", count=digest.left_out)), ""]
+    if not digest.items and not digest.headlines:
+        lines += [escape_md(empty_text(lang, digest.first, digest.day)), ""]
+    else:
+        lines += _contents(digest)
     current = None
     for item in digest.items:
         if item.section != current:
             current = item.section
             lines += [f"## {escape_md(text(lang, f'section_{current}'))}", ""]
-        lines += _item(item, lang)
+        lines += _item(item, lang, zone)
+    if digest.headlines:
+        lines += [
+            f"## {escape_md(text(lang, 'headlines'))}",
+            "",
+            escape_md(text(lang, "headlines_intro", count=len(digest.headlines))),
+            "",
+        ]
+        current = None
+        for headline in digest.headlines:
+            if headline.section != current:
+                if current is not None:
+                    lines.append("")
+                current = headline.section
+                lines += [f"### {escape_md(text(lang, f'section_{current}'))}", ""]
+            lines.append(_headline(headline, lang, zone))
+        lines.append("")
     return ("\n".join(lines).rstrip("\n") + "\n").encode("utf-8")

@@ -1,0 +1,527 @@
+"""relevance.v1: is an item AI-industry news for Lumi's readers?
+
+Relevant means the item is about AI models, labs or products; AI policy and regulation; AI
+safety or security; AI compute and chips; or the AI business. General tech news (a cloud
+outage, a phone review, a crypto crash, non-AI chips) and items that mention AI only in
+passing are not.
+
+The model is a logistic regression over two kinds of features:
+
+- word and bigram TF-IDF of the title and a bounded prefix of the body, plus the title's own
+  terms (prefixed ``title:``) so a headline weighs separately from the body;
+- a few dense, interpretable features (:data:`DENSE_FEATURES`) from an AI lexicon
+  (``data/relevance_lexicon.yaml`` plus the names and model families of ``data/actors.yaml``):
+  the share of body sentences, and of the opening sentences, that name AI, whether the title
+  does, how densely the body names AI, how many AI organisations it names, whether the item
+  has a body at all, and whether it comes from an AI lab's own feed. The shares tell an item
+  *about* AI from one that mentions AI in a sentence.
+
+An item whose body has fewer than :data:`TITLE_ONLY_WORDS` words is decided from its title: it
+has its own Platt calibration and threshold, so its score is only as confident as titles
+alone allow. Both calibrations and thresholds, the regularisation and the scale of the dense
+features are chosen on inner grouped folds (see :func:`classifiers.train.train_relevance`).
+The shipped model is plain JSON (``data/relevance.v1.json``); inference is numpy only,
+nothing is unpickled.
+
+An item with not one term the model knows, or whose body is a few words repeated
+(:func:`is_degenerate`), scores 0 and is not relevant. Evidence for a relevant item is the
+body sentence whose terms carry the most positive weight (the title when the body is empty
+or silent); for an item that is not relevant it is :data:`NO_TOPIC`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import functools
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from classifiers.base import Document, RelevanceScore, read_knowledge, split_sentences
+from classifiers.errors import ClassifierNotConfigured
+from classifiers.risk_themes import _clip, analyze
+
+__all__ = [
+    "BUILD_COMMAND",
+    "DENSE_FEATURES",
+    "LEXICON_PATH",
+    "MAX_CHARS",
+    "MODEL_FORMAT",
+    "MODEL_PATH",
+    "NO_TOPIC",
+    "TITLE_ONLY_WORDS",
+    "TITLE_PREFIX",
+    "Lexicon",
+    "RelevanceClassifier",
+    "default_lexicon",
+    "dense_features",
+    "is_degenerate",
+    "load_lexicon",
+    "names_ai",
+    "relevance_features",
+    "relevance_terms",
+]
+
+DATA_DIR = Path(__file__).parent / "data"
+MODEL_PATH = DATA_DIR / "relevance.v1.json"
+BUILD_COMMAND = "lumi train relevance --shared SHARED_DATA_DIR"
+MODEL_FORMAT = "lumi.relevance/2"
+#: Only this many leading characters of the body are read: whether an item is AI news shows
+#: in its opening, and the bound keeps a runaway page from costing more than an article.
+MAX_CHARS = 10_000
+#: Title terms are also counted under this prefix, so the headline has weights of its own.
+TITLE_PREFIX = "title:"
+#: The evidence of an item that is not relevant.
+NO_TOPIC = "no AI-industry topic found"
+
+
+def relevance_terms(text: str, title: str = "") -> list[str]:
+    """The model's terms for an item: words and bigrams of the title and the body prefix,
+    then the title's words and bigrams again under :data:`TITLE_PREFIX`."""
+    body = text[:MAX_CHARS]
+    terms = analyze(f"{title}\n\n{body}" if title else body)
+    if title:
+        terms.extend(TITLE_PREFIX + t for t in analyze(title))
+    return terms
+
+
+# -- dense features ----------------------------------------------------------------------
+
+#: The AI lexicon the dense features count (groups ``core``, ``compute``, ``weak``).
+LEXICON_PATH = DATA_DIR / "relevance_lexicon.yaml"
+#: The body of an item with fewer words than this is not read: the title decides alone.
+TITLE_ONLY_WORDS = 12
+#: Sentences of the body's opening for :data:`DENSE_FEATURES` ``lead_*``.
+LEAD_SENTENCES = 5
+#: A body of at least :data:`DEGENERATE_MIN_WORDS` words of which fewer than this share are
+#: distinct is degenerate (one word repeated, keyword stuffing): not an article at all.
+DEGENERATE_DISTINCT_SHARE = 0.15
+DEGENERATE_MIN_WORDS = 30
+#: Groups that name AI on their own (lexicon ``core`` and the registry's AI actors).
+_STRONG = frozenset({"core", "actor"})
+_GROUPS = ("core", "actor", "compute", "weak", "big_tech")
+#: The dense, interpretable features, in the model's order (all in [0, 1]).
+DENSE_FEATURES: tuple[str, ...] = (
+    "title_strong",  # the title names AI (core term or AI actor)
+    "title_other",  # the title has compute, weak-AI or big-tech words
+    "body_strong_share",  # share of body sentences that name AI
+    "lead_strong_share",  # same, over the body's first LEAD_SENTENCES sentences
+    "body_any_share",  # share of body sentences with any lexicon word
+    "body_compute_share",  # share of body sentences on AI compute
+    "body_weak_share",  # share of body sentences with weak-AI words only
+    "strong_density",  # AI-naming hits per 100 words, / 3, capped at 1
+    "actors",  # distinct AI actors named (title and body), / 5, capped at 1
+    "title_only",  # the body is shorter than TITLE_ONLY_WORDS words
+    "ai_publisher",  # the item comes from the feed of an AI lab (a model maker) itself
+)
+_WORD = re.compile(r"\w+")
+#: Actor types whose own feeds count as an AI lab's (``ai_publisher``): organisations whose
+#: main product is models. Big tech groups also publish engineering and product posts.
+AI_LAB_TYPES = frozenset({"model_maker", "sovereign"})
+
+
+#: (the whole term as a pattern anchored at its first word, or None for a one-word term;
+#: its group; the actor it names, if any)
+_Entry = tuple[re.Pattern[str] | None, str, str | None]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Lexicon:
+    """The compiled AI lexicon, matched word by word.
+
+    Groups: ``core``, ``compute``, ``weak`` from the lexicon file; ``actor`` (the actor
+    registry's AI organisations and every model family) and ``big_tech`` (names of diversified
+    groups such as Google or Microsoft, which say little about AI on their own).
+    """
+
+    first: dict[str, tuple[_Entry, ...]]  # lower-cased first word -> entries
+    first_exact: dict[str, tuple[_Entry, ...]]  # first word as written -> entries
+    prefixes: tuple[tuple[str, str], ...]  # one-word "term*" entries: (prefix, group)
+    exact_lower: frozenset[str] = frozenset()
+    cjk: tuple[tuple[str, str], ...] = ()  # (term, group) found anywhere in the text
+    ai_labs: frozenset[str] = frozenset()  # canonical names of the model makers
+    _word_cache: dict[str, tuple[str, ...] | None] = dataclasses.field(default_factory=dict)
+
+    def _groups(self, low: str) -> tuple[str, ...] | None:
+        """The groups of the one-word prefix terms that the lower-cased word ``low`` starts
+        with, or None when no term starts at ``low`` at all; cached per word."""
+        if low in self._word_cache:
+            return self._word_cache[low]
+        groups: tuple[str, ...] | None = tuple(g for p, g in self.prefixes if low.startswith(p))
+        if not groups and low not in self.first and low not in self.exact_lower:
+            groups = None
+        if len(self._word_cache) < 200_000:
+            self._word_cache[low] = groups
+        return groups
+
+    def matches(self, text: str) -> list[tuple[int, str, str | None]]:
+        """(offset, group, actor name or None) of every lexicon match in ``text``."""
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a few characters lower-case to two
+            lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        out: list[tuple[int, str, str | None]] = []
+        for term, group in self.cjk:
+            at = lowered.find(term)
+            while at >= 0:
+                out.append((at, group, None))
+                at = lowered.find(term, at + len(term))
+        candidates = [w for w in set(_WORD.findall(lowered)) if self._groups(w) is not None]
+        if not candidates:
+            return out
+        alternatives = "|".join(re.escape(w) for w in sorted(candidates, key=len, reverse=True))
+        for m in re.finditer(rf"(?<!\w)(?:{alternatives})(?!\w)", lowered):
+            low, offset = m.group(0), m.start()
+            for group in self._word_cache.get(low) or self._groups(low) or ():
+                out.append((offset, group, None))
+            for pattern, group, actor in self.first.get(low, ()):
+                if pattern is None or pattern.match(lowered, offset):
+                    out.append((offset, group, actor))
+            if low in self.exact_lower:
+                for pattern, group, actor in self.first_exact.get(text[offset : m.end()], ()):
+                    if pattern is None or pattern.match(text, offset):
+                        out.append((offset, group, actor))
+        return out
+
+
+def load_lexicon(path: Path = LEXICON_PATH, actors_path: Path | None = None) -> Lexicon:
+    """Read the lexicon YAML and add the actor registry's names and model families.
+
+    Raises:
+        ClassifierNotConfigured: a file is missing or malformed.
+    """
+    from classifiers.actors import DATA_PATH as ACTORS_PATH
+    from classifiers.actors import load_actor_registry
+
+    data = read_knowledge(path, "lexicon", "relevance lexicon")
+    first: dict[str, list[_Entry]] = {}
+    first_exact: dict[str, list[_Entry]] = {}
+    prefixes: list[tuple[str, str]] = []
+
+    cjk: list[tuple[str, str]] = []
+
+    def add(term: str, group: str, exact: bool, actor: str | None) -> None:
+        prefix = term.endswith("*")
+        words = _WORD.findall(term if exact else term.lower())
+        if not words:
+            return
+        if len(words) == 1 and prefix:
+            prefixes.append((words[0], group))
+            return
+        pattern = None
+        if len(words) > 1:
+            body = r"\W+".join(re.escape(w) for w in words) + (r"\w*" if prefix else r"(?!\w)")
+            pattern = re.compile(body)
+        table = first_exact if exact else first
+        table.setdefault(words[0], []).append((pattern, group, actor))
+
+    for index, entry in enumerate(data["lexicon"]):
+        group, terms = entry.get("group"), entry.get("terms")
+        if group not in ("core", "compute", "weak") or not isinstance(terms, list):
+            raise ClassifierNotConfigured(
+                f"{path.name} entry #{index}: needs a group (core, compute, weak) and terms"
+            )
+        for term in terms:
+            if entry.get("script") == "cjk":
+                cjk.append((str(term).lower(), group))
+            else:
+                add(str(term), group, entry.get("case") == "exact", None)
+    registry = load_actor_registry(actors_path or ACTORS_PATH)
+    for rule in registry.forms:
+        # forms that count only with context words nearby are left to the actor classifier
+        if rule.context is not None or len(rule.form) < 2:
+            continue
+        group = "big_tech" if rule.actor.type == "big_tech" and rule.kind != "family" else "actor"
+        add(rule.form.replace("*", ""), group, rule.exact, rule.actor.name)
+    return Lexicon(
+        first={k: tuple(v) for k, v in first.items()},
+        first_exact={k: tuple(v) for k, v in first_exact.items()},
+        prefixes=tuple(prefixes),
+        exact_lower=frozenset(k.lower() for k in first_exact),
+        cjk=tuple(cjk),
+        ai_labs=frozenset(a.name for a in registry.actors if a.type in AI_LAB_TYPES),
+    )
+
+
+@functools.cache
+def default_lexicon() -> Lexicon:
+    """The shipped lexicon (``data/relevance_lexicon.yaml`` plus ``data/actors.yaml``)."""
+    return load_lexicon()
+
+
+def dense_features(
+    text: str,
+    title: str = "",
+    sentences: Sequence[tuple[int, int]] | None = None,
+    lexicon: Lexicon | None = None,
+    publisher: str | None = None,
+) -> np.ndarray:
+    """The :data:`DENSE_FEATURES` of an item (its body read up to :data:`MAX_CHARS`);
+    ``publisher`` is the canonical actor name of the item's feed publisher, if known."""
+    return _dense(text, title, sentences, lexicon, publisher)[0]
+
+
+def _dense(
+    text: str,
+    title: str,
+    sentences: Sequence[tuple[int, int]] | None,
+    lexicon: Lexicon | None,
+    publisher: str | None,
+) -> tuple[np.ndarray, list[str]]:
+    """The dense features and the body's lower-cased words."""
+    lex = lexicon or default_lexicon()
+    body = text[:MAX_CHARS]
+    words = _WORD.findall(body.lower())
+    out = np.zeros(len(DENSE_FEATURES))
+    title_hits = lex.matches(title) if title else []
+    title_groups = {g for _, g, _ in title_hits}
+    out[0] = float(bool(title_groups & _STRONG))
+    out[1] = float(bool(title_groups - _STRONG))
+    actors = {a for _, g, a in title_hits if g == "actor"}
+    if len(words) < TITLE_ONLY_WORDS:
+        out[9] = 1.0
+    else:
+        spans = list(sentences) if sentences is not None else list(split_sentences(body))
+        starts = [a for a, _ in spans if a < MAX_CHARS] or [0]
+        marks: dict[str, set[int]] = {g: set() for g in _GROUPS}
+        strong_hits = 0
+        for offset, group, actor in lex.matches(body):
+            marks[group].add(max(0, bisect.bisect_right(starts, offset) - 1))
+            if group in _STRONG:
+                strong_hits += 1
+            if group == "actor":
+                actors.add(actor)
+        n = len(starts)
+        strong = marks["core"] | marks["actor"]
+        lead = min(n, LEAD_SENTENCES)
+        out[2] = len(strong) / n
+        out[3] = sum(1 for i in strong if i < lead) / lead
+        out[4] = len(strong | marks["compute"] | marks["weak"]) / n
+        out[5] = len(marks["compute"]) / n
+        out[6] = len(marks["weak"] - strong) / n
+        out[7] = min(1.0, strong_hits * 100 / len(words) / 3)
+    out[8] = min(1.0, len(actors) / 5)
+    out[10] = float(publisher in lex.ai_labs)
+    return out, words
+
+
+def is_degenerate(text: str) -> bool:
+    """Whether a body of at least three words is not prose but a few words repeated ("word
+    word word", keyword stuffing)."""
+    return _degenerate(_WORD.findall(text[:MAX_CHARS].lower()))
+
+
+def _degenerate(words: list[str]) -> bool:
+    if len(words) < 3:
+        return False
+    share = DEGENERATE_DISTINCT_SHARE if len(words) >= DEGENERATE_MIN_WORDS else 0.5
+    return len(set(words)) < share * len(words)
+
+
+def names_ai(text: str, title: str = "", lexicon: Lexicon | None = None) -> bool:
+    """Whether the title or body has one word of the AI lexicon or the actor registry."""
+    lex = lexicon or default_lexicon()
+    return any(g != "big_tech" for _, g, _ in lex.matches(f"{title}\n{text[:MAX_CHARS]}"))
+
+
+def relevance_features(
+    text: str,
+    title: str = "",
+    sentences: Sequence[tuple[int, int]] | None = None,
+    publisher: str | None = None,
+) -> tuple[list[str], np.ndarray]:
+    """An item's model input: its terms (:func:`relevance_terms`) and its
+    :data:`DENSE_FEATURES` (:func:`dense_features`)."""
+    return relevance_terms(text, title), dense_features(text, title, sentences, None, publisher)
+
+
+class RelevanceClassifier:
+    """Relevance classifier (``relevance.v1``), loaded from its JSON model.
+
+    Args:
+        model_path: the JSON model (default: the shipped ``data/relevance.v1.json``).
+        model: an already-parsed model dict (used instead of ``model_path``).
+
+    Raises:
+        ClassifierNotConfigured: the model file is missing, not JSON, or not a usable
+            relevance model; the message gives the command that builds it.
+    """
+
+    name = "relevance"
+    version = "v1"
+    labels: tuple[str, ...] = ("relevant",)
+    output_key = "relevance"
+
+    def __init__(self, model_path: Path | None = None, *, model: dict[str, Any] | None = None):
+        path = model_path or MODEL_PATH
+        if model is None:
+            model = _read_model(path)
+        try:
+            self._load(model)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ClassifierNotConfigured(
+                f"relevance model {path} is unusable ({exc!r}); rebuild it with `{BUILD_COMMAND}`"
+            ) from exc
+
+    def _load(self, model: dict[str, Any]) -> None:
+        if model.get("format") != MODEL_FORMAT:
+            raise ValueError(f"unknown model format {model.get('format')!r}")
+        vocabulary = model["vocabulary"]
+        if not isinstance(vocabulary, list):
+            raise TypeError("vocabulary is not a list")
+        self.vocabulary = {str(term): i for i, term in enumerate(vocabulary)}
+        self.idf = np.asarray(model["idf"], dtype=np.float64)
+        self.coef = np.asarray(model["coef"], dtype=np.float64)
+        if self.idf.shape != (len(vocabulary),) or self.coef.shape != (len(vocabulary),):
+            raise ValueError("idf and coef must have one value per vocabulary term")
+        dense = model["dense"]
+        if tuple(dense["names"]) != DENSE_FEATURES:
+            raise ValueError("the model's dense features are not this version's")
+        self.dense_coef = np.asarray(dense["coef"], dtype=np.float64) * float(dense["scale"])
+        if self.dense_coef.shape != (len(DENSE_FEATURES),):
+            raise ValueError("dense coef must have one value per dense feature")
+        self.sublinear_tf = bool(model["features"]["sublinear_tf"])
+        self.intercept = float(model["intercept"])
+        self.cal_a = float(model["calibration"]["a"])
+        self.cal_b = float(model["calibration"]["b"])
+        self.threshold = float(model["threshold"])
+        title_only = model["title_only"]
+        self.title_cal_a = float(title_only["calibration"]["a"])
+        self.title_cal_b = float(title_only["calibration"]["b"])
+        self.title_threshold = float(title_only["threshold"])
+        for a, t in ((self.cal_a, self.threshold), (self.title_cal_a, self.title_threshold)):
+            if not (a < 0 and 0.0 < t < 1.0):
+                raise ValueError("calibration must increase with the decision value")
+        self.model_info = {k: model.get(k) for k in ("training", "metrics", "sklearn_version")}
+
+    # -- scoring -------------------------------------------------------------------------
+
+    def _vector(self, terms: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """(known terms, their vocabulary indices, their TF-IDF values) of an item."""
+        vocabulary = self.vocabulary
+        known, idx_list, tf_list = [], [], []
+        for term, count in Counter(terms).items():
+            i = vocabulary.get(term)
+            if i is not None:
+                known.append(term)
+                idx_list.append(i)
+                tf_list.append(count)
+        if not known:
+            return known, np.zeros(0, dtype=np.int64), np.zeros(0)
+        idx = np.asarray(idx_list, dtype=np.int64)
+        tf = np.asarray(tf_list, dtype=np.float64)
+        if self.sublinear_tf:
+            tf = np.log(tf) + 1.0
+        values = tf * self.idf[idx]
+        norm = math.sqrt(float(values @ values))
+        return known, idx, (values / norm if norm > 0 else values)
+
+    def _decide(
+        self,
+        text: str,
+        title: str,
+        sentences: Sequence[tuple[int, int]] | None,
+        publisher: str | None = None,
+    ) -> tuple[float, float, float, list[str], np.ndarray] | None:
+        """(decision value, calibrated score, the threshold of the item's regime, known terms,
+        their contributions), or None when the item has not one known term or is degenerate
+        (nothing speaks for relevance)."""
+        dense, words = _dense(text, title, sentences, None, publisher)
+        known, idx, values = self._vector(relevance_terms(text, title))
+        if not len(idx) or _degenerate(words):
+            return None
+        contributions = values * self.coef[idx]
+        decision = float(contributions.sum()) + float(dense @ self.dense_coef) + self.intercept
+        title_only = _title_only(dense)
+        threshold = self.title_threshold if title_only else self.threshold
+        return decision, self._calibrate(decision, title_only), threshold, known, contributions
+
+    def decision(self, text: str, title: str = "") -> float:
+        """The uncalibrated decision value of an item (positive leans relevant)."""
+        terms, dense = relevance_features(text, title)
+        _, idx, values = self._vector(terms)
+        return float(values @ self.coef[idx]) + float(dense @ self.dense_coef) + self.intercept
+
+    def calibrate(self, decision: float, title_only: bool = False) -> float:
+        """The calibrated score (probability of "relevant") of a decision value; an item
+        without a body has a calibration of its own."""
+        return self._calibrate(decision, title_only)
+
+    def _calibrate(self, decision: float, title_only: bool) -> float:
+        a, b = (self.title_cal_a, self.title_cal_b) if title_only else (self.cal_a, self.cal_b)
+        z = a * decision + b
+        # exp overflows past ~709; the score is 0 there anyway
+        return 0.0 if z > 700 else 1.0 / (1.0 + math.exp(z))
+
+    def threshold_for(self, text: str) -> float:
+        """The decision threshold that applies to an item with body ``text``."""
+        words = _WORD.findall(text[:MAX_CHARS])
+        return self.title_threshold if len(words) < TITLE_ONLY_WORDS else self.threshold
+
+    def score_text(self, text: str, title: str = "") -> float:
+        """The calibrated score of an item given as plain text and title (0 when it has not
+        one term the model knows or its body is degenerate)."""
+        decided = self._decide(text, title, None)
+        return 0.0 if decided is None else decided[1]
+
+    def classify(self, doc: Document) -> tuple[RelevanceScore, ...]:
+        """One :class:`RelevanceScore` for ``doc``: decision, calibrated score, evidence."""
+        decided = self._decide(doc.text, doc.title, doc.sentences, doc.publisher)
+        if decided is None:
+            # not one known term (an empty item, a script the model never saw) or no prose:
+            # nothing speaks for relevance, whatever the intercept says
+            return (RelevanceScore(relevant=False, score=0.0, evidence=NO_TOPIC),)
+        _, score, threshold, known, contributions = decided
+        relevant = score >= threshold
+        evidence = self._evidence(doc, known, contributions) if relevant else NO_TOPIC
+        return (RelevanceScore(relevant=relevant, score=score, evidence=evidence),)
+
+    # -- evidence ------------------------------------------------------------------------
+
+    def _evidence(self, doc: Document, known: list[str], contributions: np.ndarray) -> str:
+        """The body sentence whose terms add the most to the decision, else the title."""
+        weight = dict(zip(known, contributions.tolist(), strict=True))
+        text = doc.text
+        best, best_span = 0.0, None
+        for start, end in doc.sentences:
+            if start >= MAX_CHARS:
+                break
+            end = min(end, MAX_CHARS)
+            contribution = sum(weight.get(t, 0.0) for t in set(analyze(text[start:end])))
+            if contribution > best:
+                best, best_span = contribution, (start, end)
+        if best_span is not None:
+            return _clip(text[best_span[0] : best_span[1]])
+        return _clip(doc.title or text[:MAX_CHARS])
+
+
+def _title_only(dense: np.ndarray) -> bool:
+    return bool(dense[DENSE_FEATURES.index("title_only")])
+
+
+def _read_model(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ClassifierNotConfigured(
+            f"relevance model {path} is missing; build it with `{BUILD_COMMAND}`"
+        ) from exc
+    except OSError as exc:
+        raise ClassifierNotConfigured(f"cannot read relevance model {path}: {exc}") from exc
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ClassifierNotConfigured(
+            f"relevance model {path} is not valid JSON ({exc}); rebuild it with `{BUILD_COMMAND}`"
+        ) from exc
+    if not isinstance(data, dict):
+        raise ClassifierNotConfigured(
+            f"relevance model {path} is not a JSON object; rebuild it with `{BUILD_COMMAND}`"
+        )
+    return data
