@@ -24,6 +24,7 @@ import pytest
 from test_render import make_digest
 
 from pipeline.publish.render.html import render as render_html
+from pipeline.publish.render.i18n import digest_title
 from pipeline.records import DigestItem
 
 pytestmark = pytest.mark.browser
@@ -140,7 +141,7 @@ def _hostile_page(tmp_path: Path) -> tuple[Path, str]:
     digest = dataclasses.replace(digest, items=(hostile, *digest.items[1:]))
     path = tmp_path / "digest.html"
     path.write_bytes(render_html(digest))
-    return path, "Lumi digest — 2026-05-04"
+    return path, digest_title(digest.language, digest.publication_name, digest.first, digest.day)
 
 
 def _channels(css: str) -> tuple[float, float, float]:

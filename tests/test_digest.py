@@ -875,7 +875,7 @@ def test_closing_line_ends_every_item_in_every_format(store: Store, tmp_path: Pa
     md, html, data, atom = export(store, DAY, settings, out_dir=tmp_path)
     closing = (
         "Desk Briefing — AI-generated curation pursuant to Article 50 EU AI Act. "
-        "Summary and classification by Desk Bot v"
+        "Paraphrase and classification by Desk Bot v"
     )
     assert md.read_text("utf-8").rstrip().splitlines()[-1].startswith(f"*{closing}")
     assert closing in html.read_text("utf-8") and closing in atom.read_text("utf-8")

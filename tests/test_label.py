@@ -150,12 +150,13 @@ def test_closing_line_is_the_publishers_wording_and_ai_generated_until_reviewed(
     assert d.to_json()["closing_text"] == d.closing_text
 
 
-def test_closing_line_of_an_extractive_summary_does_not_claim_a_paraphrase() -> None:
-    d = disclosure_for("extractive", settings=SETTINGS, generated_at=AT)
-    assert "Paraphrase" not in d.closing_text
-    assert d.closing_text.endswith(
-        f"Summary and classification by Lumi News Pipeline v{__version__}."
-    )
+def test_closing_line_has_the_publishers_wording_for_every_summary_method() -> None:
+    for method in ("extractive", "llm"):
+        d = disclosure_for(method, settings=SETTINGS, generated_at=AT)
+        assert d.closing_text == (
+            "Lumi AI News — AI-generated curation pursuant to Article 50 EU AI Act. "
+            f"Paraphrase and classification by Lumi News Pipeline v{__version__}."
+        )
 
 
 def test_publication_and_generator_names_come_from_the_settings() -> None:

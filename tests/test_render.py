@@ -335,7 +335,7 @@ def test_every_format_carries_the_same_items_in_the_same_order() -> None:
 
 CLOSING = (
     "Lumi AI News — AI-generated curation pursuant to Article 50 EU AI Act. "
-    "Summary and classification by Lumi News Pipeline v"
+    "Paraphrase and classification by Lumi News Pipeline v"
 )
 
 

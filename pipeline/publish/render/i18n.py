@@ -45,7 +45,9 @@ TEXT: Mapping[str, Mapping[str, str]] = {
             "{publication} — AI-assisted curation pursuant to Article 50 EU AI Act."
         ),
         "closing_generator_llm": "Paraphrase and classification by {generator} {version}.",
-        "closing_generator_extractive": "Summary and classification by {generator} {version}.",
+        # the extractive default rewrites publisher statements in the third person: it
+        # paraphrases too, so both methods carry the publisher's wording
+        "closing_generator_extractive": "Paraphrase and classification by {generator} {version}.",
         "legal_basis_unreviewed": (
             "Regulation (EU) 2024/1689 (AI Act), Article 50(4): disclosure of AI-generated "
             "text published to inform the public; Article 50(2): machine-readable marking."
@@ -108,7 +110,7 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         ),
         "closing_generator_llm": "Paraphrase und Klassifizierung durch {generator} {version}.",
         "closing_generator_extractive": (
-            "Zusammenfassung und Klassifizierung durch {generator} {version}."
+            "Paraphrase und Klassifizierung durch {generator} {version}."
         ),
         "legal_basis_unreviewed": (
             "Verordnung (EU) 2024/1689 (KI-Verordnung), Artikel 50 Absatz 4: Offenlegung "
