@@ -36,8 +36,10 @@ __all__ = [
     "Result",
     "SubjectKind",
     "ThemeScore",
+    "clip_evidence",
     "make_document",
     "read_knowledge",
+    "read_model",
     "split_sentences",
     "theme_ids",
 ]
@@ -413,6 +415,51 @@ def read_knowledge(path: Any, key: str, what: str) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get(key), list):
         raise ClassifierNotConfigured(f"{what} {path} must have a '{key}' list")
     return data
+
+
+def read_model(path: Any, what: str, build_command: str) -> dict[str, Any]:
+    """Read a trained classifier's JSON model file (a JSON object).
+
+    Args:
+        path: the file.
+        what: how messages name the model ("risk-theme model").
+        build_command: the command that rebuilds it, named in every message.
+
+    Raises:
+        ClassifierNotConfigured: the file is missing, unreadable, not JSON or not an object.
+    """
+    import json
+
+    from classifiers.errors import ClassifierNotConfigured
+
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ClassifierNotConfigured(
+            f"{what} {path} is missing; build it with `{build_command}`"
+        ) from exc
+    except OSError as exc:
+        raise ClassifierNotConfigured(f"cannot read {what} {path}: {exc}") from exc
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ClassifierNotConfigured(
+            f"{what} {path} is not valid JSON ({exc}); rebuild it with `{build_command}`"
+        ) from exc
+    if not isinstance(data, dict):
+        raise ClassifierNotConfigured(
+            f"{what} {path} is not a JSON object; rebuild it with `{build_command}`"
+        )
+    return data
+
+
+def clip_evidence(sentence: str) -> str:
+    """``sentence`` on one line, cut at a word boundary to at most :data:`EVIDENCE_CHARS`."""
+    sentence = " ".join(sentence.split())
+    if len(sentence) <= EVIDENCE_CHARS:
+        return sentence
+    cut = sentence[:EVIDENCE_CHARS].rsplit(" ", 1)[0]
+    return cut or sentence[:EVIDENCE_CHARS]
 
 
 def theme_ids(value: Any) -> set[str]:

@@ -34,7 +34,6 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import functools
-import json
 import math
 import re
 from collections import Counter
@@ -44,9 +43,16 @@ from typing import Any
 
 import numpy as np
 
-from classifiers.base import Document, RelevanceScore, read_knowledge, split_sentences
+from classifiers.base import (
+    Document,
+    RelevanceScore,
+    clip_evidence,
+    read_knowledge,
+    read_model,
+    split_sentences,
+)
 from classifiers.errors import ClassifierNotConfigured
-from classifiers.risk_themes import _clip, analyze
+from classifiers.risk_themes import analyze
 
 __all__ = [
     "BUILD_COMMAND",
@@ -361,7 +367,7 @@ class RelevanceClassifier:
     def __init__(self, model_path: Path | None = None, *, model: dict[str, Any] | None = None):
         path = model_path or MODEL_PATH
         if model is None:
-            model = _read_model(path)
+            model = read_model(path, "relevance model", BUILD_COMMAND)
         try:
             self._load(model)
         except (KeyError, TypeError, ValueError) as exc:
@@ -497,31 +503,9 @@ class RelevanceClassifier:
             if contribution > best:
                 best, best_span = contribution, (start, end)
         if best_span is not None:
-            return _clip(text[best_span[0] : best_span[1]])
-        return _clip(doc.title or text[:MAX_CHARS])
+            return clip_evidence(text[best_span[0] : best_span[1]])
+        return clip_evidence(doc.title or text[:MAX_CHARS])
 
 
 def _title_only(dense: np.ndarray) -> bool:
     return bool(dense[DENSE_FEATURES.index("title_only")])
-
-
-def _read_model(path: Path) -> dict[str, Any]:
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ClassifierNotConfigured(
-            f"relevance model {path} is missing; build it with `{BUILD_COMMAND}`"
-        ) from exc
-    except OSError as exc:
-        raise ClassifierNotConfigured(f"cannot read relevance model {path}: {exc}") from exc
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ClassifierNotConfigured(
-            f"relevance model {path} is not valid JSON ({exc}); rebuild it with `{BUILD_COMMAND}`"
-        ) from exc
-    if not isinstance(data, dict):
-        raise ClassifierNotConfigured(
-            f"relevance model {path} is not a JSON object; rebuild it with `{BUILD_COMMAND}`"
-        )
-    return data

@@ -32,12 +32,13 @@ from typing import Any
 import numpy as np
 
 from classifiers.base import (
-    EVIDENCE_CHARS,
     RISK_THEMES,
     Document,
     ThemeScore,
+    clip_evidence,
     make_document,
     read_knowledge,
+    read_model,
     split_sentences,
 )
 from classifiers.errors import ClassifierNotConfigured
@@ -465,7 +466,7 @@ class RiskThemeClassifier:
     ) -> None:
         path = model_path or MODEL_PATH
         if model is None:
-            model = _read_model(path)
+            model = read_model(path, "risk-theme model", BUILD_COMMAND)
         self.rules = rules or load_theme_rules(themes_path or THEMES_PATH)
         try:
             self._load(model)
@@ -630,7 +631,7 @@ class RiskThemeClassifier:
         if not weight_by_span:
             return ""
         best = max(weight_by_span, key=lambda k: (weight_by_span[k], -k))
-        return _clip(doc.text[spans[best][0] : spans[best][1]])
+        return clip_evidence(doc.text[spans[best][0] : spans[best][1]])
 
     def evidence(
         self,
@@ -665,33 +666,5 @@ class RiskThemeClassifier:
             if score > best_score:
                 best_score, best_span = score, (start, end)
         if best_span is not None:
-            return _clip(doc.text[best_span[0] : best_span[1]])
+            return clip_evidence(doc.text[best_span[0] : best_span[1]])
         return ""
-
-
-def _clip(sentence: str) -> str:
-    sentence = " ".join(sentence.split())
-    if len(sentence) <= EVIDENCE_CHARS:
-        return sentence
-    cut = sentence[:EVIDENCE_CHARS].rsplit(" ", 1)[0]
-    return cut or sentence[:EVIDENCE_CHARS]
-
-
-def _read_model(path: Path) -> dict[str, Any]:
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ClassifierNotConfigured(
-            f"risk-theme model {path} is missing; build it with `{BUILD_COMMAND}`"
-        ) from exc
-    except OSError as exc:
-        raise ClassifierNotConfigured(f"cannot read risk-theme model {path}: {exc}") from exc
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ClassifierNotConfigured(
-            f"risk-theme model {path} is not valid JSON ({exc}); rebuild it with `{BUILD_COMMAND}`"
-        ) from exc
-    if not isinstance(data, dict):
-        raise ClassifierNotConfigured(f"risk-theme model {path} is not a JSON object")
-    return data
