@@ -24,6 +24,7 @@ from typing import Any
 
 from pipeline.publish.label import labelled_summary
 from pipeline.publish.render.i18n import (
+    contents_entries,
     digest_intro,
     digest_title,
     empty_text,
@@ -200,16 +201,10 @@ def _item(item: DigestItem, language: str, timezone: str) -> list[str]:
 
 def _contents(digest: Digest) -> list[str]:
     lang = digest.language
-    entries = []
-    for name, items, _ in digest.contents():
-        if items:
-            label = text(lang, "contents_entry", section=text(lang, f"section_{name}"), count=items)
-            entries.append(f'<li><a href="#section-{name}">{escape(label)}</a></li>')
-    if digest.headlines:
-        label = text(
-            lang, "contents_entry", section=text(lang, "headlines"), count=len(digest.headlines)
-        )
-        entries.append(f'<li><a href="#section-headlines">{escape(label)}</a></li>')
+    entries = [
+        f'<li><a href="#section-{name}">{escape(label)}</a></li>'
+        for name, label in contents_entries(digest)
+    ]
     return [
         '<nav aria-labelledby="contents">',
         f'<h2 id="contents">{escape(text(lang, "contents"))}</h2>',

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from pipeline.records import Digest
 
 __all__ = [
     "LANGUAGES",
@@ -17,6 +21,7 @@ __all__ = [
     "SECTION_ORDER",
     "TEXT",
     "VALUES",
+    "contents_entries",
     "digest_intro",
     "digest_title",
     "empty_text",
@@ -320,3 +325,20 @@ def event_text(language: str, event: Mapping[str, object]) -> str:
         before = f"{event['from_license']} " if event.get("from_license") else ""
         parts.append(f"{before}→ {event['to_license']}")
     return f"{value_label(language, event.get('kind'))}: {' '.join(parts)}".rstrip(": ")
+
+
+def contents_entries(digest: Digest) -> list[tuple[str, str]]:
+    """The table of contents: ``(anchor name, label)`` for each section that holds items,
+    then the headline list when there is one, labels in the digest's language."""
+    lang = digest.language
+    entries = [
+        (name, text(lang, "contents_entry", section=text(lang, f"section_{name}"), count=items))
+        for name, items, _ in digest.contents()
+        if items
+    ]
+    if digest.headlines:
+        label = text(
+            lang, "contents_entry", section=text(lang, "headlines"), count=len(digest.headlines)
+        )
+        entries.append(("headlines", label))
+    return entries

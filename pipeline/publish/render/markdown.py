@@ -13,6 +13,7 @@ import re
 import urllib.parse
 
 from pipeline.publish.render.i18n import (
+    contents_entries,
     digest_intro,
     digest_title,
     empty_text,
@@ -136,17 +137,8 @@ def _headline(headline: DigestHeadline, language: str, timezone: str) -> str:
 
 
 def _contents(digest: Digest) -> list[str]:
-    lang = digest.language
-    lines = [f"## {escape_md(text(lang, 'contents'))}", ""]
-    for name, items, _ in digest.contents():
-        if items:
-            entry = text(lang, "contents_entry", section=text(lang, f"section_{name}"), count=items)
-            lines.append(f"- {escape_md(entry)}")
-    if digest.headlines:
-        entry = text(
-            lang, "contents_entry", section=text(lang, "headlines"), count=len(digest.headlines)
-        )
-        lines.append(f"- {escape_md(entry)}")
+    lines = [f"## {escape_md(text(digest.language, 'contents'))}", ""]
+    lines += [f"- {escape_md(label)}" for _, label in contents_entries(digest)]
     return [*lines, ""]
 
 
