@@ -12,6 +12,7 @@ import json
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from pipeline.ingest.cycle import CycleReport
 
 __all__ = ["Metrics", "Service"]
+
+#: How often the main thread looks for a stop signal (seconds).
+_SIGNAL_POLL_SECONDS = 0.2
 
 log = logging.getLogger("lumi.service")
 
@@ -241,12 +245,19 @@ class Service:
     def run_forever(self) -> None:
         """Start, then block until SIGTERM or SIGINT, then stop cleanly."""
 
+        requested: list[int] = []
+
+        # The handler only records the signal: it runs on the main thread between two
+        # bytecodes, possibly while that thread holds the lock of ``stopped`` inside
+        # Event.wait(), so setting the event from here can deadlock.
         def _signal(signum: int, _frame: Any) -> None:
-            log.info("stopping", extra={"stage": "service", "count": signum})
-            self.stopped.set()
+            requested.append(signum)
 
         signal.signal(signal.SIGTERM, _signal)
         signal.signal(signal.SIGINT, _signal)
         self.start()
-        self.stopped.wait()
+        while not requested and not self.stopped.is_set():
+            time.sleep(_SIGNAL_POLL_SECONDS)
+        if requested:
+            log.info("stopping", extra={"stage": "service", "count": requested[0]})
         self.stop()
