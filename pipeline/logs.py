@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pipeline.settings import Settings
 
-__all__ = ["FIELDS", "configure_logging"]
+__all__ = ["FIELDS", "LOGGERS", "configure_logging"]
 
 #: The fields a log record may carry.
 FIELDS = (
@@ -27,7 +27,16 @@ FIELDS = (
     "error_class",
     "error",
     "count",
+    "updated",
+    "pages_failed",
+    "attempts",
+    "story_id",
+    "day",
 )
+
+#: The loggers Lumi formats: its own and the stand-alone classifiers' (whose INFO lines
+#: would otherwise go to the root logger's WARNING default and be lost).
+LOGGERS = ("lumi", "classifiers")
 
 
 class _JsonFormatter(logging.Formatter):
@@ -75,7 +84,8 @@ def configure_logging(settings: Settings, level: str | None = None) -> None:
         handler.setFormatter(_JsonFormatter())
     else:
         handler.setFormatter(_TextFormatter("%(levelname)s %(name)s: %(message)s"))
-    logger = logging.getLogger("lumi")
-    logger.handlers[:] = [handler]
-    logger.setLevel(level or settings.log_level)
-    logger.propagate = False
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level or settings.log_level)
+        logger.propagate = False

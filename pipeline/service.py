@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -23,7 +26,14 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 
 from pipeline.errors import ConfigError
 from pipeline.settings import Settings
-from pipeline.store import Store, utcnow
+from pipeline.store import (
+    Store,
+    claim_digest_day,
+    finish_digest_day,
+    first_archive_day,
+    utcnow,
+    written_digest_days,
+)
 
 if TYPE_CHECKING:
     from pipeline.ingest.cycle import CycleReport
@@ -34,6 +44,10 @@ __all__ = ["Metrics", "Service"]
 _SIGNAL_POLL_SECONDS = 0.2
 
 log = logging.getLogger("lumi.service")
+
+#: How many days back (the target day included) a restarted service writes missed digests;
+#: older gaps are left to ``lumi digest --date``, so a long outage does not flood readers.
+CATCH_UP_DAYS = 14
 
 
 class Metrics:
@@ -95,6 +109,8 @@ class Service:
         self.scheduler = BackgroundScheduler(timezone=ZoneInfo(settings.timezone))
         self._http: ThreadingHTTPServer | None = None
         self._serving = False
+        #: names this instance's claims in ``digest_runs``
+        self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     def run_cycle_job(self) -> None:
         """One scheduled ingest cycle; failures are logged and counted, never fatal."""
@@ -118,18 +134,79 @@ class Service:
             "failed": report.failed,
         }
 
-    def run_digest_job(self) -> None:
-        """Write yesterday's digest: the stories first published on the day that just ended
-        in ``LUMI_TIMEZONE``, with whatever of that day the ingest cycles have fetched by now
-        (``lumi digest --date`` re-exports it later with any late arrivals)."""
+    def run_digest_job(self, now: datetime | None = None) -> list[date]:
+        """The scheduled digest (at ``LUMI_DIGEST_TIME``): write each due day once, oldest
+        first, and return the days written.
+
+        The target day is the day that just ended in ``LUMI_TIMEZONE``
+        (``LUMI_DIGEST_DAY=previous``) or the current one (``current``) at ``now``. Days
+        after the last written one that were missed while no instance ran are caught up
+        too, at most :data:`CATCH_UP_DAYS` back and never before the archive's first
+        article; a fresh ledger writes only the target day. Each day is claimed in
+        ``digest_runs`` first, so restarts and other instances never write it twice.
+        ``lumi digest --date`` re-exports a day later with any late arrivals.
+        """
+        local = (now or datetime.now(UTC)).astimezone(ZoneInfo(self.settings.timezone))
+        return self._write_due(self._target_for(local.date()))
+
+    def catch_up_digests(self, now: datetime | None = None) -> list[date]:
+        """At service start: write the digests missed while no instance ran.
+
+        Like :meth:`run_digest_job`, but as of the latest ``LUMI_DIGEST_TIME`` at or before
+        ``now``, so a start before today's digest time does not write today's digest early.
+        """
+        local = (now or datetime.now(UTC)).astimezone(ZoneInfo(self.settings.timezone))
+        hour, minute = (int(x) for x in self.settings.digest_time.split(":"))
+        run_day = local.date()
+        if (local.hour, local.minute) < (hour, minute):
+            run_day -= timedelta(days=1)
+        return self._write_due(self._target_for(run_day))
+
+    def _target_for(self, run_day: date) -> date:
+        return run_day - timedelta(days=1) if self.settings.digest_day == "previous" else run_day
+
+    def _write_due(self, target: date) -> list[date]:
         if self._digest is None:
-            return
-        day = (datetime.now(ZoneInfo(self.settings.timezone)) - timedelta(days=1)).date()
-        try:
-            self._digest(day)
+            return []
+        written = []
+        for day, why in self._due_days(target):
+            if not claim_digest_day(self.store, day, self.instance):
+                log.info(
+                    "digest already claimed by another instance",
+                    extra={"stage": "digest", "day": day.isoformat()},
+                )
+                continue
+            log.info(f"writing digest ({why})", extra={"stage": "digest", "day": day.isoformat()})
+            try:
+                self._digest(day)
+            except Exception:
+                finish_digest_day(self.store, day, self.instance, ok=False)
+                log.exception("digest failed", extra={"stage": "digest", "day": day.isoformat()})
+                continue
+            finish_digest_day(self.store, day, self.instance, ok=True)
             self.metrics.digests.inc()
-        except Exception:
-            log.exception("digest failed", extra={"stage": "digest"})
+            written.append(day)
+        return written
+
+    def _due_days(self, target: date) -> list[tuple[date, str]]:
+        written = set(written_digest_days(self.store))
+        if target in written:
+            return []
+        earlier = [day for day in written if day < target]
+        if not earlier:
+            return [(target, f"{self.settings.digest_day} day, first digest")]
+        start = max(max(earlier) + timedelta(days=1), target - timedelta(days=CATCH_UP_DAYS - 1))
+        first = first_archive_day(self.store, self.settings.timezone)
+        if first is not None:
+            start = max(start, min(first, target))
+        due = []
+        day = start
+        while day < target:
+            if day not in written:
+                due.append((day, "catching up a missed day"))
+            day += timedelta(days=1)
+        due.append((target, f"{self.settings.digest_day} day"))
+        return due
 
     def health(self) -> dict[str, Any]:
         """What /healthz answers."""
@@ -221,6 +298,12 @@ class Service:
                 id="digest",
                 max_instances=1,
                 coalesce=True,
+            )
+            # once at start: catch up the days missed while no instance ran
+            self.scheduler.add_job(
+                self.catch_up_digests,
+                id="digest-catch-up",
+                next_run_time=datetime.now(ZoneInfo(self.settings.timezone)),
             )
         # Bound before the scheduler starts, so a port in use stops nothing half-started.
         self.bind()

@@ -126,6 +126,14 @@ SETTINGS: tuple[Setting, ...] = (
         _hhmm,
     ),
     Setting(
+        "digest_day",
+        "previous",
+        "str",
+        "Which day `lumi run` writes at LUMI_DIGEST_TIME: previous (the day that just ended) "
+        "or current (the day so far). Missed days are caught up, at most 14 days back.",
+        _one_of("previous", "current"),
+    ),
+    Setting(
         "language",
         "en",
         "str",
@@ -413,6 +421,7 @@ class Settings:
     export_dir = _Value[Path]()
     timezone = _Value[str]()
     digest_time = _Value[str]()
+    digest_day = _Value[str]()
     language = _Value[str]()
     digest_max_items = _Value[int]()
     publication_name = _Value[str]()

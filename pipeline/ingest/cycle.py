@@ -194,6 +194,16 @@ class _Cycle:
             degraded=parsed.problem if parsed.degraded else None,
             body_hash=body_hash,
         )
+        log.info(
+            "feed polled",
+            extra={
+                "stage": "fetch",
+                "feed_id": feed.id,
+                "count": new,
+                "updated": updated,
+                "pages_failed": pages_failed,
+            },
+        )
         return FeedOutcome(
             feed.id,
             result.status,
@@ -302,8 +312,9 @@ class _Cycle:
         except LumiError as exc:
             # an expected page failure (HTTP, network, nothing to extract) is routine
             expected = isinstance(exc, FetchError | NoExtractableText)
+            # routine failures are per entry: DEBUG here, one INFO line per feed in poll()
             log.log(
-                logging.INFO if expected else logging.WARNING,
+                logging.DEBUG if expected else logging.WARNING,
                 "page not used" if expected else "page failed",
                 extra={
                     "stage": "extract",
@@ -347,7 +358,7 @@ class _Cycle:
                     extra={"stage": "extract", "feed_id": entry.feed_id, "url": entry.url},
                 )
             else:
-                log.info(
+                log.debug(
                     "entry stored without text; its page is retried later",
                     extra={
                         "stage": "extract",

@@ -25,7 +25,7 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 _FIELDS = {"id", "url", "title", "language", "tags", "poll_minutes", "publisher"}
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("lumi.registry")
 
 
 def _publisher(name: str, raw: Any) -> str | None:
@@ -45,9 +45,9 @@ def _publisher(name: str, raw: Any) -> str | None:
     canonical = canonical_name(publisher)
     if canonical is None:
         log.warning(
-            "feed %s: publisher %r is not in the actor registry; kept as an unknown organisation",
-            name,
+            "publisher %r is not in the actor registry; kept as an unknown organisation",
             publisher,
+            extra={"stage": "registry", "feed_id": name},
         )
         return publisher
     return canonical

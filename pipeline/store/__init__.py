@@ -48,6 +48,15 @@ from pipeline.store.classifications import (
     store_classification,
     stream_articles,
 )
+from pipeline.store.digests import (
+    CLAIM_TIMEOUT,
+    DigestRun,
+    claim_digest_day,
+    digest_runs,
+    finish_digest_day,
+    first_archive_day,
+    written_digest_days,
+)
 from pipeline.store.engine import (
     Store,
     Transaction,
@@ -74,6 +83,7 @@ from pipeline.store.models import (
     ArticleSourceRow,
     Base,
     ClassificationRow,
+    DigestRunRow,
     FeedRow,
     LLMFailureRow,
     LLMUsageRow,
@@ -103,11 +113,14 @@ from pipeline.store.stories import (
 from pipeline.store.summaries import latest_summary, store_summary, stored_summary
 
 __all__ = [
+    "CLAIM_TIMEOUT",
     "ArticleRow",
     "ArticleSourceRow",
     "Base",
     "ClassifiableArticle",
     "ClassificationRow",
+    "DigestRun",
+    "DigestRunRow",
     "FeedRow",
     "LLMFailureRow",
     "LLMUsageRow",
@@ -125,17 +138,21 @@ __all__ = [
     "article_ids_fetched_between",
     "article_ids_unassigned_between",
     "articles_to_classify",
+    "claim_digest_day",
     "count_rows",
     "create_story",
     "current_classifications",
     "current_revision",
     "delete_story",
+    "digest_runs",
     "due_feeds",
     "due_pending",
     "engine_for",
     "entry_fingerprint",
     "feed_health",
     "fill_pending",
+    "finish_digest_day",
+    "first_archive_day",
     "first_seen_range",
     "has_article",
     "head_revision",
@@ -184,4 +201,5 @@ __all__ = [
     "upgrade_database",
     "utcnow",
     "widen_story",
+    "written_digest_days",
 ]

@@ -7,12 +7,13 @@ through the repository functions, which take and return the records of
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -32,6 +33,7 @@ __all__ = [
     "ArticleSourceRow",
     "Base",
     "ClassificationRow",
+    "DigestRunRow",
     "FeedRow",
     "LLMFailureRow",
     "LLMUsageRow",
@@ -251,6 +253,18 @@ class LLMUsageRow(Base):
     tokens: Mapped[int] = mapped_column(Integer, default=0)
     calls: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DigestRunRow(Base):
+    """One day's scheduled digest: the instance that claimed it, when, and the outcome."""
+
+    __tablename__ = "digest_runs"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    instance: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    outcome: Mapped[str] = mapped_column(String(16))  # running, written or failed
 
 
 class LLMFailureRow(Base):
