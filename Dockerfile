@@ -8,7 +8,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     LUMI_DATABASE_URL=sqlite:////data/lumi.db \
     LUMI_FEEDS=/app/feeds.yaml \
     LUMI_EXPORT_DIR=/data/digests \
-    LUMI_HTTP_HOST=0.0.0.0
+    LUMI_HTTP_HOST=0.0.0.0 \
+    LUMI_HTTP_PORT=8787
 # Set LUMI_AI_POLICY_URL (docker run -e LUMI_AI_POLICY_URL=https://...) to the publisher's AI
 # policy page: every disclosure label links to it. Unset, the labels link to a placeholder
 # and `lumi run` warns at start.
@@ -23,7 +24,9 @@ RUN pip install --upgrade pip && pip install . \
 
 USER lumi
 VOLUME ["/data"]
-EXPOSE 8787
-HEALTHCHECK --interval=60s --timeout=5s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8787/healthz', timeout=4)"
+EXPOSE ${LUMI_HTTP_PORT}
+# Reads the port the service was given (docker run -e LUMI_HTTP_PORT=...); a 503 (database
+# unreachable) raises, so the container is reported unhealthy.
+HEALTHCHECK --interval=60s --timeout=5s CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ['LUMI_HTTP_PORT'], timeout=4)"
 ENTRYPOINT ["lumi"]
 CMD ["run"]

@@ -435,7 +435,8 @@ def _load_statistical(spacy_model: str) -> Any:
                 extra={"classifier": "actors.v2"},
             )
         else:
-            log.info(
+            # routine on a plain install; DEBUG so it does not clutter every command's stderr
+            log.debug(
                 "no statistical spaCy pipeline; unknown-organisation candidates off",
                 extra={"classifier": "actors.v2"},
             )

@@ -40,6 +40,11 @@ if TYPE_CHECKING:
 
 __all__ = ["Metrics", "Service"]
 
+#: Seconds between two ingest cycles (each feed is polled only when due).
+CYCLE_INTERVAL_SECONDS = 60
+#: /healthz is degraded when the last cycle is older than this many intervals.
+STALE_CYCLES = 3
+
 #: How often the main thread looks for a stop signal (seconds).
 _SIGNAL_POLL_SECONDS = 0.2
 
@@ -74,6 +79,14 @@ class Metrics:
             registry=self.registry,
         )
         self.digests = Counter("lumi_digests", "Digests written", registry=self.registry)
+        self.health_status = Gauge(
+            "lumi_health_status",
+            "What /healthz last answered: 0 ok, 1 degraded, 2 unavailable",
+            registry=self.registry,
+        )
+        self.feed_errors = Counter(
+            "lumi_feed_errors", "Failed feed polls", ["error_class"], registry=self.registry
+        )
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""
@@ -106,6 +119,9 @@ class Service:
         self.metrics = Metrics()
         self.stopped = threading.Event()
         self.last_report: dict[str, Any] | None = None
+        self._last_cycle_at: datetime | None = None
+        #: when start() ran; a service that never completed a cycle goes stale from here
+        self.started_at: datetime | None = None
         self.scheduler = BackgroundScheduler(timezone=ZoneInfo(settings.timezone))
         self._http: ThreadingHTTPServer | None = None
         self._serving = False
@@ -124,9 +140,12 @@ class Service:
         self.metrics.cycles.inc()
         for feed in report.feeds:
             self.metrics.feeds_polled.labels("error" if feed.error_class else "ok").inc()
+            if feed.error_class:
+                self.metrics.feed_errors.labels(feed.error_class).inc()
         self.metrics.articles_new.inc(report.new)
         self.metrics.feeds_failing.set(report.failed)
-        self.metrics.last_cycle.set(utcnow().timestamp())
+        self._last_cycle_at = utcnow()
+        self.metrics.last_cycle.set(self._last_cycle_at.timestamp())
         self.last_report = {
             "at": utcnow().isoformat(),
             "feeds": len(report.feeds),
@@ -208,17 +227,46 @@ class Service:
         due.append((target, f"{self.settings.digest_day} day"))
         return due
 
-    def health(self) -> dict[str, Any]:
-        """What /healthz answers."""
+    def health(self, now: datetime | None = None) -> dict[str, Any]:
+        """What /healthz answers: ``status`` is ``ok``, ``degraded`` or ``unavailable``.
+
+        Degraded: more than ``LUMI_HEALTH_MAX_FAILING`` of the feeds are failing or disabled,
+        or the last cycle ended (or, before any, the service started) more than
+        :data:`STALE_CYCLES` cycle intervals ago. Unavailable: the database cannot be read.
+        ``reasons`` says why, with the figures.
+        """
         from pipeline.health import feed_states
 
-        states = feed_states(self.store)
+        now = now or utcnow()
+        reasons: list[str] = []
+        try:
+            states = feed_states(self.store)
+        except Exception as exc:  # any database failure: report it, never a traceback
+            line = " ".join(str(exc).split())[:300]
+            self.metrics.health_status.set(2)
+            return {
+                "status": "unavailable",
+                "reasons": [f"database: {type(exc).__name__}: {line}"],
+                "last_cycle": self.last_report,
+            }
         failing = [s["id"] for s in states if s["state"] in ("failing", "disabled")]
+        share = len(failing) / len(states) if states else 0.0
+        if share > self.settings.health_max_failing:
+            reasons.append(f"failing_share {share:.2f} > {self.settings.health_max_failing}")
+        last = self._last_cycle_at or self.started_at
+        if last is not None:
+            age = (now - last).total_seconds()
+            if age > STALE_CYCLES * CYCLE_INTERVAL_SECONDS:
+                what = "last_cycle" if self._last_cycle_at else "no cycle since start"
+                reasons.append(f"{what} {age:.0f} s ago")
+        self.metrics.health_status.set(1 if reasons else 0)
         return {
-            "status": "ok",
+            "status": "degraded" if reasons else "ok",
+            "reasons": reasons,
             "last_cycle": self.last_report,
             "feeds": len(states),
             "failing_feeds": failing,
+            "failing_share": round(share, 3),
         }
 
     def _bind_http(self) -> None:
@@ -226,8 +274,11 @@ class Service:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                status = 200
                 if self.path == "/healthz":
-                    body = json.dumps(service.health()).encode()
+                    report = service.health()
+                    status = 503 if report["status"] == "unavailable" else 200
+                    body = json.dumps(report).encode()
                     ctype = "application/json"
                 elif self.path == "/metrics":
                     body = service.metrics.render()
@@ -235,7 +286,7 @@ class Service:
                 else:
                     self.send_error(404)
                     return
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -280,10 +331,11 @@ class Service:
             ConfigError: the health endpoint's address cannot be bound.
         """
         hour, minute = (int(x) for x in self.settings.digest_time.split(":"))
+        self.started_at = utcnow()
         self.scheduler.add_job(
             self.run_cycle_job,
             "interval",
-            minutes=1,
+            seconds=CYCLE_INTERVAL_SECONDS,
             id="cycle",
             next_run_time=datetime.now(ZoneInfo(self.settings.timezone)),
             max_instances=1,

@@ -345,6 +345,13 @@ SETTINGS: tuple[Setting, ...] = (
     # service
     Setting("http_host", "127.0.0.1", "str", "Address `lumi run` serves /healthz and /metrics on."),
     Setting(
+        "health_max_failing",
+        0.5,
+        "float",
+        "Share of feeds failing or disabled above which /healthz answers `degraded`.",
+        _fraction,
+    ),
+    Setting(
         "http_port",
         8787,
         "int",
@@ -457,6 +464,7 @@ class Settings:
     ai_policy_url = _Value[str]()
     http_host = _Value[str]()
     http_port = _Value[int]()
+    health_max_failing = _Value[float]()
     log_level = _Value[str]()
     log_format = _Value[str]()
 
