@@ -147,7 +147,7 @@ class Service:
         self._last_cycle_at = utcnow()
         self.metrics.last_cycle.set(self._last_cycle_at.timestamp())
         self.last_report = {
-            "at": utcnow().isoformat(),
+            "at": self._last_cycle_at.isoformat(),
             "feeds": len(report.feeds),
             "new": report.new,
             "failed": report.failed,
@@ -175,11 +175,15 @@ class Service:
         ``now``, so a start before today's digest time does not write today's digest early.
         """
         local = (now or datetime.now(UTC)).astimezone(ZoneInfo(self.settings.timezone))
-        hour, minute = (int(x) for x in self.settings.digest_time.split(":"))
         run_day = local.date()
-        if (local.hour, local.minute) < (hour, minute):
+        if (local.hour, local.minute) < self._digest_clock():
             run_day -= timedelta(days=1)
         return self._write_due(self._target_for(run_day))
+
+    def _digest_clock(self) -> tuple[int, int]:
+        """(hour, minute) of ``LUMI_DIGEST_TIME``."""
+        hour, minute = (int(x) for x in self.settings.digest_time.split(":"))
+        return hour, minute
 
     def _target_for(self, run_day: date) -> date:
         return run_day - timedelta(days=1) if self.settings.digest_day == "previous" else run_day
@@ -330,7 +334,7 @@ class Service:
         Raises:
             ConfigError: the health endpoint's address cannot be bound.
         """
-        hour, minute = (int(x) for x in self.settings.digest_time.split(":"))
+        hour, minute = self._digest_clock()
         self.started_at = utcnow()
         self.scheduler.add_job(
             self.run_cycle_job,

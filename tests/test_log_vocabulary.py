@@ -16,18 +16,24 @@ ROOT = Path(__file__).resolve().parent.parent
 _LEVELS = {"debug", "info", "warning", "error", "exception", "critical", "log"}
 
 
-def _log_calls():
+def _calls():
+    """(path, call node) for every call in Lumi's code and its classifiers."""
     for package in ("pipeline", "classifiers"):
         for path in sorted((ROOT / package).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if (
-                    isinstance(node, ast.Call)
-                    and isinstance(node.func, ast.Attribute)
-                    and node.func.attr in _LEVELS
-                    and isinstance(node.func.value, ast.Name)
-                    and node.func.value.id in ("log", "logger")
-                ):
-                    yield f"{path.relative_to(ROOT)}:{node.lineno}", node
+                if isinstance(node, ast.Call):
+                    yield path, node
+
+
+def _log_calls():
+    for path, node in _calls():
+        if (
+            isinstance(node.func, ast.Attribute)
+            and node.func.attr in _LEVELS
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in ("log", "logger")
+        ):
+            yield f"{path.relative_to(ROOT)}:{node.lineno}", node
 
 
 def test_every_log_call_uses_only_the_documented_fields_and_names_its_stage():
@@ -50,19 +56,13 @@ def test_every_log_call_uses_only_the_documented_fields_and_names_its_stage():
 
 def test_every_logger_in_the_code_is_one_that_configure_logging_formats():
     names = set()
-    for package in ("pipeline", "classifiers"):
-        for path in (ROOT / package).rglob("*.py"):
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if (
-                    isinstance(node, ast.Call)
-                    and getattr(node.func, "attr", None) == "getLogger"
-                    and node.args
-                ):
-                    arg = node.args[0]
-                    if isinstance(arg, ast.Constant):
-                        names.add(str(arg.value))
-                    elif isinstance(arg, ast.Name) and arg.id == "__name__":
-                        names.add(".".join(path.relative_to(ROOT).with_suffix("").parts))
+    for path, node in _calls():
+        if getattr(node.func, "attr", None) == "getLogger" and node.args:
+            arg = node.args[0]
+            if isinstance(arg, ast.Constant):
+                names.add(str(arg.value))
+            elif isinstance(arg, ast.Name) and arg.id == "__name__":
+                names.add(".".join(path.relative_to(ROOT).with_suffix("").parts))
     assert names
     stray = {n for n in names if n.split(".")[0] not in LOGGERS}
     assert not stray

@@ -120,6 +120,5 @@ def first_archive_day(store: Store, timezone: str) -> date | None:
     moments = [m for m in (low, published) if m is not None]
     if not moments:
         return None
-    # an aggregate skips the column type: SQLite gives naive UTC back
-    aware = [m if m.tzinfo else m.replace(tzinfo=ZoneInfo("UTC")) for m in moments]
-    return min(aware).astimezone(ZoneInfo(timezone)).date()
+    # min() keeps the column's UTCDateTime type, so both come back aware UTC
+    return min(moments).astimezone(ZoneInfo(timezone)).date()

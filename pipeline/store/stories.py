@@ -7,7 +7,7 @@ this module only reads and writes what it decided.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -272,12 +272,8 @@ def first_seen_range(session: Session) -> tuple[datetime, datetime] | None:
     ).one()
     if low is None or high is None:
         return None
-    # an aggregate skips the column type: SQLite gives naive UTC back
-    return _aware(low), _aware(high)
-
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    # min()/max() keep the column's UTCDateTime type, so both come back aware UTC
+    return low, high
 
 
 def stories_first_seen_between(session: Session, start: datetime, end: datetime) -> list[Story]:
