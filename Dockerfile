@@ -1,5 +1,6 @@
-# Lumi as a service: `docker run -v lumi-data:/data lumi` runs `lumi run` on SQLite in /data;
-# set LUMI_DATABASE_URL to a postgresql+psycopg:// URL for production (then `lumi db upgrade`).
+# Lumi as a service: `docker run -v lumi-data:/data lumi` migrates the database and runs
+# `lumi run` on SQLite in /data; set LUMI_DATABASE_URL to a postgresql+psycopg:// URL for
+# production (compose.yaml does). Any other command runs as given: `docker run lumi lumi digest`.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -28,5 +29,6 @@ EXPOSE ${LUMI_HTTP_PORT}
 # Reads the port the service was given (docker run -e LUMI_HTTP_PORT=...); a 503 (database
 # unreachable) raises, so the container is reported unhealthy.
 HEALTHCHECK --interval=60s --timeout=5s CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ['LUMI_HTTP_PORT'], timeout=4)"
-ENTRYPOINT ["lumi"]
-CMD ["run"]
+# Migrations first (a no-op when the schema is current), then the service as PID 1's child
+# replacement, so SIGTERM from `docker stop` reaches `lumi run` directly.
+CMD ["sh", "-c", "lumi db upgrade && exec lumi run"]
