@@ -275,6 +275,45 @@ def test_broken_gzip_is_a_decoding_error(loopback_server: LoopbackServer, name: 
     assert "gzip" in str(info.value)
 
 
+@pytest.mark.parametrize("cut", [1, 4, 100])
+def test_truncated_zstd_is_a_decoding_error(
+    loopback_server: LoopbackServer, shared_data: Path, cut: int
+) -> None:
+    """zstd's stream decoder is silent about a cut stream; the frame structure is not."""
+    data = (shared_data / COMPRESSED / "html-zstd-streaming-no-content-size.bin").read_bytes()
+    loopback_server.add_response(
+        "/cut.zst", data[:-cut], headers={"Content-Encoding": "zstd", "Content-Type": "text/html"}
+    )
+    with pytest.raises(ContentDecodingError, match="truncated zstd") as info:
+        fetch(guarded_settings(loopback_server), loopback_server.url("/cut.zst"))
+    assert info.value.error_class == "decoding"
+
+
+def test_concatenated_zstd_frames_and_a_skippable_frame_decode_whole(
+    loopback_server: LoopbackServer,
+) -> None:
+    first, second = b"<p>first</p>" * 500, b"<p>second</p>" * 500
+    skippable = b"\x50\x2a\x4d\x18" + (3).to_bytes(4, "little") + b"pad"
+    body = (
+        zstandard.ZstdCompressor(write_checksum=True).compress(first)
+        + skippable
+        + zstandard.ZstdCompressor(write_content_size=False).compress(second)
+    )
+    loopback_server.add_response("/two.zst", body, headers={"Content-Encoding": "zstd"})
+    result = fetch(guarded_settings(loopback_server), loopback_server.url("/two.zst"))
+    assert result.body == first + second
+
+
+def test_fetchers_share_one_verifying_tls_context(loopback_server: LoopbackServer) -> None:
+    import ssl
+
+    from pipeline.ingest.fetch import _default_ssl_context
+
+    context = _default_ssl_context()
+    assert context is _default_ssl_context()
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+
+
 def test_endless_body_stops_at_the_cap(loopback_server: LoopbackServer) -> None:
     with pytest.raises(ResponseTooLarge):
         fetch(guarded_settings(loopback_server, max_bytes=CAP), loopback_server.url("/_fault/huge"))

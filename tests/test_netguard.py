@@ -183,3 +183,45 @@ def test_backend_refuses_before_connecting() -> None:
     with pytest.raises(RefusedAddress):
         asyncio.run(backend.connect_tcp("2130706433", 80))
     assert inner.hosts == []
+
+
+class _StallingStream(httpcore.AsyncNetworkStream):
+    """A connected stream whose TLS handshake is cut by a deadline (cancelled)."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return b""
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+    async def start_tls(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
+        raise asyncio.CancelledError
+
+
+class _StallingBackend(httpcore.AsyncNetworkBackend):
+    def __init__(self) -> None:
+        self.stream = _StallingStream()
+
+    async def connect_tcp(self, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
+        return self.stream
+
+
+def test_a_tls_handshake_cut_by_the_deadline_closes_its_socket() -> None:
+    import ssl
+
+    inner = _StallingBackend()
+    backend = GuardedNetworkBackend(AddressGuard(allowed_addresses=["127.0.0.1:8443"]), inner)
+
+    async def handshake() -> None:
+        stream = await backend.connect_tcp("127.0.0.1", 8443)
+        await stream.start_tls(ssl.create_default_context(), "127.0.0.1")
+
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(handshake())
+    assert inner.stream.closed

@@ -371,6 +371,48 @@ def test_miniflux_wrong_charset_cases_decode_correctly(shared_data, name, title,
         assert parsed.entries[0].title == entry_title
 
 
+def test_undeclared_western_text_that_a_detector_calls_a_dos_code_page_is_windows_1252():
+    body = (
+        '<rss version="2.0"><channel><title>Café ‘quoted’ – €5</title>'
+        "<item><guid>1</guid><title>Crème brûlée</title></item></channel></rss>"
+    ).encode("windows-1252")
+    parsed = parse_feed("f", body, content_type="application/rss+xml")
+    assert parsed.title == "Café ‘quoted’ – €5"
+    assert parsed.entries[0].title == "Crème brûlée"
+
+
+def test_a_body_that_is_not_markup_is_not_a_feed():
+    with pytest.raises(NotAFeed):
+        parse_feed("f", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    with pytest.raises(NotAFeed):
+        parse_feed("f", "just some plain text, no markup".encode("utf-16"))
+
+
+def test_control_characters_leave_text_and_are_escaped_in_problems():
+    body = _rss(
+        "<item><guid>1\u009b</guid><title>Red \u009b31m title\u009d</title>"
+        "<link>https://blog.example/a\u009b2J</link><author>x@y (Mal\u0085lory)</author>"
+        "<description>Text \u009c here</description></item>"
+    )
+    controls = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+    for headers in ({}, {"content-type": "text/xml; charset=\x9bx"}):
+        parsed = parse_feed("f", body, headers=headers)
+        (entry,) = parsed.entries
+        fields = [entry.guid, entry.title, entry.summary, entry.url, entry.author, parsed.title]
+        assert not [f for f in fields if f and controls.search(f)], fields
+        assert "Red" in entry.title and "title" in entry.title
+        assert parsed.problem is None or not controls.search(parsed.problem)
+    json_feed = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "J\x1b[2J",
+            "items": [{"id": "1\x1b", "title": "T\x9b31m", "url": "https://a.example/\x1b"}],
+        }
+    ).encode()
+    parsed = parse_feed("f", json_feed)
+    assert (parsed.title, parsed.entries[0].title, parsed.entries[0].guid) == ("J[2J", "T31m", "1")
+
+
 def test_utf8_body_declared_latin1_by_the_server_is_read_as_utf8():
     body = _rss("<item><guid>1</guid><title>Café Zürich</title></item>")
     parsed = parse_feed("f", body, content_type="application/rss+xml; charset=iso-8859-1")

@@ -144,3 +144,46 @@ def test_one_digest_spans_every_publication_day_of_the_hostile_feeds(
     assert len(names) == 1 and len(digest_files) == 4
     first, last = names.pop().removeprefix("lumi-digest-").split("--")
     assert date.fromisoformat(first) <= date.fromisoformat(last)
+
+
+def _raw_payloads(path: Path) -> list[str]:
+    """The unsanitised HTML strings of one sanitize case (feedparser with sanitising off)."""
+    raw = feedparser.parse(path.read_bytes(), sanitize_html=False)
+    values = [c.value for e in raw.entries for c in e.get("content", [])]
+    values += [e[k] for e in raw.entries for k in ("summary", "title") if e.get(k)]
+    values += [raw.feed[k] for k in ("title", "subtitle", "rights") if raw.feed.get(k)]
+    return [v for v in values if v.strip()]
+
+
+def test_json_feed_html_of_every_sanitize_case_holds_nothing_executable(
+    shared_data: Path,
+) -> None:
+    """The same 745 payloads as JSON Feed ``content_html``, which Lumi sanitises itself."""
+    from pipeline.ingest.parse import parse_feed
+
+    files = sorted((shared_data / SANITIZE).glob("*.xml"))
+    assert len(files) == 745
+    checked = 0
+    for path in files:
+        for payload in _raw_payloads(path):
+            doc = {
+                "version": "https://jsonfeed.org/version/1.1",
+                "title": path.stem,
+                "items": [{"id": "1", "title": "t", "content_html": payload}],
+            }
+            content = parse_feed(path.stem, json.dumps(doc).encode()).entries[0].content
+            checked += 1
+            if not content.strip():
+                continue
+            fragment = lxml_html.fragment_fromstring(content, create_parent="div")
+            for node in fragment.iter():
+                if not isinstance(node.tag, str):
+                    continue
+                assert node.tag not in FORBIDDEN_TAGS | {"script", "style", "meta", "link"}, (
+                    path.name,
+                    content,
+                )
+                for name, value in node.attrib.items():
+                    assert not name.lower().startswith("on"), (path.name, content)
+                    assert not _bad_url(value), (path.name, content)
+    assert checked > 745

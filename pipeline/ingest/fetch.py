@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
+import ssl
 import time
 import zlib
 from collections.abc import Callable, Iterable
@@ -192,6 +194,7 @@ class _ZstdDecoder(_Decoder):
             return len(data)
 
     def __init__(self) -> None:
+        self._frames = _ZstdFrames()
         self._sink = self._Sink()
         self._writer = zstandard.ZstdDecompressor().stream_writer(
             self._sink,  # type: ignore[arg-type]  # only write() is called
@@ -201,11 +204,113 @@ class _ZstdDecoder(_Decoder):
         )
 
     def feed(self, data: bytes, emit: Emit) -> None:
+        self._frames.feed(data)
         self._sink.emit = emit
         try:
             self._writer.write(data)
         except zstandard.ZstdError as exc:
             raise ContentDecodingError(f"corrupt zstd body: {exc}") from exc
+
+    def finish(self, emit: Emit) -> None:
+        # The stream writer keeps quiet about a stream cut inside a frame, so the frame
+        # structure is followed on the side to tell a complete body from a truncated one.
+        if not self._frames.complete():
+            raise ContentDecodingError("truncated zstd body: the stream ended inside a frame")
+
+
+class _ZstdFrames:
+    """Follows the frame and block headers of a zstd stream (RFC 8878), skipping contents.
+
+    Knows whether the bytes so far end exactly after a whole frame; costs a few header
+    reads per 128 KiB block, nothing per content byte.
+    """
+
+    _MAGIC = b"\x28\xb5\x2f\xfd"
+
+    def __init__(self) -> None:
+        self._state = "magic"
+        self._need = 4
+        self._buf = b""
+        self._skip = 0
+        self._checksum = False
+        self._frames = 0
+
+    def complete(self) -> bool:
+        """True when the stream ends right after a complete frame."""
+        return self._frames > 0 and self._state == "magic" and not self._buf and not self._skip
+
+    def feed(self, data: bytes) -> None:
+        pos, size = 0, len(data)
+        while pos < size:
+            if self._skip:
+                step = min(self._skip, size - pos)
+                self._skip -= step
+                pos += step
+                if not self._skip:
+                    self._skipped()
+                continue
+            take = min(self._need - len(self._buf), size - pos)
+            self._buf += data[pos : pos + take]
+            pos += take
+            if len(self._buf) == self._need:
+                header, self._buf = self._buf, b""
+                self._header(header)
+
+    def _expect(self, state: str, need: int) -> None:
+        self._state, self._need = state, need
+
+    def _header(self, data: bytes) -> None:
+        state = self._state
+        if state == "magic":
+            if data == self._MAGIC:
+                self._expect("descriptor", 1)
+            elif data[0] & 0xF0 == 0x50 and data[1:] == b"\x2a\x4d\x18":
+                self._expect("skippable", 4)
+            else:
+                raise ContentDecodingError("corrupt zstd body: no frame magic number")
+        elif state == "descriptor":
+            flags = data[0]
+            single = bool(flags & 0x20)
+            fcs = (1 if single else 0, 2, 4, 8)[flags >> 6]
+            rest = (0 if single else 1) + (0, 1, 2, 4)[flags & 0x03] + fcs
+            self._checksum = bool(flags & 0x04)
+            if rest:
+                self._expect("frame header", rest)
+            else:
+                self._expect("block", 3)
+        elif state == "frame header":
+            self._expect("block", 3)
+        elif state == "block":
+            value = int.from_bytes(data, "little")
+            kind, length = (value >> 1) & 0x03, value >> 3
+            if kind == 3:
+                raise ContentDecodingError("corrupt zstd body: reserved block type")
+            self._state = "last block" if value & 1 else "block"
+            self._skip = 1 if kind == 1 else length
+            if not self._skip:
+                self._skipped()
+        elif state == "checksum":
+            self._frame_done()
+        elif state == "skippable":
+            self._state = "skippable content"
+            self._skip = int.from_bytes(data, "little")
+            if not self._skip:
+                self._skipped()
+
+    def _skipped(self) -> None:
+        if self._state == "block":
+            self._expect("block", 3)
+        elif self._state == "last block":
+            if self._checksum:
+                self._expect("checksum", 4)
+            else:
+                self._frame_done()
+        else:  # the end of a skippable frame
+            self._expect("magic", 4)
+
+    def _frame_done(self) -> None:
+        self._frames += 1
+        self._expect("magic", 4)
 
 
 def _decoders(content_encoding: str) -> list[_Decoder]:
@@ -269,11 +374,30 @@ class _Body:
 # -- the fetcher ------------------------------------------------------------------------------
 
 
+@functools.cache
+def _default_ssl_context() -> ssl.SSLContext:
+    """The verifying client context over the bundled trust store, built once per process.
+
+    Loading the bundle takes a noticeable fraction of a second; a client context is never
+    changed after it is built, so every fetcher can share it.
+    """
+    return httpx.create_ssl_context(verify=True, trust_env=False)
+
+
 class _GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's own transport over a connection pool whose network backend is the guard."""
 
-    def __init__(self, *, backend: httpcore.AsyncNetworkBackend, limits: httpx.Limits):
-        ssl_context = httpx.create_ssl_context(verify=True, trust_env=False)
+    def __init__(
+        self,
+        *,
+        backend: httpcore.AsyncNetworkBackend,
+        limits: httpx.Limits,
+        ssl_context: ssl.SSLContext | None = None,
+    ):
+        if ssl_context is None:
+            ssl_context = _default_ssl_context()
+        elif ssl_context.verify_mode != ssl.CERT_REQUIRED or not ssl_context.check_hostname:
+            raise ValueError("the TLS context must verify certificates and host names")
         super().__init__(verify=ssl_context, limits=limits, trust_env=False)
         # httpx offers no network-backend argument; the pool it builds has no connections
         # yet, so replacing it loses nothing. tests/test_fetch.py proves the guard is used.
@@ -304,10 +428,13 @@ class Fetcher:
         settings: effective settings; reads ``http_timeout``, ``http_connect_timeout``,
             ``max_bytes``, ``max_redirects``, ``max_concurrency``, ``per_host_concurrency``,
             ``user_agent``, ``allow_private_networks`` and ``allowed_addresses``.
+        ssl_context: the trust store to verify servers against (a private CA) instead of
+            the bundled one; it must verify certificates and host names.
     """
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, *, ssl_context: ssl.SSLContext | None = None):
         self.settings = settings
+        self._ssl_context = ssl_context
         self.guard = AddressGuard.from_settings(settings)
         self._timeout = float(settings.http_timeout)
         self._max_bytes = int(settings.max_bytes)
@@ -323,7 +450,9 @@ class Fetcher:
             max_keepalive_connections=int(self.settings.max_concurrency),
             keepalive_expiry=30.0,
         )
-        transport = _GuardedTransport(backend=GuardedNetworkBackend(self.guard), limits=limits)
+        transport = _GuardedTransport(
+            backend=GuardedNetworkBackend(self.guard), limits=limits, ssl_context=self._ssl_context
+        )
         self._client = httpx.AsyncClient(
             transport=transport,
             follow_redirects=False,
@@ -333,6 +462,7 @@ class Fetcher:
                 "User-Agent": str(self.settings.user_agent),
                 "Accept-Encoding": ACCEPT_ENCODING,
             },
+            event_hooks={"response": [_hide_location]},
         )
         return self
 
@@ -458,7 +588,9 @@ class Fetcher:
             status = response.status_code
             answer = {k.lower(): v for k, v in response.headers.items()}
             if status in _REDIRECTS:
-                location = answer.get("location")
+                location = response.extensions.get(_LOCATION)
+                if location:
+                    answer["location"] = location
                 if not location:
                     raise TooManyRedirects(f"{status} redirect without a Location header")
                 return _Hop(status, answer, b"", str(url), location)
@@ -466,8 +598,11 @@ class Fetcher:
                 retry_after = None
                 if status in (429, 503) and "retry-after" in answer:
                     retry_after = parse_retry_after(answer["retry-after"], datetime.now(UTC))
+                # The reason phrase is the server's free text: only printable ASCII of it is
+                # kept, or an escape sequence in it would reach every terminal showing errors.
+                reason = "".join(c for c in response.reason_phrase if " " <= c <= "~")
                 raise HTTPStatusError(
-                    f"the server answered {status} {response.reason_phrase}".rstrip(),
+                    f"the server answered {status} {reason}".rstrip(),
                     status=status,
                     retry_after=retry_after,
                 )
@@ -502,6 +637,21 @@ class Fetcher:
         if raw_size == 0:
             return b""
         return body.finish()
+
+
+_LOCATION = "lumi.location"
+
+
+async def _hide_location(response: httpx.Response) -> None:
+    """Move a redirect's ``Location`` header where httpx does not look.
+
+    With redirects off, httpx still resolves the Location of every redirect it receives,
+    and raises its own errors for targets it cannot join (``javascript:``, ``data:``, a
+    malformed URL) before the fetcher can refuse them as redirect errors. The fetcher
+    follows redirects by hand, so httpx never needs to see the header.
+    """
+    if response.status_code in _REDIRECTS and "location" in response.headers:
+        response.extensions[_LOCATION] = response.headers.pop("location")
 
 
 def _checked_url(url: str) -> httpx.URL:

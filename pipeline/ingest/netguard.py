@@ -21,6 +21,7 @@ Exceptions: ``allow_private_networks`` allows everything; ``allowed_addresses`` 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import socket
 import ssl
@@ -289,6 +290,12 @@ class _GuardedStream(httpcore.AsyncNetworkStream):
                 "Certificate verification is always on; the server must present a valid "
                 "certificate for this host name"
             ) from exc
+        except BaseException:
+            # The total deadline cancels a handshake a server stalls; nothing closes the
+            # socket then (the backend closes it on errors only), so it is closed here.
+            with contextlib.suppress(Exception):
+                await self._inner.aclose()
+            raise
         return _GuardedStream(inner, self._host)
 
     def get_extra_info(self, info: str) -> Any:

@@ -15,6 +15,10 @@ Outcomes::
 
 Every entry gets its dedupe key once, here: ``guid:<id>``, else ``url:<canonical url>``,
 else ``hash:<sha256(title + "\\n" + summary)>``.
+
+Control characters (C0 but tab and newlines, DEL, C1: the makings of terminal escape
+sequences) are dropped from every text field, percent-encoded in links and written as
+``\\xNN`` in problem messages, so nothing a feed says can drive a terminal.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 import charset_normalizer
 import feedparser
@@ -57,6 +61,10 @@ _FEED_LINK_TYPES = ("application/rss+xml", "application/atom+xml", "application/
 # XML media types whose charset default we take from the document, not from RFC 3023's
 # "us-ascii" rule that no publisher follows.
 _TEXT_XML_TYPES = ("text/xml", "text/xml-external-parsed-entity")
+# C0 controls other than tab, newline and carriage return, DEL, and the C1 range: what
+# terminal escape sequences are made of (ESC, CSI U+009B, OSC U+009D), and nothing the text
+# of a feed needs.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SNIFF_BYTES = 4096
 _GUESS_BYTES = 64 * 1024
 _LATIN_CODECS = frozenset(
@@ -69,7 +77,15 @@ _LATIN_CODECS = frozenset(
         "cp1254",
         "cp1257",
         "cp437",
+        "cp775",
         "cp850",
+        "cp852",
+        "cp857",
+        "cp858",
+        "cp860",
+        "cp861",
+        "cp863",
+        "cp865",
         "iso8859-2",
         "iso8859-3",
         "iso8859-4",
@@ -81,6 +97,8 @@ _LATIN_CODECS = frozenset(
         "iso8859-16",
         "mac-roman",
         "mac-latin2",
+        "mac-iceland",
+        "mac-turkish",
     )
 )
 
@@ -95,6 +113,16 @@ _html_cleaner = Cleaner(
     page_structure=False,
     safe_attrs_only=True,
 )
+
+
+def _scrub(text: str) -> str:
+    """``text`` without control characters (see ``_CONTROLS``)."""
+    return _CONTROLS.sub("", text)
+
+
+def _escaped(text: str) -> str:
+    """``text`` with control characters written as ``\\xNN``, for messages."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def dedupe_key(guid: str | None, canonical: str | None, title: str, summary: str) -> str:
@@ -334,6 +362,13 @@ def _parse_xml_feed(
     if not raw_entries and not version:
         if _looks_like_html(body, header_map):
             raise NotAFeed(_html_message(body, url), url=url, feed_id=feed_id)
+        if not _starts_like_markup(body):
+            raise NotAFeed(
+                "the document is neither XML nor JSON (it does not start with '<'), so it is "
+                "not an RSS, Atom or JSON feed",
+                url=url,
+                feed_id=feed_id,
+            )
         if bozo and not title and not _encoding_complaint(result.get("bozo_exception")):
             raise FeedParseError(
                 f"the feed could not be parsed: {problem}", url=url, feed_id=feed_id
@@ -373,7 +408,8 @@ def _encoding_complaint(exc: object) -> bool:
 def _bozo_message(exc: object) -> str:
     if exc is None:
         return "the document is ill-formed"
-    text = str(exc).replace("<unknown>:", "line ")
+    # The text may quote the document or its headers (a declared charset, a media type).
+    text = _escaped(str(exc).replace("<unknown>:", "line "))
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
@@ -383,6 +419,12 @@ def _looks_like_html(body: bytes, header_map: Mapping[str, str]) -> bool:
         return True
     head = _strip_bom(body[:_SNIFF_BYTES]).replace(b"\x00", b"")
     return _HTML_SNIFF.search(head) is not None
+
+
+def _starts_like_markup(body: bytes) -> bool:
+    """True for an empty body or one whose first character is ``<`` (in any encoding)."""
+    head = _strip_bom(body[:_SNIFF_BYTES]).replace(b"\x00", b"").lstrip()
+    return not head or head.startswith(b"<")
 
 
 def _html_message(body: bytes, url: str | None) -> str:
@@ -414,14 +456,14 @@ def _advertised_feeds(body: bytes, url: str | None) -> list[str]:
 def _map_entry(
     feed_id: str, entry: dict[str, Any], *, base: str | None, feed_language: str | None
 ) -> FeedEntry:
-    guid = (entry.get("id") or "").strip() or None
+    guid = _scrub(entry.get("id") or "").strip() or None
     link = _absolute(entry.get("link"), base)
     canonical = canonical_url(link) if link else None
     title = _plain(entry.get("title", ""), entry.get("title_detail"))
-    summary = entry.get("summary", "") or ""
+    summary = _scrub(entry.get("summary", "") or "")
     contents = [c for c in entry.get("content", []) if c.get("value")]
     # Several <content> elements (rare): the longest is the full text.
-    content = max((c["value"] for c in contents), key=len, default="")
+    content = _scrub(max((c["value"] for c in contents), key=len, default=""))
     details = [*contents, entry.get("summary_detail") or {}, entry.get("title_detail") or {}]
     language = next(
         (lang for d in details if (lang := _language(d.get("language")))), feed_language
@@ -471,10 +513,14 @@ def _distinguish_fragments(entries: list[FeedEntry]) -> tuple[FeedEntry, ...]:
 
 
 def _absolute(link: str | None, base: str | None) -> str | None:
-    """The link resolved against ``base``; kept as is when it is not http(s)."""
+    """The link resolved against ``base``; kept as is when it is not http(s).
+
+    Control characters are percent-encoded: they are not valid in a URL, and a link is
+    printed as often as it is fetched.
+    """
     if not link or not link.strip():
         return None
-    link = link.strip()
+    link = _CONTROLS.sub(lambda m: quote(m.group(), safe=""), link.strip())
     if base:
         try:
             return urljoin(base, link)
@@ -484,10 +530,10 @@ def _absolute(link: str | None, base: str | None) -> str | None:
 
 
 def _plain(value: str, detail: Mapping[str, Any] | None) -> str:
-    value = value or ""
+    value = _scrub(value or "")
     kind = (detail or {}).get("type", "text/plain")
     if kind in ("text/html", "application/xhtml+xml") and "<" in value:
-        return _html_text(value)
+        return _scrub(_html_text(value))  # character references decode to controls too
     return " ".join(value.split())
 
 
@@ -505,7 +551,7 @@ def _author(entry: Mapping[str, Any]) -> str | None:
     if not name:
         authors = entry.get("authors") or []
         name = next((a.get("name") for a in authors if a.get("name")), "")
-    name = " ".join(str(name).split())
+    name = " ".join(_scrub(str(name)).split())
     return name or None
 
 
@@ -529,8 +575,8 @@ def _language(value: object) -> str | None:
 def _tags(values: Iterable[object]) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for value in values:
-        if isinstance(value, str) and value.strip():
-            seen.setdefault(" ".join(value.split()), None)
+        if isinstance(value, str) and _scrub(value).strip():
+            seen.setdefault(" ".join(_scrub(value).split()), None)
     return tuple(seen)
 
 
@@ -577,7 +623,7 @@ def _parse_json_feed(feed_id: str, body: bytes, *, url: str | None, media_type: 
     number = version.removeprefix(_JSONFEED_VERSION).replace(".", "")
     return ParsedFeed(
         feed_id=feed_id,
-        title=" ".join(html.unescape(_json_str(doc.get("title"))).split()),
+        title=" ".join(_scrub(html.unescape(_json_str(doc.get("title")))).split()),
         link=_absolute(_json_str(doc.get("home_page_url")) or None, base),
         language=feed_language,
         entries=entries,
@@ -588,7 +634,7 @@ def _parse_json_feed(feed_id: str, body: bytes, *, url: str | None, media_type: 
 
 
 def _json_str(value: object) -> str:
-    return value.strip() if isinstance(value, str) else ""
+    return _scrub(value).strip() if isinstance(value, str) else ""
 
 
 def _json_author(item: Mapping[str, Any], doc: Mapping[str, Any]) -> str | None:
@@ -624,10 +670,11 @@ def _map_json_item(
 ) -> FeedEntry:
     raw_id = item.get("id")
     # The spec says string, but numbers are common; normalise them to their text.
-    guid = str(raw_id).strip() if isinstance(raw_id, str | int) and str(raw_id).strip() else None
+    raw_guid = _scrub(str(raw_id)).strip() if isinstance(raw_id, str | int) else ""
+    guid = raw_guid or None
     link = _absolute(_json_str(item.get("url")) or _json_str(item.get("external_url")), base)
     canonical = canonical_url(link) if link else None
-    title = " ".join(html.unescape(_json_str(item.get("title"))).split())
+    title = " ".join(_scrub(html.unescape(_json_str(item.get("title")))).split())
     summary = _json_str(item.get("summary"))
     content_html = _json_str(item.get("content_html"))
     content = _clean_html(content_html) if content_html else _json_str(item.get("content_text"))

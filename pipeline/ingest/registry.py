@@ -1,4 +1,8 @@
-"""The feed registry: ``feeds.yaml`` loading and validation, OPML import and export."""
+"""The feed registry: ``feeds.yaml`` loading and validation, OPML import and export.
+
+Registry fields never hold control characters: ``feeds.yaml`` entries with them are
+refused, and OPML labels are cleaned of them on import (an OPML URL with them is refused).
+"""
 
 from __future__ import annotations
 
@@ -24,6 +28,9 @@ __all__ = [
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 _FIELDS = {"id", "url", "title", "language", "tags", "poll_minutes", "publisher"}
+# C0 controls (tab, newline and carriage return included: none belongs in a one-line field),
+# DEL and C1: the stuff of terminal escape sequences, which `lumi feeds` output would replay.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 log = logging.getLogger("lumi.registry")
 
@@ -59,6 +66,23 @@ def _entry_name(index: int, raw: Any) -> str:
     return f"#{index + 1}"
 
 
+def _refuse_controls(value: Any, name: str, field: str) -> None:
+    if isinstance(value, str) and _CONTROLS.search(value.strip()):
+        raise FeedRegistryError(
+            f"{value.strip()!r} contains control characters (such as a terminal escape "
+            "sequence); remove them",
+            entry=name,
+            field=field,
+        )
+
+
+def _clean(text: str | None) -> str | None:
+    """Imported text with control characters removed and whitespace collapsed."""
+    if text is None:
+        return None
+    return " ".join(_CONTROLS.sub(" ", text).split())
+
+
 def _validate_entry(index: int, raw: Any) -> FeedSource:
     name = _entry_name(index, raw)
     if not isinstance(raw, dict):
@@ -75,6 +99,8 @@ def _validate_entry(index: int, raw: Any) -> FeedSource:
             raise FeedRegistryError(
                 "is required and must be a non-empty string", entry=name, field=field
             )
+    for field in ("id", "url", "title", "language", "publisher"):
+        _refuse_controls(raw.get(field), name, field)
     feed_id = raw["id"].strip()
     if not _ID.match(feed_id):
         raise FeedRegistryError(
@@ -95,6 +121,8 @@ def _validate_entry(index: int, raw: Any) -> FeedSource:
         tags = []
     if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
         raise FeedRegistryError("must be a list of non-empty strings", entry=name, field="tags")
+    for tag in tags:
+        _refuse_controls(tag, name, "tags")
     poll = raw.get("poll_minutes")
     if poll is not None and (isinstance(poll, bool) or not isinstance(poll, int) or poll <= 0):
         raise FeedRegistryError(
@@ -320,7 +348,8 @@ def import_opml(data: bytes, *, default_language: str = "en") -> tuple[FeedSourc
     def walk(node: Any, folders: tuple[str, ...]) -> None:
         for outline in node.findall("outline"):
             url = outline.get("xmlUrl")
-            label = outline.get("title") or outline.get("text") or ""
+            # OPML comes from elsewhere: its labels are cleaned, its URLs are validated.
+            label = _clean(outline.get("title")) or _clean(outline.get("text")) or ""
             if not url:
                 walk(outline, (*folders, _slug(label)) if label else folders)
                 continue
@@ -329,19 +358,20 @@ def import_opml(data: bytes, *, default_language: str = "en") -> tuple[FeedSourc
             while feed_id in used:
                 feed_id, n = f"{base}-{n}", n + 1
             used.add(feed_id)
-            tags = [t.strip() for t in (outline.get("category") or "").split(",") if t.strip()]
+            categories = _clean(outline.get("category")) or ""
+            tags = [t.strip() for t in categories.split(",") if t.strip()]
             tags = [t.lstrip("/") for t in tags] + [f for f in folders if f not in tags]
             raw: dict[str, Any] = {
                 "id": feed_id,
                 "url": url,
                 "title": label or url,
-                "language": outline.get("language") or default_language,
+                "language": _clean(outline.get("language")) or default_language,
                 "tags": tags,
             }
             poll = outline.get(lumi_ns + "pollMinutes")
             if poll:
                 raw["poll_minutes"] = int(poll) if poll.isdigit() else poll
-            publisher = outline.get(lumi_ns + "publisher")
+            publisher = _clean(outline.get(lumi_ns + "publisher"))
             if publisher:
                 raw["publisher"] = publisher
             sources.append(_validate_entry(len(sources), raw))
