@@ -201,6 +201,31 @@ def test_page_without_article_text_has_no_extractable_text():
         extract_page("<html><body><nav><a href='/'>Home</a></nav></body></html>")
 
 
+def test_metadata_declared_in_json_ld_and_meta_tags_is_kept_but_scripts_are_not_text():
+    json_ld = (
+        '{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Open weights",'
+        ' "author": {"@type": "Person", "name": "Grace Hopper"},'
+        ' "datePublished": "2024-03-05T09:30:00Z"}'
+    )
+    body = (
+        "<html><head><title>Open weights | Example News</title>"
+        '<meta name="description" content="A lab publishes its model weights.">'
+        '<link rel="canonical" href="https://news.example/open-weights">'
+        f'<script type="application/ld+json">{json_ld}</script>'
+        "<style>.ad { color: red }</style></head><body>"
+        "<script>var tracker = 'SCRIPT-NEVER-TEXT';</script>"
+        f"<article><h1>Open weights</h1><p>{LONG_EN}</p></article></body></html>"
+    ).encode()
+    page = extract_page(body)
+    assert page.author == "Grace Hopper"
+    assert page.date == datetime(2024, 3, 5, tzinfo=UTC)
+    assert page.description == "A lab publishes its model weights."
+    assert page.url == "https://news.example/open-weights"
+    assert "Open model developers released new weights" in page.text
+    assert "SCRIPT-NEVER-TEXT" not in page.text
+    assert "color: red" not in page.text
+
+
 # --- language --------------------------------------------------------------------------
 
 
