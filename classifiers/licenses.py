@@ -1,4 +1,4 @@
-"""license_events.v2: releases, relicensing and new license texts, per model version.
+"""license_events.v3: releases, relicensing and new license texts, per model version.
 
 Knowledge lives in ``data/licenses.yaml``: every license's id (SPDX where SPDX has one, else
 ``LicenseRef-…``), surface forms, commercial-use and OSI flags and key restrictions, plus the
@@ -19,6 +19,16 @@ model-name rules. The classifier works sentence by sentence (the title counts as
    the sentence, and its organisation is the subject of the announcement ("HashiCorp
    announced ...") even when the actor registry does not list it.
 
+v3 reads more of how changes are written ("from the MPL to the BSL" with any verb, "(Apache
+to SSPL)", "AGPL was replaced with the SSPL", "returning Mergekit to the LGPL", "going
+forwards ... rather than Apache"), vendor licenses named without the vendor ("a revamped
+Community License" beside "Stability AI"), table rows that pair one model with its license,
+and the steward of a general license text (FSF, Mozilla, Creative Commons) as the actor of a
+new version. It leaves out what a review cannot act on: speculation ("may change its
+license"), the license a product had before ("Previously, X was licensed under ..."),
+questions, drafts, quoted terms addressed to the reader, "open source" as a description
+rather than a release, and a new license text with no organisation behind it.
+
 Actor and model mentions come from the actor classifier's analysis of the same document, so
 the text is tokenized once for both classifiers.
 """
@@ -26,6 +36,7 @@ the text is tokenized once for both classifiers.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -81,16 +92,25 @@ _RELICENSE = re.compile(
     r"|comes?|offered|published|covered|governed|uses?)\b[^.;:]{0,40}?\b(?:under|with)\b"
     r"|now\s+uses?\b"
     r"|mov(?:e|es|ed|ing)\b(?:[^.;:]|\.(?=\d)){0,80}?\b(?:from|to|off)\b"
-    r"|transition(?:s|ed|ing)?\s+(?:\w+\s+){0,3}?to\b"
-    r"|chang(?:e|es|ed|ing)\s+(?:\w+\s+){0,3}?licen[cs]\w*"
+    r"|transition(?:s|ed|ing)?\b[^.;:]{0,120}?\bto\b"
+    r"|\bin\s+(?:the\s+)?future\b|\bgoing\s+forwards?\b|\bfrom\s+now\s+on\b"
+    r"|\bfuture\s+(?:versions|releases|contributions)\b"
+    r"|chang(?:e|es|ed|ing)\s+(?:[\w'’-]+\s+){0,3}?licen[cs]\w*"
+    r"|chang(?:e|es|ed|ing)\s+(?:[\w'’-]+\s+){0,3}?from\b"
+    r"|return(?:s|ed|ing)?\b[^.;:]{0,60}?\bto\b|rather\s+than\s+(?:the\s+|an?\s+)?(?-i:[A-Z])"
+    r"|modifi\w*\s+(?:leur|sa|son)\s+licence"
     r"|licen[cs](?:e|ing)\s+change"
-    r"|replac(?:e|es|ed|ing)\s+(?:\w+\s+){0,4}?(?:licen[cs]e|terms)"
+    r"|replac(?:e|es|ed|ing)\s+(?:[\w'’-]+\s+){0,4}?(?:licen[cs]e|terms)"
     r"|no\s+longer\s+(?:under|licen[cs]ed|released|available)"
     r"|previously\s+(?:\w+\s+){0,2}?(?:under|licen[cs]ed)"
     r"|adopt(?:s|ed|ing)?\b|instead\s+of\b|new\s+version\s+of\s+(?:our|its|their)\b|in\s+place\s+of\b|embrac\w*"
     r"|(?:alongside|in\s+addition\s+to)\s+(?:its\s+|the\s+|their\s+)?existing\b"
     r"|dual[- ]licen[cs]\w*|add(?:s|ed|ing)?\b[^.;:]{0,80}?\b(?:option|alongside)\b"
-    r"|(?:departure|break|shift|move)\s+(?:away\s+)?from\b|abandon\w*)"
+    r"|(?:departure|break|shift|move)\s+(?:away\s+)?from\b|abandon\w*"
+    r"|(?:says?|said|bids?|bade)\s+(?:goodbye|farewell)\s+to\b"
+    r"|\b(?:was|were|is|are|has\s+been|have\s+been|being)\s+replaced\s+(?:with|by)\b"
+    # "a new home and license (AGPL) for Synapse": a new license for a named product
+    r"|\bnew\s+(?:[\w-]+\s+(?:and|&)\s+)?licen[cs]e\s*(?:\([^)]*\)\s*)?for\s+(?:the\s+|its\s+)?(?-i:[A-Z]))"
     r"|改为|更换为|更改为|改用|迁移至|迁移到|转为|切换到|切换为|变更为",
     re.IGNORECASE,
 )
@@ -119,8 +139,11 @@ _FROM_FAMILY_ZH = re.compile(r"(?:从|由)(?:原有的?|之前的?)?(?P<nc>非�
 _FROM_MARK = re.compile(
     r"\b(?:from|shift\w*\s+from|replacing|replaces|replaced|instead\s+of|rather\s+than|previously(?:\s+\w+)?"
     r"\s+under|no\s+longer\s+under|away\s+from|dropping|drops|abandoning|was\s+under"
-    r"|were\s+under|formerly\s+under|formerly|off)\s+(?:the\s+|its\s+|their\s+|an?\s+)?"
-    r"(?:[\w-]+\s+){0,2}$",
+    r"|were\s+under|formerly\s+under|formerly|off|(?:goodbye|farewell)\s+to)\s+"
+    r"(?:the\s+|its\s+|their\s+|an?\s+|our\s+)?"
+    r"(?:[\w-]+[\s:–—-]+){0,3}$"
+    # "So far, the toolkit relied on the Apache 2.0 license": the state a change leaves
+    r"|\b(?:so\s+far|until\s+now|until\s+recently|up\s+to\s+now|bisher)\b[^.;:]{0,50}$",
     re.IGNORECASE,
 )
 _NEW_LICENSE_PHRASE = re.compile(
@@ -145,6 +168,25 @@ _DEFINED_AFTER = re.compile(
     r"(?:created|introduced|designed|developed|written|drafted|authored|released)\s+"
     r"(?:by|specifically|for|in\s+\d{4})\b",
     re.IGNORECASE,
+)
+# A draft is no published license text; a license named for compatibility is not the news.
+_NOT_NEW_BEFORE = re.compile(
+    r"\bdrafts?\s+(?:[\w-]+\s+){0,2}?(?:of|for)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$"
+    r"|\bcompatib\w*\s+with\s+(?:the\s+)?(?:[\w.-]+\s+){0,4}$",
+    re.IGNORECASE,
+)
+_CALLED_BEFORE = re.compile(
+    r"\blicen[cs]e\b[^.;:]{0,60}?\b(?:called|named|dubbed|known\s+as)\s+(?:the\s+)?[“\"‘]?$",
+    re.IGNORECASE,
+)
+_MADE_VERB = re.compile(
+    r"\b(?:releas|introduc|develop|creat|publish|launch|unveil|announc|writ|wrote|draft)\w*",
+    re.IGNORECASE,
+)
+# "The new license is the Business Source License": the license a product moves to, not a
+# new text ("The new license is called the SSPL" names one).
+_NEW_IS_BEFORE = re.compile(
+    r"\bnew\s+licen[cs]e\s+(?:is|will\s+be)\s+(?:the\s+|an?\s+)?$", re.IGNORECASE
 )
 # Verbs that make a license text rather than put a model or product under one.
 _CREATE_VERB = re.compile(
@@ -174,26 +216,55 @@ _UNDER_BEFORE = re.compile(
 # describes terms and is no event.
 _RELEASE_CUE = re.compile(
     r"\b(?:releas\w*|open[- ]weight\w*|ship(?:s|ped|ping)?|publish\w*|launch\w*"
-    r"|open[- ]?sourc\w*|availab\w*"
+    # "open-sourced", "open-sources"; the noun ("refers to its models as open source")
+    # only before the license ("open source under Apache 2.0")
+    r"|open[- ]?sourc(?:ed|es|ing)|open[- ]?source(?![\s-]+Initiative)[\s-]+(?:[\w-]+[\s-]+){0,2}?"
+    r"(?:under|with|models?|weights|licen[cs]e|Lizenz|licencia|releases?)\b|open[- ]?source\s*\("
+    r"|availab\w*"
     r"|licen[cs]ed|distribut\w*|comes?\s+with|carr(?:y|ies)|upload\w*|introduc\w*|unveil\w*"
     r"|debut\w*|drop(?:s|ped)|put\s+out|(?:is|are|was|were|remains?)\s+(?:now\s+|still\s+)?"
     r"(?:under|covered)|weights\s+(?:are\s+)?under|uses?(?!\s+of\b)|adopt\w*|offer\w*|provid\w*"
     r"|veröffentlich\w*|unter\s+(?:der|die|einer)|steht\s+unter|lizenziert|verfügbar"
     r"|bereitgestellt|publi\w*|sous\s+licence|disponible\w*|distribu\w*|lanc\w*|lanz\w*"
-    r"|bajo\s+(?:la\s+)?licencia|libera\w*"
+    r"|bajo\s+(?:la\s+)?licencia|libera\w*|(?:es|son)\s+de\s+licencia"
+    # Malay / Indonesian: "dilepaskan di bawah lesen Apache-2.0"
+    r"|di\s*bawah\s+(?:lesen|lisensi)|dilepaskan|dirilis|diluncurkan"
     # "Under its Microsoft Research license, Phi-2 ...", "with MIT licence", "grâce à leur licence"
     r"|^\W*under\s+(?:its|their)|with\s+(?:an?\s+)?(?:[\w.-]+\s+){0,2}licen[cs]e"
     r"|con\s+(?:una\s+|la\s+)?licencia|(?:grâce\s+à|avec)\s+(?:leur\s+|sa\s+|son\s+|une\s+|la\s+)?licence"
     r"|mit\s+(?:einer\s+|der\s+)?(?:[\w-]+\s+)?Lizenz)\b"
-    r"|开源|发布|采用|使用|选择|遵循|授权|推出|许可下|适用",
+    r"|开源|发布|采用|使用|选择|遵循|授权|推出|许可下|适用|開源|發布|採用|授權",
+    re.IGNORECASE,
+)
+_REVISED_BEFORE = re.compile(
+    r"\b(?:releas\w*|unveil\w*|introduc\w*|publish\w*|announc\w*|launch\w*|roll\w*\s+out)\s+"
+    r"(?:an?\s+|the\s+|its\s+|their\s+)?(?:new(?:ly)?\s+)?(?:improved|revamped|revised|updated|amended"
+    r"|rewritten|new)\s+(?:version\s+of\s+(?:the\s+|its\s+)?)?$",
+    re.IGNORECASE,
+)
+_RELEASED_NAME_UNDER = re.compile(
+    r"\b(?:released|releases|ships|shipped|published|publishes|launched|launches|open-sourced"
+    r"|open-sources)\s+(?:its\s+|the\s+|their\s+)?(?-i:[A-Z][\w.-]*[A-Z0-9][\w.-]*|[A-Z][\w.-]+\d[\w.-]*)"
+    r"(?:\s(?-i:[A-Z0-9])[\w.-]*){0,2}\s+under\b",
+    re.IGNORECASE,
+)
+_ROW_START = re.compile(r"^\s*(?:[-*•|]|\d+[.)])\s*")
+_PAST_STATE = re.compile(
+    r"^\W*(?:previously|formerly|originally|until\s+(?:now|then|recently)|so\s+far|in\s+the\s+past"
+    r"|bisher|auparavant|anteriormente)\b|^\W*(?:以前|此前)",
     re.IGNORECASE,
 )
 # A sentence that is nothing but a license name ("Modified MIT license.").
-_FRAGMENT = re.compile(r"[\s\W\d]*(?:licen[cs]e[sd]?|lizenz|licencia)?[\s\W]*", re.IGNORECASE)
+_FRAGMENT = re.compile(
+    r"[\s\W\d]*(?:licen[cs]e[sd]?|lizenz|licencia)?(?:\s+agreement)?[\s\W]*", re.IGNORECASE
+)
 # "Released on June 25, 2025, under the Apache 2.0 license, it provides ..."
 _PARTICIPLE_START = re.compile(
     r"^\W*(?:Released|Licen[cs]ed|Distributed|Published|Available|Shipped|Open-sourced"
     r"|Veröffentlicht|Publié|Distribué|Publicado|Lanzado|Distribuido)\b"
+    # "We are releasing today the official phi-4 model! With MIT licence!!"
+    r"|^\W*(?:With|Under|Avec|Sous|Mit|Unter|Con|Bajo)\s+(?:an?\s+|the\s+|la\s+|der\s+|una\s+)?"
+    r"(?:[\w.-]+\s+){1,3}?(?:licen[cs]e|Lizenz|licencia)\W*$"
 )
 _CHANGE_ANNOUNCED = re.compile(
     r"\b(?:licen[cs](?:e|ing)\s+change|change\s+(?:to|in|of)\s+(?:its|their|our|the)\s+"
@@ -209,9 +280,10 @@ _LICENSE_LABEL = re.compile(
 # A question or a list of examples talks about licenses in general: no release.
 _GENERIC = re.compile(
     r"\be\.\s?g\.|\bfor\s+example\b|\brecommended\s+for\b|\bpredominantly\b"
-    r"|\bpatterns?\b|\bin\s+brief\b|\byou\s+(?:must|shall|may)\b"
+    r"|\bpatterns?\b|\bin\s+brief\b|\byou\s+(?:must|shall|may|should|plan)\b|\bif\s+you\b"
     r"|\bsuch\s+as\b|\b(?:more|less)\s+(?:permissive|restrictive|open)\s+than\b|\bon\s+par\s+with\b"
-    r"|\bexamples?\s*:|\btraditional\s+(?:open[- ]source\s+)?licen[cs]",
+    r"|\bexamples?\s*:|\btraditional\s+(?:open[- ]source\s+)?licen[cs]"
+    r"|\b(?:comparable|similar|competing|rival)\s+(?:releases|models|offerings)\b",
     re.IGNORECASE,
 )
 # "The NVIDIA License is a proprietary license ...": the license is what the sentence is about.
@@ -265,7 +337,9 @@ _DATASET_NOUN = (
 )
 _SUBJECT_NOUN = re.compile(
     rf"(?<![\w-])(?:(?P<app>{_APP_NOUN})|(?P<software>{_SOFTWARE_NOUN})|(?P<dataset>{_DATASET_NOUN}))"
-    r"(?![\w-])|(?P<zh_software>代码仓库|代码|框架|工具|软件)|(?P<zh_dataset>数据集)",
+    # "the Free Software Foundation", "the Open Source Initiative": an organisation's name
+    r"(?![\w-])(?!\s+(?:Foundation|Council|Initiative|Project|Alliance|Conservancy|Institute"
+    r"|Association|Society|Group|Labs?|Inc|Corp|Company)\b)|(?P<zh_software>代码仓库|代码|框架|工具|软件)|(?P<zh_dataset>数据集)",
     re.IGNORECASE,
 )
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -273,7 +347,7 @@ _CJK_BOUNDARY = re.compile(r"(?<=[。！？；])")
 # How far (characters) a license may follow a change cue and still be what the cue changes.
 _CUE_REACH = 60
 _NAME_AFTER_VERB = re.compile(
-    r"\b(?i:releas\w*|ships?|shipped|launch\w*|publish\w*|open[- ]?sourc\w*|unveil\w*"
+    r"\b(?i:releas\w*|ships?|shipped|launch\w*|publish\w*|open[- ]?sourc(?:es|ed|ing)|unveil\w*"
     r"|introduc\w*|debut\w*|weights\s+of|moves?|switch\w*)\s+(?:its\s+|the\s+|a\s+new\s+"
     r"|new\s+|their\s+)?(?P<m>[A-Z][\w.]*(?:[- ][A-Z0-9][\w.]*){0,2})"
 )
@@ -310,6 +384,11 @@ _NOT_A_MODEL = {
     "sunday",
     "version",
     "license",
+    "away",
+    "from",
+    "to",
+    "back",
+    "source",
 }
 _MODEL_NOUN = re.compile(
     r"\b(?:models?|weights|checkpoints?|LLMs?|SLMs?|open[- ]weights?|Modell(?:e|en)?|Gewichte"
@@ -323,30 +402,46 @@ _REFERENCE_BEFORE = re.compile(
     r"|post-trained\s+from|distilled\s+from|derived\s+from|compared\s+(?:to|with)|than"
     r"|outperform\w*|beat(?:s|ing)?|surpass\w*|rival\w*|vs\.?|versus|like|face\s+à"
     r"|(?:answer|alternative|competitor|response|challenger)s?\s+to"
-    r"|tel(?:le)?s?\s+que|frente\s+a|gegenüber|since(?:\s+the\s+release\s+of)?)\s+"
+    r"|tel(?:le)?s?\s+que|frente\s+a|gegenüber|since(?:\s+the\s+release\s+of)?"
+    r"|following|successors?\s+(?:to|of)|après|tras|nach\s+(?:dem|der))\s+"
     r"(?:our\s+|the\s+|its\s+|their\s+)?$",
     re.IGNORECASE,
 )
-_LIST_GAP = re.compile(r"[\w.\s-]{0,12}?(?:,\s*|\s+and\s+|\s+or\s+|,\s*and\s+)", re.I)
+_LIST_GAP = re.compile(
+    r"[\w.\s-]{0,12}?(?:,\s*|\s+(?:and|or|et|ou|y|o|und|oder)\s+|,\s*and\s+|、|和|与)", re.I
+)
 _REFERENCE_AFTER = re.compile(
-    r"^[\w.-]*\s*(?:usage\s+polic|polic|licen[cs]|terms|acceptable\s+use)", re.IGNORECASE
+    r"^[\w.-]*\s*(?:usage\s+polic|polic|licen[cs]|terms|acceptable\s+use)"
+    # "ChatGPT maker OpenAI", "ChatGPT-Macher OpenAI": the organisation, not a model
+    r"|^[\s-]*(?:maker|creator|developer|owner|parent|Macher|Entwickler|Hersteller|creador)\b",
+    re.IGNORECASE,
 )
 _PLATFORM_BEFORE = re.compile(
     r"\b(?:on|via|from|through|at|in|with)\s+(?:the\s+)?$"
     r"|\b(?:auf|über|sur|en|dans|desde)\s+(?:der\s+|la\s+|le\s+|el\s+)?(?:[\w-]+\s+)?$"
     r"|(?:platform|plattform|plateforme|plataforma)\s+$"
-    r"|\b(?:supported|backed|hosted|funded|sponsored)\s+by\s+(?:the\s+)?$",
+    r"|\b(?:supported|backed|hosted|funded|sponsored)\s+by\s+(?:the\s+)?$"
+    # "auf Plattformen wie Hugging Face", "en la plataforma de desarrollo de IA Hugging Face"
+    r"|\b(?:platforms?|Plattform(?:en)?|plataformas?|plateformes?|hubs?)\b[^.;,]{0,30}$"
+    # "in collaboration with tech giants like Amazon, Meta ...": partners, not the actor
+    r"|\b(?:like|such\s+as|including|collaboration\s+with|partnership\s+with)\s+"
+    r"(?:[\w-]+(?:\s+|,\s*|\s+and\s+)){0,4}$",
     re.I,
 )
 # An organisation the actor registry does not know, as the subject of an announcement:
 # "HashiCorp has announced", "The Linux Foundation published", "MongoDB, Inc. announced".
 _ORG_SUBJECT = re.compile(
-    r"(?:^|[,;:]\s+|\b(?:that|when|as)\s+)(?:[Tt]he\s+)?"
-    r"(?P<org>[A-Z][\w&.-]*(?:\s[A-Z][\w&.-]*){0,2}?)(?:,?\s+Inc\.?)?(?:\s+[—–]\s+[^—–]{1,80}?\s+[—–])?\s+"
-    r"(?:has\s+|have\s+|had\s+|is\s+)?(?:recently\s+)?(?:announced|announces|published|publishes"
-    r"|released|releases|introduced|introduces|moved|moves|switched|switches|is\s+moving|changed"
-    r"|changes|changing|adopted|adopts|adopting|elected|relicensed|relicenses|returned|brought|added"
-    r"|made|making|decided|transitioned|originally|launched|launches)\b"
+    r"(?:^|[,;:]\s+|\s[-—–]{1,2}\s+|\b(?:that|when|as)\s+)(?:[Tt]he\s+)?"
+    r"(?P<org>[A-Z][\w&.-]*(?:\s[A-Z][\w&.-]*){0,2}?)(?:,?\s+Inc\.?)?(?:\s+\([A-Z][\w&.-]{1,10}\))?"
+    # "Element, the primary developer behind Synapse—...—switched", "MongoDB — ... — moved"
+    r"(?:\s+[—–]\s+[^—–]{1,80}?\s+[—–]|,\s+(?:the|a|an)\s+[^.;]{1,160}?(?:,|[—–]))?\s*(?<=[\s,—–])"
+    r"(?:has\s+|have\s+|had\s+|is\s+|are\s+|will\s+)?"
+    r"(?:recently\s+|now\s+|just\s+|today\s+|officially\s+|finally\s+)?"
+    r"(?i:announced|announces|published|publishes|released|releases|introduced|introduces"
+    r"|moved|moves|moving|switched|switches|switching|changed|changes|changing|adopted|adopts"
+    r"|adopting|elected|relicensed|relicenses|relicensing|returned|returns|returning|brought"
+    r"|added|made|making|decided|transitioned|transitioning|originally|launched|launches"
+    r"|updates|updated|unveils|unveiled|start|starts|started)\b"
 )
 _ORG_STOP = {"Today", "Now", "It", "This", "They", "We", "He", "She", "Then", "Also", "In", "On"}
 # "... | Mistral AI", "... - Elastic Blog": the byline at the end of a page title.
@@ -354,16 +449,20 @@ _TITLE_BYLINE = re.compile(r"\s[|–—-]\s+(?P<org>[A-Z][\w&. ]{1,30}?)(?:\s+(?
 # "All models in the series ...", "The models are ...", "Both ...": every model just named.
 _PLURAL_START = re.compile(
     r"^\W*(?:(?:All|Both)\b|(?:The|These|Those|Its|Their)\s+(?:[\w-]+\s+){0,2}?"
-    r"(?:models|variants|versions|checkpoints|weights)\b|They\b)"
+    r"(?:models|variants|versions|checkpoints|weights)\b|They\b|它们|这些模型)"
 )
 _LIST_INTRO = re.compile(r"\b(?:includ\w*|compris\w*|variants|members|tiers)\b|:", re.I)
 _APPLIES_TO = re.compile(
     r"^\W*(?:The|This|That)\s+(?:transition|change|move|switch|shift|relicens\w*|new\s+licen[cs]e)"
     r"\s+(?:applies|covers|includes|affects|extends)\b"
 )
-_PRONOUN_START = re.compile(r"^\W*(?:It|They|Both|All|Each|These|Those)\b")
+_PRONOUN_START = re.compile(
+    r"^\W*(?:(?:It|They|Both|All|Each|These|Those)\b|它们|它|该模型|这些模型)"
+)
 _UNLISTED = re.compile(
-    r"\b((?:[A-Z][\w.+]*[\s-]+){1,4})Licen[cs]e(?:\s+Agreement)?\b(?!\s+(?:plan|key|fee)s?\b)"
+    r"\b((?:[A-Z][\w.+]*[\s-]+){1,4})Licen[cs]e(?:\s+Agreement)?\b"
+    r"(?!\s+(?i:plan|key|fee|change|faq|update|file|compliance|server|manager|text|model"
+    r"|generator|checker|scanner|wizard|chooser|picker|selector)s?\b)"
 )
 _UNLISTED_STOP = {
     "dual",
@@ -405,9 +504,21 @@ _UNLISTED_STOP = {
     "model",
     "terms",
     "research",
+    "copyleft",
+    "weak",
+    "strong",
+    "non-commercial",
+    "noncommercial",
+    "fair-code",
+    "improved",
+    "updated",
+    "current",
+    "previous",
+    "original",
 }
 _TOKEN = re.compile(
-    r"[ \t]*[-_ ]?[ \t]*([A-Za-z]+\d*[A-Za-z]*|\d+x\d+(?:\.\d+)?[Bb]|\d+(?:\.\d+)*[A-Za-z]{0,3})"
+    r"[ \t]*[-_ \u2011]?[ \t]*"
+    r"([A-Za-z]+\d*[A-Za-z]*|\d+x\d+(?:\.\d+)?[Bb]|\d+(?:\.\d+)*[A-Za-z]{0,3})"
 )
 # Parameter sizes (8B, 1.5B, 120b, 270M, A3B, 8x7B, e4b) collapse; versions (3.1, V4.1, H2,
 # 2505) are kept, because licenses change between versions of one family.
@@ -435,6 +546,9 @@ class LicenseInfo:
     #: the license this one is when an acceptable use policy is attached to it
     #: ("CC-BY-NC, requires also adhering to C4AI's Acceptable Use Policy")
     policy_of: str | None = None
+    #: the organisation that writes and versions a general license text (the actor of a
+    #: new version when the text names none; never the actor of a release under it)
+    steward: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -460,6 +574,11 @@ class LicenseTable:
     #: per pattern, the lower-cased first word of each form: one must occur in a sentence for
     #: the pattern to match, so most patterns are skipped without running them
     keys: tuple[tuple[str, ...], ...] = ()
+    #: (organisation, pattern, id): a vendor license named without the vendor ("a revamped
+    #: Community License" in a sentence naming Stability AI)
+    vendor_forms: tuple[tuple[str, re.Pattern[str], str], ...] = ()
+    #: every key of ``keys`` once, looked up once per sentence
+    all_keys: frozenset[str] = frozenset()
 
     def _versioned(self, sentence: str, match: LicenseMatch) -> LicenseMatch:
         """A versionless form followed by a version ("OpenMDW 1.2") names that version."""
@@ -493,8 +612,9 @@ class LicenseTable:
         sentence = _URL.sub(lambda m: " " * len(m.group(0)), sentence)
         found: list[LicenseMatch] = []
         low = sentence.lower()
+        present = {k for k in self.all_keys if k in low}
         for n, (license_id, pattern) in enumerate(self.patterns):
-            if self.keys and not any(k in low for k in self.keys[n]):
+            if self.keys and present.isdisjoint(self.keys[n]):
                 continue
             for m in pattern.finditer(sentence):
                 start = _license_start(m)
@@ -514,6 +634,12 @@ class LicenseTable:
         for match in sorted(found, key=lambda x: (not x.listed, x.start - x.end, x.start)):
             if all(match.end <= k.start or match.start >= k.end for k in kept):
                 kept.append(match)
+        # a vendor license named without its vendor counts only where no form matched
+        for owner, pattern, license_id in self.vendor_forms:
+            if owner in sentence:
+                for m in pattern.finditer(sentence):
+                    if all(m.end() <= k.start or m.start() >= k.end for k in kept):
+                        kept.append(LicenseMatch(license_id, m.start(), m.end(), m.group(0)))
         kept.sort(key=lambda x: x.start)
         merged: list[LicenseMatch] = []
         for k in kept:
@@ -552,13 +678,22 @@ class LicenseTable:
         return out
 
 
+_WITH_MARK = re.compile(r"\b(?:with|by)\s+(?:the\s+|an?\s+)?$", re.IGNORECASE)
+# "AGPL was replaced with the SSPL": the license before the verb is the one left behind.
+_REPLACED_AFTER = re.compile(
+    r"\s*(?:\([^)]*\)\s*)?(?:was|were|is|are|has\s+been|have\s+been|being)\s+replaced\b", re.I
+)
+# "(Apache to SSPL)", "AGPL → SSPL": the first license of the pair is the one left behind.
+_PAIR_GAP = re.compile(r"\s*(?:to|→|->|=>|zu|à|a)\s+(?:the\s+|la\s+|der\s+)?", re.IGNORECASE)
 # "from non-commercial to Apache 2.0": the license right after "to" is the new one.
-_TO_MARK = re.compile(r"(?:\bto|\bzu|\bà|为|至)\s*(?:the\s+|an?\s+|la\s+|der\s+)?$", re.I)
+_TO_MARK = re.compile(
+    r"(?:(?<!goodbye\s)(?<!farewell\s)\bto|\bzu|\bà|为|至)\s*(?:the\s+|an?\s+|la\s+|der\s+)?$", re.I
+)
 # "with a 36-month conversion time to Apache-2.0", "alongside its existing RSALv2": licenses a
 # change does not move to.
 _NOT_TARGET = re.compile(
     r"\bconver\w*\s+(?:[\w-]+\s+){0,3}?(?:to|into)\s+(?:the\s+)?$"
-    r"|\b(?:alongside|in\s+addition\s+to)\s+(?:its\s+|the\s+|their\s+)?existing\s+"
+    r"|\b(?:alongside|in\s+addition\s+to|besides)\s+(?:its\s+|the\s+|their\s+)?(?:existing\s+)?"
     r"(?:[\w-]+\s+(?:and\s+)?){0,3}$",
     re.IGNORECASE,
 )
@@ -570,6 +705,7 @@ _BASED_AFTER = re.compile(r"[\s-]*(?:based|derived)\b|\s*(?:许可证?|协议)?\
 _FORM_SIZE = re.compile(r"(?:(?<=[ -])([A-Z])|[ -])\d+(?:\.\d+)?[BbMm]$")
 _LETTER_SIZE = re.compile(r" ([A-Z])(?=\d+(?:\.\d+)?[BbMm](?![\w+]))")
 _LETTER_VARIANT = re.compile(r" ([A-Z]\+?)(?![\w+])")
+_BRACKET_VARIANT = re.compile(r"[ \t]?\[([A-Za-z][\w-]{0,15})\]")
 _VERSION_AFTER = re.compile(r"[\s\-‑]*[vV]?(\d+(?:\.\d+)+)(?![\w.])")
 _ID_VERSION = re.compile(r"-(\d+(?:\.\d+)*)$")
 
@@ -593,23 +729,32 @@ def _with_version(table: LicenseTable, match: LicenseMatch, sentence: str) -> Li
 
 # What may name "license" right after a license's name, in the languages Lumi reads:
 # "Apache-2.0-Lizenz", "MIT 许可证", "Apache 2.0 协议".
-_LICENSE_WORD = r"licen[cs](?:e|ed|ing)?\b|lizenz\w*|licencia\b|许可证?|协议|授权"
+_LICENSE_WORD = (
+    r"licen[cs](?:e|ed|ing)?\b|lizenz\w*|licencia\b|lesen\b|lisensi\b"
+    r"|许可证?|协议|授权|許可證?|協議|授權"
+)
 # Where a short form ("MIT", "Apache") counts without a following "license": right after
 # "under (the)", "unter (der)", "sous (la) licence", "bajo (la) licencia", "采用" ...
 _UNDER_LOOKBEHIND = (
     r"(?:(?<=\bunder\s)|(?<=\bunter\s)|(?<=\bsous\s)|(?<=\bbajo\s)|(?<=\blicence\s)"
     r"|(?<=\blicense\s)|(?<=\blicencia\s)|(?<=\bLizenz\s)|(?<=采用)|(?<=使用)|(?<=遵循)"
+    r"|(?<=\blicense:\s)|(?<=\blicence:\s)|(?<=\bLizenz:\s)|(?<=\blicencia:\s)"
     r"|(?<=采用\s)|(?<=使用\s)|(?<=遵循\s))"
     r"(?:the\s+|an?\s+|der\s+|die\s+|la\s+|le\s+|el\s+|licen[cs]e\s+|licencia\s+"
     r"|Lizenz\s+)*"
 )
 # "Apache-style", "MIT-like": a description of terms, never the license itself.
-_NOT_STYLE = r"(?![\s\-]*(?:style|like|type|ish|esque|inspired|artige?n?)\b)"
+_NOT_STYLE = (
+    r"(?![\s\-]*(?:style|like|type|ish|esque|inspired|artige?n?)\b)"
+    # "the Rail License Generator", "a license checker": a tool named after licenses
+    r"(?![\s\-]*(?:generator|checker|scanner|wizard|chooser|picker|selector)s?\b)"
+)
 
 
 def _form_regex(form: str) -> str:
     chunks = [c for c in re.split(r"[\s\-_]+", form.strip()) if c]
-    return r"[\s\-_]*".join(re.escape(c) for c in chunks)
+    # "Apache‑2.0" is often written with a non-breaking hyphen (U+2011)
+    return r"[\s\-_\u2010\u2011]*".join(re.escape(c) for c in chunks)
 
 
 def _compile(forms: Sequence[dict[str, Any]]) -> re.Pattern[str]:
@@ -627,6 +772,14 @@ def _compile(forms: Sequence[dict[str, Any]]) -> re.Pattern[str]:
             # only right after "under (the)" or right before "license(d)"
             alternatives.append(rf"{_UNDER_LOOKBEHIND}(?P<lic{n}a>{core})(?![A-Za-z0-9_])")
             alternatives.append(rf"(?P<lic{n}b>{core}){suffix}")
+            # the two ends of a change: "from Apache to ...", "(Apache to SSPL)", "... to
+            # MIT.", "as AGPLv3 rather than Apache."
+            alternatives.append(rf"(?:(?<=\bfrom\s)|(?<=\())(?P<lic{n}c>{core})(?=\s+to\s)")
+            # a license alone in parentheses ("Gratis (MIT)"), not the institute's acronym
+            alternatives.append(rf"(?<=\()(?<!Technology\s\()(?P<lic{n}e>{core})(?=\))")
+            alternatives.append(
+                rf"(?:(?<=\bto\s)|(?<=\bthan\s))(?P<lic{n}d>{core})(?=\s*(?:$|[).,;:!?]))"
+            )
     body = "|".join(alternatives)
     return re.compile(
         rf"(?<![A-Za-z0-9_.])(?:{body})(?![A-Za-z0-9_])(?!\.\d){_NOT_STYLE}", re.IGNORECASE
@@ -640,6 +793,9 @@ def _license_start(m: re.Match[str]) -> int:
     return m.start()
 
 
+_VERSIONED_OWNER = re.compile(r"^(?:Meta\s+)?[A-Z][\w.]*\s+\d+(?:\.\d+)*\s")
+
+
 def load_license_table(path: Path = DATA_PATH) -> LicenseTable:
     """Read and validate the license table YAML.
 
@@ -649,7 +805,7 @@ def load_license_table(path: Path = DATA_PATH) -> LicenseTable:
     data = read_knowledge(path, "licenses", "license table")
     licenses = []
     patterns = []
-    triggers = {r"licen[cs]", "lizenz", "许可", "协议"}
+    triggers = {r"licen[cs]", "lizenz", "许可", "协议", "許可", "協議"}
     keys: list[tuple[str, ...]] = []
     for index, entry in enumerate(data["licenses"]):
         where = f"{path.name} license #{index} ({entry.get('id', '?')})"
@@ -675,11 +831,38 @@ def load_license_table(path: Path = DATA_PATH) -> LicenseTable:
                 modified_id=entry.get("modified_id"),
                 scancode=entry.get("scancode"),
                 policy_of=entry.get("policy_of"),
+                steward=entry.get("steward"),
             )
         )
         patterns.append((str(entry["id"]), _compile(specs)))
         keys.append(tuple({re.split(r"[\s\-_]+", sp["form"].strip())[0].lower() for sp in specs}))
     names = data.get("model_names") or {}
+    vendor_forms = []
+    for info in licenses:
+        # "Stability AI Community License" named "a Community License" beside "Stability AI";
+        # "Llama 3.1 Community License" named "a community license" beside "Llama 3.1"
+        owner = _VERSIONED_OWNER.match(info.name)
+        if info.actor and info.name.lower().startswith(info.actor.lower() + " "):
+            key = info.actor
+        elif info.actor and owner is not None:
+            key = owner.group(0).strip()
+        else:
+            continue
+        generic = re.sub(r"\s+Agreement$", "", info.name[len(key) :].strip())
+        words = generic.split()
+        if len(words) >= 2 and words[-1] == "License" and not any(c.isdigit() for c in generic):
+            vendor_forms.append(
+                (
+                    key,
+                    re.compile(
+                        rf"(?<![\w-]){_form_regex(generic)}(?:\s+Agreement)?(?![\w-])",
+                        re.IGNORECASE,
+                    ),
+                    info.id,
+                )
+            )
+    # the longest name first: "Llama 3.1" before "Llama 3" when both are in the sentence
+    vendor_forms.sort(key=lambda v: len(v[0]), reverse=True)
     trigger = re.compile(
         r"(?<![A-Za-z0-9_])(?:" + "|".join(sorted(triggers, key=len, reverse=True)) + ")",
         re.IGNORECASE,
@@ -691,6 +874,8 @@ def load_license_table(path: Path = DATA_PATH) -> LicenseTable:
         patterns=tuple(patterns),
         trigger=trigger,
         keys=tuple(keys),
+        vendor_forms=tuple(vendor_forms),
+        all_keys=frozenset(k for ks in keys for k in ks),
     )
 
 
@@ -715,7 +900,7 @@ def model_name(family: str, following: str, table: LicenseTable) -> str:
         if m is None:
             break
         word = m.group(1)
-        separator = following[pos : m.start(1)]
+        separator = following[pos : m.start(1)].replace("\u2011", "-")
         if _SIZE.match(word) or word.lower() in table.drop_words:
             pos = m.end()
             continue
@@ -728,6 +913,10 @@ def model_name(family: str, following: str, table: LicenseTable) -> str:
             pos = m.end()
             continue
         break
+    bracket = _BRACKET_VARIANT.match(following, pos)
+    if bracket is not None:
+        # "FLUX.1 [schnell]", "FLUX.1 [dev]": the variant is written in brackets
+        out += f" [{bracket.group(1)}]"
     return out
 
 
@@ -754,7 +943,7 @@ class MentionCandidate:
 
 @register(
     "license_events",
-    "v2",
+    "v3",
     labels=LICENSE_EVENT_KINDS,
     output_key="license_events",
     result_type=LicenseEvent,
@@ -762,7 +951,7 @@ class MentionCandidate:
     data_files=("licenses.yaml", "actors.yaml"),
 )
 class LicenseEventClassifier:
-    """Find license events (``license_events.v2``) in a document.
+    """Find license events (``license_events.v3``) in a document.
 
     Args:
         table_path: the license table YAML (default: the shipped ``data/licenses.yaml``).
@@ -776,7 +965,7 @@ class LicenseEventClassifier:
     """
 
     name = "license_events"
-    version = "v2"
+    version = "v3"
     labels: tuple[str, ...] = LICENSE_EVENT_KINDS
     output_key = "license_events"
 
@@ -815,7 +1004,13 @@ class LicenseEventClassifier:
         for candidate in self.candidates(doc):
             for event in candidate.rule_events:
                 events.setdefault(event.identity(), event)
-        return merge_events(list(events.values()))
+        return tuple(e for e in merge_events(list(events.values())) if self._reviewable(e))
+
+    @staticmethod
+    def _reviewable(event: LicenseEvent) -> bool:
+        """Whether an event says enough for a compliance review to act on: a new license
+        text needs the organisation that wrote or adopted it."""
+        return event.kind != "new_license" or event.actor is not None
 
     def candidates(self, doc: Document) -> list[MentionCandidate]:
         """Every license mentioned in ``doc``, per sentence, with the events found for it
@@ -825,11 +1020,7 @@ class LicenseEventClassifier:
         candidates = [(-1, doc.title)] + [(i, doc.text[s:e]) for i, (s, e) in enumerate(spans)]
         owner: str | None = None
         speaker: str | None = None
-        found_matches = [
-            (index, text, self.table.find(text))
-            for index, text in candidates
-            if text and self.table.trigger.search(text)
-        ]
+        found_matches = [(index, text, self.table.find(text)) for index, text in candidates if text]
         versions = _document_versions([m for _i, _t, ms in found_matches for m in ms])
         out: list[MentionCandidate] = []
         for index, text, matches in found_matches:
@@ -903,6 +1094,24 @@ class LicenseEventClassifier:
                 # "... announced a change to its licensing model. Starting January 1,
                 # Terraform will be licensed under the BSL."
                 event = dataclasses.replace(event, kind="relicense")
+            revised = next(
+                (
+                    m
+                    for m in matches
+                    if m.id == event.to_license
+                    and _REVISED_BEFORE.search(text[max(0, m.start - 50) : m.start])
+                ),
+                None,
+            )
+            if revised is not None and event.kind == "release" and event.model:
+                # "Stability AI unveiled a revamped Community License for its Stable
+                # Diffusion 3 model": a revised license text, and the model moves to it
+                found.append(
+                    LicenseEvent(
+                        "new_license", event.actor, None, None, event.to_license, event.evidence
+                    )
+                )
+                event = dataclasses.replace(event, kind="relicense")
             if (
                 event.model is None
                 and event.kind != "new_license"
@@ -916,16 +1125,27 @@ class LicenseEventClassifier:
                         for p in products
                     ]
                     continue
-                event = dataclasses.replace(
-                    event, model=_name_near(event.actor or "", (text, doc.title), matches)
-                )
+                named = _name_near(event.actor or "", (text, doc.title), matches)
+                if named is None and event.kind == "release":
+                    # "The sentence-transformers/multi-qa-mpnet-base-dot-v1 model is licensed
+                    # under ...", a model page titled "Teuken-7B"
+                    named = _repo_model(text, self.table) or _title_model(doc.title, self.table)
+                event = dataclasses.replace(event, model=named)
             found.append(event)
         out = []
         for event in found:
             out.append(
                 self._with_actor(event, doc, text, units, index, owner, speaker, first_person)
             )
-        return out
+        # "relicensing Sentry and Codecov under a new license we've written called the FSL":
+        # the maker of the new license makes the change
+        makers = {e.to_license: e.actor for e in out if e.kind == "new_license" and e.actor}
+        return [
+            dataclasses.replace(e, actor=makers[e.to_license])
+            if e.actor is None and e.kind == "relicense" and e.to_license in makers
+            else e
+            for e in out
+        ]
 
     def _with_actor(
         self,
@@ -949,10 +1169,24 @@ class LicenseEventClassifier:
             # an outside organisation counts for what it announces (a change, a
             # license text), not for a bare release of an unnamed model
             org = None
-            if event.kind != "release":
+            if event.kind == "release" and event.model is not None:
+                # "BigScience released BLOOM under OpenRAIL": the organisation releasing it
+                org = _org_subject(text)
+            elif event.kind != "release":
                 nearby = [text] + [units[i].text for i in (index, index - 1) if i >= 1]
+                if event.kind == "new_license":
+                    nearby.append(doc.title)
                 org = next((o for o in map(_org_subject, nearby) if o), None)
             event = dataclasses.replace(event, actor=org or (speaker if first_person else owner))
+        if event.actor is None and event.kind == "new_license" and event.to_license:
+            # "the Mozilla Public License 2.0 was officially released": its steward
+            stem = license_stem(event.to_license)
+            stewards = {
+                i.steward for i in self.table.licenses if i.steward and license_stem(i.id) == stem
+            }
+            # "OpenMDW 1.7 published": a version the table does not list yet has the steward
+            # of its family
+            event = dataclasses.replace(event, actor=stewards.pop() if len(stewards) == 1 else None)
         return event
 
     # -- internals ---------------------------------------------------------------------
@@ -1052,7 +1286,10 @@ class LicenseEventClassifier:
             outside = [o for o in outside if o[0].actor.name == owner] or outside
         evidence = _clip(text, matches[0].start)
         subject = _subject(text, matches, outside)
-        new = self._new_licenses(text, matches, outside)
+        # "can I ... release it as cc-by-nc-4.0?": a question introduces no license text
+        # ("What is the new Confluent Community License?" still names one)
+        question = text.rstrip().endswith("?") and not _NEW_LICENSE_PHRASE.search(text)
+        new = [] if question else self._new_licenses(text, matches, outside)
         new_events = []
         for match in new:
             info = self.table.get(match.id)
@@ -1084,6 +1321,9 @@ class LicenseEventClassifier:
                 return new_events
         else:
             new_events = []
+        rows = self._row_events(unit, matches, evidence)
+        if rows:
+            return new_events + rows
         lead = text[: matches[0].start].strip(" \t\n#*-\"“”'‘’").lower()
         generic = (
             text.rstrip().endswith("?")
@@ -1099,7 +1339,8 @@ class LicenseEventClassifier:
                 and _LICENSE_SUBJECT.match(text, matches[0].end) is not None
             )
         )
-        if generic:
+        if generic or _PAST_STATE.match(text):
+            # "Previously, MongoDB was licensed under the AGPLv3": the license left behind
             return new_events
         # "License: Apache-2.0", or a line that is nothing but the license ("Modified MIT
         # license."): a model card's or a spec table's license entry
@@ -1116,6 +1357,8 @@ class LicenseEventClassifier:
             or first_person
             # after "X announced a change to its licensing": the software the sentence names
             or (announced and bool(_software_names(text, matches)))
+            # "BigScience released BLOOM under OpenRAIL": a named thing put out under it
+            or _RELEASED_NAME_UNDER.search(text) is not None
         )
         # a bare license line or "Released under ..., it ..." counts only for a model found
         # nearby
@@ -1171,6 +1414,34 @@ class LicenseEventClassifier:
             events += [dataclasses.replace(e, subject_kind="software") for e in events]
         return new_events + events
 
+    def _row_events(
+        self, unit: _Unit, matches: list[LicenseMatch], evidence: str
+    ) -> list[LicenseEvent]:
+        """Releases read from table rows and list items that name one model and its license:
+        "| Qwen3-235B | ... | Gratis (Apache 2.0) |", "- Phi-4 — 14B; MIT"."""
+        text = unit.text
+        out: list[LicenseEvent] = []
+        start = 0
+        for line in text.split("\n"):
+            end = start + len(line)
+            row = _ROW_START.match(line)
+            licenses = [m for m in matches if start <= m.start and m.end <= end]
+            if row is not None and licenses:
+                first = licenses[0].start
+                models = {
+                    (model_name(m.rule.form, text[e:], self.table), m.actor.name)
+                    for m, s, e in unit.models
+                    if start <= s and e <= first
+                }
+                if len(models) == 1 and not _defined_entry(text, licenses[0]):
+                    ((model, actor),) = models
+                    out += [
+                        LicenseEvent("release", actor, model, None, lic.id, evidence, 0.7)
+                        for lic in licenses
+                    ]
+            start = end + 1
+        return out
+
     def _relicense(
         self,
         unit: _Unit,
@@ -1194,8 +1465,12 @@ class LicenseEventClassifier:
             if (
                 _FROM_MARK.search(text[max(0, m.start - 60) : m.start])
                 and not _TO_MARK.search(text[max(0, m.start - 20) : m.start])
+                # "replacing the AGPL with the SSPL", "replaced by the SSPL": the new one
+                and not _WITH_MARK.search(text[max(0, m.start - 20) : m.start])
             )
             or any(s < m.start and m.end < e for s, e in spans)
+            or _REPLACED_AFTER.match(text, m.end) is not None
+            or any(n.start > m.end and _PAIR_GAP.fullmatch(text[m.end : n.start]) for n in matches)
             # "is changing the Apache 2.0-licensed source code ... to": what the code had
             or (
                 _licensed_object(text, m)
@@ -1265,7 +1540,14 @@ class LicenseEventClassifier:
             after = text[match.end : match.end + 60]
             if _UNDER_BEFORE.search(before[-50:]) or _MODEL_NOUN_AFTER.match(after):
                 continue
+            if _NOT_NEW_BEFORE.search(before) or _NEW_IS_BEFORE.search(before):
+                continue  # "the Last Call Draft of GPLv3", "compatible with version 2.0 of ..."
             verb = _NEW_VERB_BEFORE.search(before) or _NEW_VERB_AFTER.match(after)
+            if _CALLED_BEFORE.search(before) and _MADE_VERB.search(text, 0, match.start):
+                # "the Linux Foundation released a license applicable to LLM models called
+                # the OpenMDW License"
+                found.append(match)
+                continue
             defined = _DEFINED_AFTER.match(text[match.end : match.end + 120])
             anchored = bool(outside) or _MODEL_NOUN.search(text) is not None
             if (verb and not outside) or (phrase and not anchored) or defined:
@@ -1354,7 +1636,7 @@ class LicenseEventClassifier:
         for mention, start in unit.actors:
             if not all(start < lic.start or start >= lic.end for lic in matches):
                 continue
-            if _PLATFORM_BEFORE.search(unit.text[max(0, start - 20) : start]):
+            if _PLATFORM_BEFORE.search(unit.text[max(0, start - 40) : start]):
                 continue
             return mention.actor.name
         return None
@@ -1391,10 +1673,17 @@ _SOFTWARE_NAME = (
         r"(?:^|,\s+|\bthat\s+|\b[Tt]he\s+)"
         + _PRODUCTS
         + r"\s+(?:versions?\s+|releases?\s+)?(?:would|will|is|are|was|were|has|had)\s+(?:now\s+)?"
-        r"(?:be\s+|been\s+)?(?:now\s+)?(?:dual[- ])?(?:licen[cs]ed|released|distributed|ship)"
+        r"(?:be\s+|been\s+)?(?:now\s+)?(?:dual[- ])?(?:licen[cs]ed|released|distributed|ship"
+        r"|changed|moved|switched|relicensed|transitioned)"
     ),
     re.compile(r"\b(?:of|for)\s+" + _PRODUCTS + r"(?=\s+(?:from|to|away|off)\b)"),
+    # "transition Akka from ...", "returning Mergekit to the LGPL", "changing Akka's license"
+    re.compile(
+        r"\b(?:transition\w*|mov(?:e|es|ed|ing)|switch\w*|return\w*|chang\w*|bring\w*|brought)\s+"
+        r"(?:the\s+|its\s+)?" + _PRODUCTS + r"(?=\s+(?:from|to|back|under)\b|['’]s\s+licen[cs])"
+    ),
     re.compile(r"\bproducts?,?\s+" + _PRODUCTS),
+    re.compile(r"\blicen[cs]e\s*(?:\([^)]*\)\s*)?for\s+(?:the\s+|its\s+)?" + _PRODUCTS),
 )
 _NOT_PRODUCT_WORD = {"The", "This", "That", "Today", "In", "On", "We", "Our", "It", "License"}
 
@@ -1446,15 +1735,33 @@ def _org_subject(text: str) -> str | None:
     subject of the announcement, "Grafana's relicensing", "a license created by Elastic"."""
     for pattern in (_ORG_SUBJECT, _ORG_POSSESSIVE, _ORG_BY):
         for m in pattern.finditer(text):
-            org = m.group("org").strip(" .")
+            org = " ".join(m.group("org").strip(" .").split())
+            org = _ORG_TAIL.sub("", org)
+            described = text[m.end("org") : m.end()]
+            if _PRODUCT_APPOSITIVE.search(described) and not _MAKER_APPOSITIVE.search(described):
+                continue  # "Terraform, a popular infrastructure as code tool, announced"
             if org.split()[0] not in _ORG_STOP:
                 return org
     return None
 
 
+_ORG_TAIL = re.compile(r"(?:\s+(?:Now|Today|Also|Officially|Finally|Just))+$")
+_MAKER_APPOSITIVE = re.compile(
+    r"\b(?:developer|maker|company|creator|vendor|startup|firm|lab|maintainer|steward"
+    r"|organi[sz]ation|foundation|provider|owner|team|corporation|publisher)s?\b",
+    re.IGNORECASE,
+)
+_PRODUCT_APPOSITIVE = re.compile(
+    r"^,\s+(?:the|a|an)\s+[^,—–]*\b(?:tool|platform|database|software|project|library|framework"
+    r"|server|toolkit|engine|app|application|product|system|language)s?\b",
+    re.IGNORECASE,
+)
+
+
 _ORG_NAME = r"(?P<org>[A-Z][\w&.-]*(?:\s[A-Z][\w&.-]*){0,2}?)"
 _ORG_POSSESSIVE = re.compile(
-    _ORG_NAME + r"['’]s\s+(?:re-?licens\w*|licen[cs]\w*\s+change|move|switch|shift|decision)\b"
+    _ORG_NAME + r"['’]s\s+(?:re-?licens\w*|licen[cs]\w*\s+change|move|switch|shift|decision|work"
+    r"|announcement|plan)\b"
 )
 _ORG_BY = re.compile(
     r"\b(?:created|introduced|developed|written|drafted|authored|published)\s+by\s+(?:the\s+)?"
@@ -1602,7 +1909,21 @@ def _licensed_object(text: str, match: LicenseMatch) -> bool:
 
 
 _NO_CHANGE_BEFORE = re.compile(
-    r"\b(?:remain(?:s|ed)?|stay(?:s|ed)?|continue[sd]?\s+to\s+be|still(?:\s+be)?)\s+(?:\w+\s+)?$",
+    r"\b(?:remain(?:s|ed)?|stay(?:s|ed)?|continue[sd]?\s+to\s+be|still(?:\s+be)?)\s+(?:\w+\s+)?$"
+    # "MinIO may change its license": a speculation, not a change
+    r"|\b(?:may|might|could|considers?|considering|mulls?|mulling|rumou?red\s+to)\s+(?:\w+\s+)?$"
+    r"|\bif\s+(?:\w+\s+){0,3}$",
+    re.IGNORECASE,
+)
+
+
+_SPECULATION = re.compile(r"\b(?:may|might|could|considers?|considering|if|whether)\b", re.I)
+_FROM_JUST_BEFORE = re.compile(
+    r"\b(?:from|von|de|desde|从)\s*(?:the\s+|an?\s+|der\s+|la\s+|el\s+)?$", re.IGNORECASE
+)
+_PAIR_GAP_FROM_TO = re.compile(
+    r"\s*(?:\([^)]{1,40}\)\s*)?(?:,\s*)?(?:to|zu|auf|à|a|al|到|为)\s*"
+    r"(?:the\s+|an?\s+|der\s+|la\s+|el\s+)?",
     re.IGNORECASE,
 )
 
@@ -1610,6 +1931,15 @@ _NO_CHANGE_BEFORE = re.compile(
 def _changes_license(text: str, matches: Sequence[LicenseMatch]) -> bool:
     """True when a change cue ("switches to", "now ships under", "replacing …") governs one
     of the licenses of the sentence, not some other object ("moving training to …")."""
+    for first, second in itertools.pairwise(matches):
+        # "from the Mozilla Public License (MPL) to the Business Source License": the two
+        # ends of a change, whatever verb comes before
+        if (
+            _FROM_JUST_BEFORE.search(text[max(0, first.start - 12) : first.start])
+            and _PAIR_GAP_FROM_TO.fullmatch(text[first.end : second.start])
+            and not _SPECULATION.search(text[max(0, first.start - 40) : first.start])
+        ):
+            return True
     for cue in _RELICENSE.finditer(text):
         if _NO_CHANGE_BEFORE.search(text[max(0, cue.start() - 25) : cue.start()]):
             continue  # "7.4.x remain dual-licensed": a state, not a change
@@ -1618,6 +1948,39 @@ def _changes_license(text: str, matches: Sequence[LicenseMatch]) -> bool:
             if cue.start() - 10 <= lic.start <= cue.end() + reach:
                 return True
     return False
+
+
+_REPO_ID = re.compile(
+    r"(?<![\w/.-])[A-Za-z][\w.-]*/(?P<m>[A-Za-z][\w.-]*[A-Za-z0-9])(?=\s+(?:model|weights|checkpoint)s?\b)"
+)
+_TITLE_NAME = re.compile(r"^\s*(?:[\w.-]+/)?(?P<m>[A-Z][\w.]*(?:-[\w.]+)+)\s*$")
+
+
+def _strip_sizes(name: str, table: LicenseTable) -> str:
+    """A repository name without its parameter sizes and capitalised tuning suffixes:
+    ``Teuken-7B`` -> ``Teuken``; lower-case words (``base`` in an embedding model's name)
+    stay."""
+    parts = name.split("-")
+    kept = [
+        p
+        for i, p in enumerate(parts)
+        if i == 0 or not (_SIZE.match(p) or (p[:1].isupper() and p.lower() in table.drop_words))
+    ]
+    return "-".join(kept)
+
+
+def _repo_model(text: str, table: LicenseTable) -> str | None:
+    """The model a Hugging Face style repository id names ("org/name model")."""
+    m = _REPO_ID.search(text)
+    return _strip_sizes(m.group("m"), table) if m else None
+
+
+def _title_model(title: str, table: LicenseTable) -> str | None:
+    """A page titled with nothing but a versioned or sized model name ("Teuken-7B")."""
+    m = _TITLE_NAME.match(title)
+    if m is None or not any(ch.isdigit() for ch in m.group("m")):
+        return None
+    return _strip_sizes(m.group("m"), table)
 
 
 def _name_near(actor: str, texts: Sequence[str], matches: Sequence[LicenseMatch]) -> str | None:
@@ -1671,6 +2034,10 @@ def merge_events(events: Sequence[LicenseEvent]) -> tuple[LicenseEvent, ...]:
                 break
         else:
             merged.append(event)
+    # "Akka says goodbye to the Apache license" above "... to BSL v1.1": the change whose
+    # target the passage names
+    if any(e.kind == "relicense" and e.to_license for e in merged):
+        merged = [e for e in merged if e.kind != "relicense" or e.to_license is not None]
     moved = {(e.actor, e.to_license) for e in merged if e.kind == "relicense"}
     # "NVIDIA adopts OpenMDW" when NVIDIA moves its models to OpenMDW: the move is the event
     merged = [
@@ -1714,16 +2081,17 @@ def merge_events(events: Sequence[LicenseEvent]) -> tuple[LicenseEvent, ...]:
     ]
     # A release naming no model says nothing a named release of the same license does not
     # ("License: Apache-2.0" above "the repository's code is under Apache-2.0").
+    # Likewise a change naming no model beside the same change naming its products.
     return tuple(
         e
         for e in merged
         if e.model is not None
-        or e.kind != "release"
+        or e.kind == "new_license"
         or not any(
             o is not e
             and o.kind == e.kind
             and o.to_license == e.to_license
-            and (o.model is not None or o.subject_kind != e.subject_kind)
+            and (o.model is not None or (e.kind == "release" and o.subject_kind != e.subject_kind))
             for o in merged
         )
     )
@@ -1737,7 +2105,10 @@ def _same_model(a: str | None, b: str | None) -> bool:
     if a is None or b is None or a == b:
         return True
     short, long = sorted((a, b), key=len)
-    # "Devstral" and "Devstral 2" are one family; "Phi-4" and "Phi-4-mini" are two models
+    # "Devstral" and "Devstral 2" are one family; "Phi-4" and "Phi-4-mini" are two models;
+    # "Loki" is "Grafana Loki" named without its maker
+    if long.endswith(" " + short) and short[:1].isupper():
+        return True
     return long.startswith(short) and _VERSION_REST.match(long, len(short)) is not None
 
 

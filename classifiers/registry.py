@@ -78,20 +78,20 @@ _BUILTIN_ORDER = ("relevance", "actors", "license_events", "risk_themes")
 _LAZY: dict[str, tuple[str, str, tuple[str, ...], str, type, tuple[str, ...], str]] = {
     "classifiers.relevance": (
         "relevance",
-        "v1",
+        "v2",
         ("relevant",),
         "relevance",
         RelevanceScore,
-        ("relevance.v1.json", "relevance_lexicon.yaml", "actors.yaml"),
+        ("relevance.v2.json", "relevance_lexicon.yaml", "actors.yaml"),
         "RelevanceClassifier",
     ),
     "classifiers.risk_themes": (
         "risk_themes",
-        "v2",
+        "v3",
         RISK_THEMES,
         "risk_themes",
         ThemeScore,
-        ("themes.yaml", "risk_themes.v2.json"),
+        ("themes.yaml", "risk_themes.v3.json"),
         "RiskThemeClassifier",
     ),
 }

@@ -1,4 +1,4 @@
-"""relevance.v1: is an item AI-industry news for Lumi's readers?
+"""relevance.v2: is an item AI-industry news for Lumi's readers?
 
 Relevant means the item is about AI models, labs or products; AI policy and regulation; AI
 safety or security; AI compute and chips; or the AI business. General tech news (a cloud
@@ -20,7 +20,7 @@ An item whose body has fewer than :data:`TITLE_ONLY_WORDS` words is decided from
 has its own Platt calibration and threshold, so its score is only as confident as titles
 alone allow. Both calibrations and thresholds, the regularisation and the scale of the dense
 features are chosen on inner grouped folds (see :func:`classifiers.train.train_relevance`).
-The shipped model is plain JSON (``data/relevance.v1.json``); inference is numpy only,
+The shipped model is plain JSON (``data/relevance.v2.json``); inference is numpy only,
 nothing is unpickled.
 
 An item with not one term the model knows, or whose body is a few words repeated
@@ -56,6 +56,7 @@ from classifiers.risk_themes import analyze
 
 __all__ = [
     "BUILD_COMMAND",
+    "CJK_PREFIX",
     "DENSE_FEATURES",
     "LEXICON_PATH",
     "MAX_CHARS",
@@ -73,10 +74,11 @@ __all__ = [
     "names_ai",
     "relevance_features",
     "relevance_terms",
+    "word_count",
 ]
 
 DATA_DIR = Path(__file__).parent / "data"
-MODEL_PATH = DATA_DIR / "relevance.v1.json"
+MODEL_PATH = DATA_DIR / "relevance.v2.json"
 BUILD_COMMAND = "lumi train relevance --shared SHARED_DATA_DIR"
 MODEL_FORMAT = "lumi.relevance/2"
 #: Only this many leading characters of the body are read: whether an item is AI news shows
@@ -88,14 +90,34 @@ TITLE_PREFIX = "title:"
 NO_TOPIC = "no AI-industry topic found"
 
 
+#: Runs of Chinese, Japanese or Korean characters: written without spaces, so a "word" of
+#: the term analyser is a whole clause there and never recurs.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+#: CJK character bigrams are counted under this prefix (they stand in for words).
+CJK_PREFIX = "cjk:"
+
+
+def _cjk_bigrams(text: str) -> list[str]:
+    return [CJK_PREFIX + run[i : i + 2] for run in _CJK.findall(text) for i in range(len(run) - 1)]
+
+
 def relevance_terms(text: str, title: str = "") -> list[str]:
     """The model's terms for an item: words and bigrams of the title and the body prefix,
-    then the title's words and bigrams again under :data:`TITLE_PREFIX`."""
+    the character bigrams of their CJK runs (under :data:`CJK_PREFIX`), then the title's
+    words and bigrams again under :data:`TITLE_PREFIX`."""
     body = text[:MAX_CHARS]
-    terms = analyze(f"{title}\n\n{body}" if title else body)
+    joined = f"{title}\n\n{body}" if title else body
+    terms = analyze(joined)
+    terms.extend(_cjk_bigrams(joined))
     if title:
         terms.extend(TITLE_PREFIX + t for t in analyze(title))
     return terms
+
+
+def word_count(text: str) -> int:
+    """Words of ``text`` as the dense features count them: ``\\w+`` runs, plus one word per
+    two CJK characters (a run of CJK characters is one ``\\w+`` run however long)."""
+    return len(_WORD.findall(text)) + sum(len(run) for run in _CJK.findall(text)) // 2
 
 
 # -- dense features ----------------------------------------------------------------------
@@ -284,13 +306,14 @@ def _dense(
     lex = lexicon or default_lexicon()
     body = text[:MAX_CHARS]
     words = _WORD.findall(body.lower())
+    n_words = len(words) + sum(len(run) for run in _CJK.findall(body)) // 2
     out = np.zeros(len(DENSE_FEATURES))
     title_hits = lex.matches(title) if title else []
     title_groups = {g for _, g, _ in title_hits}
     out[0] = float(bool(title_groups & _STRONG))
     out[1] = float(bool(title_groups - _STRONG))
     actors = {a for _, g, a in title_hits if g == "actor"}
-    if len(words) < TITLE_ONLY_WORDS:
+    if n_words < TITLE_ONLY_WORDS:
         out[9] = 1.0
     else:
         spans = list(sentences) if sentences is not None else list(split_sentences(body))
@@ -311,7 +334,7 @@ def _dense(
         out[4] = len(strong | marks["compute"] | marks["weak"]) / n
         out[5] = len(marks["compute"]) / n
         out[6] = len(marks["weak"] - strong) / n
-        out[7] = min(1.0, strong_hits * 100 / len(words) / 3)
+        out[7] = min(1.0, strong_hits * 100 / n_words / 3)
     out[8] = min(1.0, len(actors) / 5)
     out[10] = float(publisher in lex.ai_labs)
     return out, words
@@ -348,10 +371,10 @@ def relevance_features(
 
 
 class RelevanceClassifier:
-    """Relevance classifier (``relevance.v1``), loaded from its JSON model.
+    """Relevance classifier (``relevance.v2``), loaded from its JSON model.
 
     Args:
-        model_path: the JSON model (default: the shipped ``data/relevance.v1.json``).
+        model_path: the JSON model (default: the shipped ``data/relevance.v2.json``).
         model: an already-parsed model dict (used instead of ``model_path``).
 
     Raises:
@@ -360,7 +383,7 @@ class RelevanceClassifier:
     """
 
     name = "relevance"
-    version = "v1"
+    version = "v2"
     labels: tuple[str, ...] = ("relevant",)
     output_key = "relevance"
 
@@ -467,8 +490,8 @@ class RelevanceClassifier:
 
     def threshold_for(self, text: str) -> float:
         """The decision threshold that applies to an item with body ``text``."""
-        words = _WORD.findall(text[:MAX_CHARS])
-        return self.title_threshold if len(words) < TITLE_ONLY_WORDS else self.threshold
+        short = word_count(text[:MAX_CHARS]) < TITLE_ONLY_WORDS
+        return self.title_threshold if short else self.threshold
 
     def score_text(self, text: str, title: str = "") -> float:
         """The calibrated score of an item given as plain text and title (0 when it has not

@@ -1,10 +1,10 @@
-"""risk_themes.v2: multi-label risk themes with calibrated scores and body evidence.
+"""risk_themes.v3: multi-label risk themes with calibrated scores and body evidence.
 
 The model is a per-theme logistic regression over word and bigram TF-IDF features of the
 article body plus the weighted hits of the evidence rules in ``data/themes.yaml``; each
 theme's score is Platt-calibrated on cross-validated decision values and compared with a
 threshold chosen on inner folds (see :mod:`classifiers.train`). The shipped model is plain
-JSON (``data/risk_themes.v2.json``) and inference is reimplemented here with numpy, so
+JSON (``data/risk_themes.v3.json``) and inference is reimplemented here with numpy, so
 loading never unpickles anything and scikit-learn is only needed to train.
 
 A theme is reported when its calibrated score reaches its threshold **and** one of its
@@ -61,7 +61,7 @@ __all__ = [
 ]
 
 DATA_DIR = Path(__file__).parent / "data"
-MODEL_PATH = DATA_DIR / "risk_themes.v2.json"
+MODEL_PATH = DATA_DIR / "risk_themes.v3.json"
 THEMES_PATH = DATA_DIR / "themes.yaml"
 BUILD_COMMAND = "lumi train --shared SHARED_DATA_DIR"
 MODEL_FORMAT = "lumi.risk_themes/2"
@@ -70,8 +70,9 @@ MODEL_FORMAT = "lumi.risk_themes/2"
 # the time a hostile or runaway page can take, and news articles are far shorter.
 MAX_CHARS = 100_000
 _TOKEN = re.compile(r"\b\w\w+\b")
-# Rule features per theme (summed weight and weight density), after the term features.
-N_RULE_FEATURES = 2 * len(RISK_THEMES)
+# Rule features per theme (summed weight, weight density and share of the passage's rule
+# weight), after the term features.
+N_RULE_FEATURES = 3 * len(RISK_THEMES)
 
 
 # (pattern number, compiled lower-case branch, the word starts one of which it needs)
@@ -421,12 +422,14 @@ def rule_features(
     rules: Sequence[ThemeRules],
     sentences: Sequence[tuple[int, int]] | None = None,
 ) -> np.ndarray:
-    """Two features per theme from its counted rule hits in ``text`` (see
+    """Three features per theme from its counted rule hits in ``text`` (see
     :data:`N_RULE_FEATURES` and :func:`theme_hits`).
 
     The first block is ``log1p`` of each theme's summed hit weights; the second is
     ``log1p`` of that sum per 100 words (texts under 50 words count as 50), so a passage
-    about the theme and a long article mentioning it once look different.
+    about the theme and a long article mentioning it once look different; the third is
+    the theme's share of the summed weight of every theme, so a safety report that names
+    security twice looks different from a security advisory.
     """
     hits = theme_hits(text, rules, sentences)
     return _rule_vector(hits, len(_TOKEN.findall(text)))
@@ -434,14 +437,17 @@ def rule_features(
 
 def _rule_vector(hits: Sequence[list[tuple[int, float]]], n_words: int) -> np.ndarray:
     sums = np.array([sum(w for _, w in h) for h in hits], dtype=np.float64)
-    return np.log1p(np.concatenate([sums, 100.0 * sums / max(n_words, 50)]))
+    total = float(sums.sum())
+    shares = sums / total if total > 0 else sums
+    logs = np.log1p(np.concatenate([sums, 100.0 * sums / max(n_words, 50)]))
+    return np.concatenate([logs, shares])
 
 
 class RiskThemeClassifier:
-    """Multi-label risk-theme classifier (``risk_themes.v2``), loaded from JSON.
+    """Multi-label risk-theme classifier (``risk_themes.v3``), loaded from JSON.
 
     Args:
-        model_path: the JSON model (default: the shipped ``data/risk_themes.v2.json``).
+        model_path: the JSON model (default: the shipped ``data/risk_themes.v3.json``).
         themes_path: the theme definitions (default: ``data/themes.yaml``).
         model: an already-parsed model dict (used instead of ``model_path``).
         rules: already loaded theme rules (used instead of ``themes_path``).
@@ -452,7 +458,7 @@ class RiskThemeClassifier:
     """
 
     name = "risk_themes"
-    version = "v2"
+    version = "v3"
     labels: tuple[str, ...] = RISK_THEMES
     output_key = "risk_themes"
 
@@ -499,6 +505,7 @@ class RiskThemeClassifier:
         self.cal_b = np.zeros(len(RISK_THEMES))
         self.thresholds = np.zeros(len(RISK_THEMES))
         self.min_evidence = np.zeros(len(RISK_THEMES))
+        self.min_share = np.zeros(len(RISK_THEMES))
         for j, theme in enumerate(RISK_THEMES):
             spec = themes[theme]
             coef = np.asarray(spec["coef"], dtype=np.float64)
@@ -510,6 +517,7 @@ class RiskThemeClassifier:
             self.cal_b[j] = float(spec["calibration"]["b"])
             self.thresholds[j] = float(spec["threshold"])
             self.min_evidence[j] = float(spec.get("min_evidence", 0.0))
+            self.min_share[j] = float(spec.get("min_share", 0.0))
         if self.idf.shape != (n_terms,):
             raise ValueError("idf length differs from the vocabulary")
         self.n_terms = n_terms
@@ -596,8 +604,9 @@ class RiskThemeClassifier:
 
     def classify(self, doc: Document) -> tuple[ThemeScore, ...]:
         """Themes whose calibrated score reaches their threshold and whose counted rule hits
-        in the body reach the theme's evidence weight, each with the body sentence carrying
-        the most rule weight as evidence.
+        in the body reach the theme's evidence weight and its share of the body's rule weight
+        (``min_share``), each with the body sentence carrying the most rule weight as
+        evidence.
 
         The title is never evidence: a theme only the title (or boilerplate that no rule
         reads) supports is not reported.
@@ -607,12 +616,15 @@ class RiskThemeClassifier:
         if not any(hits):
             return ()
         probs = self._doc_probabilities(doc, body, hits)
+        weights = [sum(w for _, w in h) for h in hits]
+        total = sum(weights)
         out = []
         for j, theme in enumerate(RISK_THEMES):
             if (
                 hits[j]
                 and probs[j] >= self.thresholds[j]
-                and sum(w for _, w in hits[j]) >= self.min_evidence[j]
+                and weights[j] >= self.min_evidence[j]
+                and weights[j] / total >= self.min_share[j]
             ):
                 out.append(ThemeScore(theme, float(probs[j]), self._best_sentence(doc, hits[j])))
         out.sort(key=lambda s: -s.score)

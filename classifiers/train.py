@@ -1,4 +1,4 @@
-"""Training for risk_themes.v2 (and relevance.v1): reproducible, cross-validated, plain JSON.
+"""Training for risk_themes.v3 (and relevance.v2): reproducible, cross-validated, plain JSON.
 
 ``train_risk_themes`` materialises the labelled development set, fits one logistic
 regression per theme over word/bigram TF-IDF of the article body plus rule features, and
@@ -16,7 +16,7 @@ required). Figures are given overall, on the passages labelled relevant in
 A theme with fewer than ``MIN_POSITIVES`` labelled passages cannot be learned or
 calibrated; it falls back to its rules alone (fixed calibration on the rule feature).
 
-``train_relevance`` does the same for relevance.v1 (one logistic regression over word and
+``train_relevance`` does the same for relevance.v2 (one logistic regression over word and
 bigram TF-IDF of the title and body prefix), with every fold grouped by site.
 """
 
@@ -93,6 +93,10 @@ FEATURES: dict[str, Any] = {
 #: Per theme, the least summed weight of counted body rule hits a theme needs to be
 #: reported, tried on the inner folds (0: any hit).
 MIN_EVIDENCE_GRID = (0.0, 1.5, 2.5, 4.0)
+#: Per theme, the least share of a passage's counted rule weight (all themes summed) the
+#: theme needs to be reported, tried on the inner folds (0: any share): a safety report
+#: that names security once need not be a security item.
+MIN_SHARE_GRID = (0.0, 0.1, 0.2, 0.3)
 #: Fewer passages than this to choose hyper-parameters on: choose on all passages.
 MIN_SELECTION = 30
 #: Per theme, the (C, class_weight) pairs tried on the inner folds, strongest
@@ -222,6 +226,14 @@ def _design(
         gate.append([sum(w for _, w in h) if h else -1.0 for h in hits])
     x = sparse.hstack([tfidf, sparse.csr_matrix(np.vstack(extra))], format="csr")
     return x, np.array(gate, dtype=np.float64).reshape(len(docs), len(RISK_THEMES))
+
+
+def _rule_shares(gate: np.ndarray) -> np.ndarray:
+    """Per passage and theme, the theme's share of the passage's counted rule weight (the
+    ``gate`` of :func:`_design`, -1 where a theme has no hit)."""
+    weights = np.clip(gate, 0.0, None)
+    totals = weights.sum(axis=1, keepdims=True)
+    return np.divide(weights, totals, out=np.zeros_like(weights), where=totals > 0)
 
 
 def _round(values: Iterable[float]) -> list[float]:
@@ -381,10 +393,11 @@ def fit_risk_themes(
 
     Per theme, the (C, class weight) pair of :data:`HYPER_GRID`, the training weight of
     passages outside ``select_on`` of :data:`OTHER_WEIGHT_GRID` and the least evidence
-    weight of :data:`MIN_EVIDENCE_GRID` with the best F1 on inner folds are kept; the
-    sigmoid calibration and the threshold are fitted on those inner out-of-fold decision
-    values, counting a passage as predicted only when its counted body rule hits reach the
-    evidence weight (as :meth:`RiskThemeClassifier.classify` does).
+    weight of :data:`MIN_EVIDENCE_GRID` and the least share of the passage's rule weight of
+    :data:`MIN_SHARE_GRID` with the best F1 on inner folds are kept; the sigmoid
+    calibration and the threshold are fitted on those inner out-of-fold decision values,
+    counting a passage as predicted only when its counted body rule hits reach the evidence
+    weight and the share (as :meth:`RiskThemeClassifier.classify` does).
 
     Args:
         texts, titles: the passages (the title only blanks body sentences repeating it).
@@ -413,6 +426,7 @@ def fit_risk_themes(
     )
     vectorizer.fit([terms_text(d, body_text(d), FEATURES["title_terms"]) for d in docs])
     x, gate = _design(vectorizer, docs, rules, FEATURES["rule_scale"])
+    share = _rule_shares(gate)
     vocabulary = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
     n_terms = len(vocabulary)
     group_ids = list(groups) if groups is not None else []
@@ -438,6 +452,7 @@ def fit_risk_themes(
                 "calibration": dict(RULES_ONLY_CALIBRATION),
                 "threshold": 0.5,
                 "min_evidence": 0.0,
+                "min_share": 0.0,
                 "positives": n_pos,
             }
             continue
@@ -445,21 +460,22 @@ def fit_risk_themes(
         chosen = chosen_all if y[chosen_all].sum() >= MIN_POSITIVES else np.ones(len(y), bool)
         # Down-weighting the other passages only means something when some are left out.
         other_grid = OTHER_WEIGHT_GRID if not chosen.all() else (1.0,)
-        best: tuple[float, float, Any, float, float, np.ndarray] | None = None
+        best: tuple[float, float, Any, float, float, float, np.ndarray] | None = None
         for other in other_grid:
             weights = np.where(chosen, 1.0, other)
             for c, cw in HYPER_GRID:
                 oof = _oof_decisions(x, y, folds, c, cw, weights)
                 for least in MIN_EVIDENCE_GRID:
-                    shown = gate[:, j] >= least
-                    f1, _ = _best_cut(np.where(shown, oof, -np.inf)[chosen], y[chosen])
-                    if best is None or f1 > best[0] + 1e-12:
-                        best = (f1, c, cw, other, least, oof)
+                    for min_share in MIN_SHARE_GRID:
+                        shown = (gate[:, j] >= least) & (share[:, j] >= min_share)
+                        f1, _ = _best_cut(np.where(shown, oof, -np.inf)[chosen], y[chosen])
+                        if best is None or f1 > best[0] + 1e-12:
+                            best = (f1, c, cw, other, least, min_share, oof)
         assert best is not None
-        inner_f1, c, cw, other, least, oof = best
+        inner_f1, c, cw, other, least, min_share, oof = best
         seen = np.isfinite(oof)
         a, b = _theme_platt(oof[seen], y[seen]) if len(set(y[seen])) == 2 else (-1.0, 0.0)
-        shown = (gate[:, j] >= least) & seen
+        shown = (gate[:, j] >= least) & (share[:, j] >= min_share) & seen
         probs = np.where(shown, expit(-(a * np.where(seen, oof, 0.0) + b)), -np.inf)
         _, cut = _best_cut(probs[chosen], y[chosen])
         threshold = float(np.clip(cut, 0.05, 0.95)) if np.isfinite(cut) else 0.95
@@ -477,6 +493,7 @@ def fit_risk_themes(
             "threshold": _round([threshold])[0],
             "positives": n_pos,
             "min_evidence": least,
+            "min_share": min_share,
             "C": c,
             "class_weight": cw,
             "other_weight": other,
@@ -485,7 +502,7 @@ def fit_risk_themes(
     model = {
         "format": MODEL_FORMAT,
         "name": "risk_themes",
-        "version": "v2",
+        "version": "v3",
         "sklearn_version": sklearn_version,
         "features": {
             **FEATURES,
@@ -495,10 +512,13 @@ def fit_risk_themes(
             "norm": "l2",
             "rule_features": (
                 "after the terms: log1p(summed counted rule weight) per theme, then "
-                "log1p(summed rule weight per 100 words, at least 50 words) per theme"
+                "log1p(summed rule weight per 100 words, at least 50 words) per theme, then "
+                "each theme's share of the summed rule weight of all themes"
             ),
             "max_chars": MAX_CHARS,
             "hyper_grid": [list(h) for h in HYPER_GRID],
+            "min_evidence_grid": list(MIN_EVIDENCE_GRID),
+            "min_share_grid": list(MIN_SHARE_GRID),
             "other_weight_grid": list(OTHER_WEIGHT_GRID),
             "inner_folds": INNER_FOLDS,
             "calibration": "sigmoid on inner grouped out-of-fold decision values",
@@ -532,7 +552,7 @@ def _digest(labels: Sequence[dict[str, Any]]) -> str:
 
 
 #: The file ``lumi train`` writes, in the current directory, when no output is named.
-DEFAULT_OUTPUT = Path("risk_themes.v2.trained.json")
+DEFAULT_OUTPUT = Path("risk_themes.v3.trained.json")
 
 
 def output_path(
@@ -540,7 +560,7 @@ def output_path(
     cwd: Path | None = None,
     *,
     default: Path = DEFAULT_OUTPUT,
-    shipped: str = "classifiers/data/risk_themes.v2.json",
+    shipped: str = "classifiers/data/risk_themes.v3.json",
 ) -> Path:
     """Where ``lumi train`` writes the model.
 
@@ -719,7 +739,7 @@ def train_risk_themes(
 def format_train_report(report: TrainReport) -> str:
     """A readable table of the cross-validated figures."""
     lines = [
-        f"risk_themes.v2 trained on {report.passages} passages from {report.sites} sites "
+        f"risk_themes.v3 trained on {report.passages} passages from {report.sites} sites "
         f"({report.folds}-fold nested cross-validation grouped by site, seed {report.seed}; "
         f"{report.title_only} title-only passages expect no theme)",
         f"{'theme':<18} {'support':>7} {'P':>6} {'R':>6} {'F1':>6}  mode   threshold",
@@ -748,7 +768,7 @@ def format_train_report(report: TrainReport) -> str:
     return "\n".join(lines)
 
 
-# -- relevance.v1 ------------------------------------------------------------------------
+# -- relevance.v2 ------------------------------------------------------------------------
 #
 # ``train_relevance`` fits the relevance model on labelled items from three origins (corpus
 # feed entries, saved web pages, short passages found on the web). Every reported figure is
@@ -778,7 +798,7 @@ RELEVANCE_MIN_REGIME = 5
 #: An item's model input: its terms and its dense lexicon features.
 RelevanceInput = tuple[list[str], np.ndarray]
 #: The file ``lumi train relevance`` writes, in the current directory, when no output is named.
-RELEVANCE_DEFAULT_OUTPUT = Path("relevance.v1.trained.json")
+RELEVANCE_DEFAULT_OUTPUT = Path("relevance.v2.trained.json")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -885,11 +905,14 @@ def _regime_scores(model: Mapping[str, Any], dec: np.ndarray, title_only: np.nda
 
 
 def _regime_calibration(
-    dec: np.ndarray, y: np.ndarray, title_only: np.ndarray
+    dec: np.ndarray, y: np.ndarray, title_only: np.ndarray, select: np.ndarray | None = None
 ) -> dict[str, tuple[float, float, float]]:
-    """Per regime ("body", "title_only"): Platt (a, b) and the best-F1 threshold, fitted on
-    out-of-fold decision values of that regime's items."""
+    """Per regime ("body", "title_only"): Platt (a, b) fitted on out-of-fold decision values
+    of that regime's items and the best-F1 threshold on those of them in ``select``
+    (default: all)."""
     from scipy.special import expit
+
+    chosen = np.ones(len(y), dtype=bool) if select is None else select
 
     def enough(mask: np.ndarray) -> bool:
         pos = int(y[mask].sum())
@@ -900,7 +923,8 @@ def _regime_calibration(
     for name, mask in (("body", ~title_only), ("title_only", title_only)):
         use = mask if enough(mask) else everything
         a, b = _platt(dec[use], y[use])
-        out[name] = (a, b, _best_threshold(expit(-(a * dec[use] + b)), y[use]))
+        cut = use & chosen if enough(use & chosen) else use
+        out[name] = (a, b, _best_threshold(expit(-(a * dec[cut] + b)), y[cut]))
     return out
 
 
@@ -987,6 +1011,7 @@ def fit_relevance(
     c_grid: Sequence[float] = RELEVANCE_C_GRID,
     scale_grid: Sequence[float] = RELEVANCE_DENSE_SCALES,
     inner_folds: int = RELEVANCE_INNER_FOLDS,
+    select_on: Sequence[bool] | None = None,
 ) -> FittedRelevance:
     """Fit the relevance model; C, the dense-feature scale, the calibrations and thresholds
     come from inner grouped folds.
@@ -1001,6 +1026,9 @@ def fit_relevance(
         c_grid: regularisation strengths tried.
         scale_grid: scales of the dense features tried.
         inner_folds: folds of the inner cross-validation.
+        select_on: the items whose inner predictions choose C, the dense scale and the
+            thresholds (default: all; the calibrations use every item). Training passes the
+            items beyond the AI labs' own feeds: those are nearly all easy positives.
 
     Raises:
         ValueError: fewer than two sites carry each label.
@@ -1020,6 +1048,9 @@ def fit_relevance(
     title_only = _title_only(items)
     labels = np.asarray(y, dtype=int)
     w = np.ones(len(labels)) if weights is None else np.asarray(weights, dtype=np.float64)
+    select = np.ones(len(labels), dtype=bool) if select_on is None else np.asarray(select_on, bool)
+    if min(int(labels[select].sum()), int((labels[select] == 0).sum())) < RELEVANCE_MIN_REGIME:
+        select = np.ones(len(labels), dtype=bool)
     grid = [(c, scale) for scale in scale_grid for c in c_grid]
     folds = _group_folds(labels, groups, inner_folds, seed)
     oof = {key: np.zeros(len(labels)) for key in grid}
@@ -1038,15 +1069,15 @@ def fit_relevance(
             )
 
     def quality(key: tuple[float, float]) -> tuple[float, float, float]:
-        pred = _regime_predict(
-            oof[key], title_only, _regime_calibration(oof[key], labels, title_only)
-        )
-        tp = int((pred & (labels == 1)).sum())
-        f1 = _prf(tp, int((pred & (labels == 0)).sum()), int((~pred & (labels == 1)).sum()))[2]
+        cal = _regime_calibration(oof[key], labels, title_only, select)
+        pred = _regime_predict(oof[key], title_only, cal)[select]
+        gold = labels[select] == 1
+        tp = int((pred & gold).sum())
+        f1 = _prf(tp, int((pred & ~gold).sum()), int((~pred & gold).sum()))[2]
         return f1, -key[0], -key[1]  # ties go to the stronger regularisation
 
     best_c, best_scale = max(grid, key=quality)
-    cal = _regime_calibration(oof[best_c, best_scale], labels, title_only)
+    cal = _regime_calibration(oof[best_c, best_scale], labels, title_only, select)
 
     vectorizer = _relevance_vectorizer(len(labels))
     x = vectorizer.fit_transform(terms)
@@ -1059,7 +1090,7 @@ def fit_relevance(
     model = {
         "format": MODEL_FORMAT,
         "name": "relevance",
-        "version": "v1",
+        "version": "v2",
         "sklearn_version": sklearn_version,
         "features": {
             **RELEVANCE_FEATURES,
@@ -1074,7 +1105,10 @@ def fit_relevance(
             "dense_scale_grid": list(scale_grid),
             "sample_weights": dict(RELEVANCE_WEIGHTS),
             "calibration": "sigmoid on inner grouped out-of-fold decision values, per regime",
-            "threshold": "best F1 on inner grouped out-of-fold calibrated scores, per regime",
+            "threshold": (
+                "best F1 on inner grouped out-of-fold calibrated scores of the items beyond "
+                "the AI labs' own feeds, per regime"
+            ),
         },
         "vocabulary": vocabulary,
         "idf": _round(vectorizer.idf_),
@@ -1140,7 +1174,7 @@ def relevance_output_path(requested: Path | None, cwd: Path | None = None) -> Pa
         requested,
         cwd,
         default=RELEVANCE_DEFAULT_OUTPUT,
-        shipped="classifiers/data/relevance.v1.json",
+        shipped="classifiers/data/relevance.v2.json",
     )
 
 
@@ -1169,6 +1203,7 @@ def train_relevance(
     y = np.array([e.relevant for e in examples], dtype=bool)
     groups = [site_group(e.site) for e in examples]
     weights = [relevance_weight(e) for e in examples]
+    beyond_labs = [not e.lab_feed for e in examples]
 
     predicted = np.zeros(len(examples), dtype=bool)
     fold_c, fold_thresholds = [], []
@@ -1179,13 +1214,16 @@ def train_relevance(
             [groups[i] for i in train_idx],
             weights=[weights[i] for i in train_idx],
             seed=seed,
+            select_on=[beyond_labs[i] for i in train_idx],
         )
         predicted[test_idx] = fitted.predict([items[i] for i in test_idx])
         fold_c.append(float(fitted.model["features"]["C"]))
         fold_thresholds.append(float(fitted.model["threshold"]))
     predicted &= ~degenerate
 
-    final = fit_relevance(items, y.tolist(), groups, weights=weights, seed=seed)
+    final = fit_relevance(
+        items, y.tolist(), groups, weights=weights, seed=seed, select_on=beyond_labs
+    )
     held_scores = None
     if held_out:
         held_items, held_degenerate = _relevance_inputs(held_out)
@@ -1263,7 +1301,7 @@ def train_relevance(
 def format_relevance_report(report: RelevanceTrainReport) -> str:
     """A readable table of the cross-validated relevance figures."""
     lines = [
-        f"relevance.v1 trained on {report.examples} items from {report.sites} sites "
+        f"relevance.v2 trained on {report.examples} items from {report.sites} sites "
         f"({report.folds}-fold nested cross-validation grouped by site, seed {report.seed})",
         f"{'items':<24} {'n':>5} {'relevant':>8} {'predicted':>9} {'P':>6} {'R':>6} {'F1':>6}",
     ]

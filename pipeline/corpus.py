@@ -86,13 +86,15 @@ def build_dataset(shared: Path, out: Path) -> int:
     return count
 
 
-# -- relevance.v1 ------------------------------------------------------------------------
+# -- relevance.v2 ------------------------------------------------------------------------
 
 #: Label files of the relevance model in ``classifiers/data/devset``: corpus entries
 #: (references with an ``entry``) and saved web pages (references to an HTML file).
 RELEVANCE_LABEL_FILES = ("relevance-corpus.jsonl", "relevance-pages.jsonl")
 #: Short labelled passages found on the web (text stored with its source URL).
 PASSAGE_FILES = "passages-*.jsonl"
+#: Corrected relevance labels of passages (by source URL), each with the reason.
+RELEVANCE_CORRECTIONS = "relevance-corrections.jsonl"
 #: Corpus feeds published by an AI lab itself; "beyond the lab feeds" means everything else.
 LAB_FEEDS = frozenset(
     {
@@ -196,13 +198,18 @@ def relevance_examples(
             # passages) are nearly all relevant, and the model learns "short means relevant".
             train.append(RelevanceExample("", title, False, site, origin="page_title"))
     held_out: list[RelevanceExample] = []
+    corrections_path = folder / RELEVANCE_CORRECTIONS
+    corrected = {
+        str(c["source"]): bool(c["relevant"])
+        for c in (load_labels([corrections_path]) if corrections_path.exists() else [])
+    }
     for label in load_labels(sorted(folder.glob(PASSAGE_FILES))):
         if "relevant" not in label:
             continue
         example = RelevanceExample(
             text=str(label["passage"]),
             title=str(label.get("title") or ""),
-            relevant=bool(label["relevant"]),
+            relevant=corrected.get(str(label.get("source")), bool(label["relevant"])),
             site=str(label["site"]),
             origin="passage",
         )

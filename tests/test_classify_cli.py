@@ -59,10 +59,10 @@ def test_classify_json_prints_one_contract_object_per_input_in_order(tmp_path):
             "classifiers",
         } <= set(obj)
         assert obj["classifiers"] == {
-            "relevance": "v1",
+            "relevance": "v2",
             "actors": "v2",
-            "license_events": "v2",
-            "risk_themes": "v2",
+            "license_events": "v3",
+            "risk_themes": "v3",
         }
         for item in obj["actors"] + obj["license_events"] + obj["risk_themes"]:
             assert item["evidence"]

@@ -1,4 +1,4 @@
-"""license_events.v2: the license table and release / relicense / new-license detection."""
+"""license_events.v3: the license table and release / relicense / new-license detection."""
 
 from __future__ import annotations
 
@@ -807,3 +807,178 @@ def test_a_supporting_organisation_is_not_the_actor(classifier: LicenseEventClas
     )
     assert [(k, t) for k, _a, _m, _f, t in found] == [("new_license", "LicenseRef-OpenRAIL-M")]
     assert all(a != "Hugging Face" for _k, a, *_ in found)
+
+
+# --- v3: change phrasing, license stewards, precision guards ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "expected"),
+    [
+        (
+            "Lightbend will start with Akka v2.7, changing Akka’s license from Apache 2.0 to "
+            "BSL v1.1.",
+            "",
+            ("relicense", "Lightbend", "Akka", "Apache-2.0", "BUSL-1.1"),
+        ),
+        (
+            "HashiCorp recently transitioned its product licensing, including that of "
+            "Terraform, from the Mozilla Public License (MPL) to the Business Source License "
+            "(BSL).",
+            "",
+            ("relicense", "HashiCorp", None, "MPL-2.0", "BUSL-1.1"),
+        ),
+        (
+            "Yesterday, I decided to switch the license of my personal projects.",
+            "Moving Licenses - Apache 2.0 to MIT",
+            ("relicense", None, None, "Apache-2.0", "MIT"),
+        ),
+        (
+            "Until 2018, the AGPL applied to MongoDB source code. AGPL was replaced with the "
+            "SSPL in response to cloud hosting providers.",
+            "",
+            ("relicense", None, None, "AGPL-3.0-only", "SSPL-1.0"),
+        ),
+    ],
+)
+def test_change_phrasing_in_more_forms(
+    classifier: LicenseEventClassifier, text: str, title: str, expected: tuple
+) -> None:
+    assert events(classifier, text, title) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a speculation, not a change
+        "Be warned: MinIO may change its license from Apache to AGPL.",
+        # the license left behind is no release
+        "Previously, the MongoDB software was licensed under the GNU Affero General Public "
+        "License v3.",
+        # a question about combining licenses introduces no license text
+        "Can I combine a work licensed under cc-by-3.0 and release it as cc-by-nc-4.0?",
+        # a draft is not a published license
+        "The Free Software Foundation has just announced the release of the Last Call Draft of "
+        "GPLv3.",
+        # a tool named after licenses
+        "RAIL has announced the Rail License Generator for AI developers.",
+        # quoted terms addressed to the reader
+        'And in the Yi License: "If you plan to use the Yi Series Models for Commercial '
+        'Purposes, you should contact the Licensor."',
+    ],
+)
+def test_doubtful_mentions_are_no_event(classifier: LicenseEventClassifier, text: str) -> None:
+    assert events(classifier, text) == []
+
+
+def test_apache_with_the_commons_clause_is_not_apache(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Redis Modules has been changed from AGPL to Apache v2.0 with a Commons Clause."
+    assert [(kind, src, to) for kind, _a, _m, src, to in events(classifier, text)] == [
+        ("relicense", "AGPL-3.0-only", "LicenseRef-Apache-2.0-Commons-Clause")
+    ]
+
+
+def test_a_new_license_version_names_its_steward_when_the_text_names_no_organisation(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "This week, the Mozilla Public License 2.0 was officially released."
+    assert events(classifier, text) == [("new_license", "Mozilla", None, None, "MPL-2.0")]
+
+
+def test_an_organisation_named_software_foundation_is_not_a_product(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "Le 19 novembre 2007, la Free Software Foundation a publié la version 3 de la licence AGPL."
+    )
+    assert all(e[2] != "Free" for e in events(classifier, text))
+
+
+def test_a_revised_vendor_license_named_without_the_vendor(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "Stability AI unveiled a revamped Community License for its Stable Diffusion 3 (SD3) "
+        "model, aiming to quell the controversy."
+    )
+    assert set(events(classifier, text)) == {
+        ("new_license", "Stability AI", None, None, "LicenseRef-Stability-AI-Community"),
+        (
+            "relicense",
+            "Stability AI",
+            "Stable Diffusion 3",
+            None,
+            "LicenseRef-Stability-AI-Community",
+        ),
+    }
+
+
+def test_a_maker_descriptor_and_a_comparison_are_not_the_licensed_model(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "ChatGPT-Macher OpenAI hat heute zwei neue Open-Weight-KI-Modelle veröffentlicht, "
+        "nämlich gpt-oss-120B und gpt-oss-20B. Die Modelle stehen unter der Apache-2.0-Lizenz. "
+        "Comparable releases from Alibaba’s Qwen and Mistral also utilize Apache 2.0."
+    )
+    assert events(classifier, text) == [("release", "OpenAI", "gpt-oss", None, "Apache-2.0")]
+
+
+def test_model_names_from_repository_ids_and_non_breaking_hyphens(
+    classifier: LicenseEventClassifier,
+) -> None:
+    repo = (
+        "The sentence-transformers/multi-qa-mpnet-base-dot-v1 model is licensed under the "
+        "Apache License 2.0."
+    )
+    assert events(classifier, repo) == [
+        ("release", None, "multi-qa-mpnet-base-dot-v1", None, "Apache-2.0")
+    ]
+    malay = "Dilepaskan di bawah lesen Apache\u20112.0, GLM\u20115 boleh diubah suai secara bebas."
+    assert events(classifier, malay) == [("release", "Zhipu AI", "GLM-5", None, "Apache-2.0")]
+
+
+def test_the_maker_of_a_new_license_is_the_actor_of_the_relicensing(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "Today we're taking another step by relicensing both Sentry and Codecov under a new "
+        "license we've written called the Functional Source License (FSL)."
+    )
+    found = full_events(classifier, text)
+    assert ("relicense", "Sentry", "Codecov", "software", None, "LicenseRef-FSL") in found
+    assert ("new_license", "Sentry", None, "model", None, "LicenseRef-FSL") in found
+
+
+def test_table_rows_name_one_model_and_its_license_each(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "| DeepSeek-R1 | Razonamiento complejo | Gratis (MIT) | 671B |\n"
+        "| Qwen3-235B | Aplicaciones multilingües | Gratis (Apache 2.0) | 119 idiomas |"
+    )
+    assert set(events(classifier, text)) == {
+        ("release", "DeepSeek", "DeepSeek-R1", None, "MIT"),
+        ("release", "Alibaba", "Qwen3", None, "Apache-2.0"),
+    }
+
+
+def test_the_institute_acronym_in_parentheses_is_not_the_mit_license(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Researchers at the Massachusetts Institute of Technology (MIT) released Orbit-7B today."
+    assert events(classifier, text) == []
+
+
+def test_a_versioned_family_license_named_without_its_family(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "The release of Llama 3.1, a large language model, under a community license has "
+        "sparked interest."
+    )
+    assert events(classifier, text) == [
+        ("release", "Meta", "Llama 3.1", None, "LicenseRef-Llama-3.1-Community")
+    ]

@@ -1,4 +1,4 @@
-"""relevance.v1: the shipped model, its decisions on real items, evidence, registry and training."""
+"""relevance.v2: the shipped model, its decisions on real items, evidence, registry and training."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from classifiers import registry
 from classifiers.base import RelevanceScore, make_document
 from classifiers.errors import ClassifierNotConfigured
 from classifiers.relevance import (
+    CJK_PREFIX,
     DENSE_FEATURES,
     MODEL_PATH,
     NO_TOPIC,
@@ -21,6 +22,8 @@ from classifiers.relevance import (
     dense_features,
     is_degenerate,
     load_lexicon,
+    relevance_terms,
+    word_count,
 )
 from classifiers.train import (
     RELEVANCE_DEFAULT_OUTPUT,
@@ -99,7 +102,7 @@ def test_text_without_a_known_term_scores_zero_and_is_not_relevant(classifier):
 
 def test_registry_lists_relevance_first_without_building_it():
     rows = registry.describe()
-    assert rows[0]["fullname"] == "relevance.v1"
+    assert rows[0]["fullname"] == "relevance.v2"
     assert rows[0]["output_key"] == "relevance"
     assert registry.registration("relevance").result_type is RelevanceScore
 
@@ -109,7 +112,7 @@ def test_registry_lists_relevance_first_without_building_it():
     ["not json", "[]", json.dumps({"format": "lumi.relevance/1", "vocabulary": ["a"]})],
 )
 def test_malformed_model_file_raises_classifier_not_configured(tmp_path, content):
-    path = tmp_path / "relevance.v1.json"
+    path = tmp_path / "relevance.v2.json"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(ClassifierNotConfigured, match="lumi train relevance"):
         RelevanceClassifier(path)
@@ -159,7 +162,7 @@ def test_training_on_a_small_synthetic_set_writes_a_loadable_model(tmp_path):
 
 
 def test_shipped_model_is_the_default_path():
-    assert MODEL_PATH.name == "relevance.v1.json" and MODEL_PATH.is_file()
+    assert MODEL_PATH.name == "relevance.v2.json" and MODEL_PATH.is_file()
 
 
 def test_numpy_inference_reproduces_the_scikit_learn_scores():
@@ -298,3 +301,56 @@ def test_malformed_lexicon_raises_classifier_not_configured(tmp_path):
 
 def test_registry_lists_the_lexicon_among_the_relevance_data_files():
     assert "relevance_lexicon.yaml" in registry.registration("relevance").data_files
+
+
+# A short Chinese sentence written for this test: "The lab released its new large model
+# today; developers can download the weights and use them commercially."
+CHINESE_AI_NEWS = "该实验室今天发布了新的大模型,开发者可以下载权重并用于商业用途。"
+
+
+def test_a_chinese_body_is_read_and_not_taken_for_a_title_only_item():
+    features = dict(zip(DENSE_FEATURES, dense_features(CHINESE_AI_NEWS, "新模型"), strict=True))
+    assert word_count(CHINESE_AI_NEWS) >= 12
+    assert features["title_only"] == 0.0
+    assert features["body_strong_share"] == 1.0
+
+
+def test_chinese_text_gives_character_bigram_terms():
+    terms = relevance_terms(CHINESE_AI_NEWS)
+    assert f"{CJK_PREFIX}模型" in terms and f"{CJK_PREFIX}大模" in terms
+    assert not any(t.startswith(CJK_PREFIX) for t in relevance_terms("Plain English text."))
+
+
+def test_passage_relevance_corrections_override_the_passage_label(tmp_path):
+    import shutil
+
+    from classifiers.dataset import DEVSET_DIR
+    from pipeline.corpus import RELEVANCE_CORRECTIONS, relevance_examples
+
+    passage = {
+        "source": "https://example.org/a",
+        "site": "example.org",
+        "title": "A database changes its license",
+        "passage": "The database project moved to a source-available license.",
+        "split": "dev",
+        "relevant": True,
+    }
+    (tmp_path / "passages-x.jsonl").write_text(json.dumps(passage) + "\n", encoding="utf-8")
+    shutil.copy(DEVSET_DIR / RELEVANCE_CORRECTIONS, tmp_path / RELEVANCE_CORRECTIONS)
+    correction = {"source": passage["source"], "relevant": False, "note": "no AI angle"}
+    with (tmp_path / RELEVANCE_CORRECTIONS).open("a", encoding="utf-8") as f:
+        f.write(json.dumps(correction) + "\n")
+    train, held_out = relevance_examples(tmp_path, devset=tmp_path)
+    assert [(e.title, e.relevant) for e in train] == [(passage["title"], False)]
+    assert held_out == []
+
+
+def test_every_relevance_correction_names_a_stored_passage_and_a_reason():
+    from classifiers.dataset import DEVSET_DIR, load_labels
+    from pipeline.corpus import PASSAGE_FILES, RELEVANCE_CORRECTIONS
+
+    sources = {p["source"] for p in load_labels(sorted(DEVSET_DIR.glob(PASSAGE_FILES)))}
+    corrections = load_labels([DEVSET_DIR / RELEVANCE_CORRECTIONS])
+    assert corrections
+    for c in corrections:
+        assert c["source"] in sources and isinstance(c["relevant"], bool) and c["note"]

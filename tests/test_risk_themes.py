@@ -1,4 +1,4 @@
-"""risk_themes.v2: JSON model parity with scikit-learn, reproducible training, thresholds,
+"""risk_themes.v3: JSON model parity with scikit-learn, reproducible training, thresholds,
 body-only evidence, context-gated rules, grouped folds, hostile inputs, and the shipped
 model."""
 
@@ -75,7 +75,7 @@ def fitted():
 
 @pytest.fixture(scope="module")
 def classifier(fitted, tmp_path_factory) -> RiskThemeClassifier:
-    path = tmp_path_factory.mktemp("model") / "risk_themes.v2.json"
+    path = tmp_path_factory.mktemp("model") / "risk_themes.v3.json"
     path.write_text(json.dumps(fitted.model), encoding="utf-8")
     return RiskThemeClassifier(path)
 
@@ -294,14 +294,14 @@ def test_shipped_model_is_small_json_built_from_the_current_rules():
     )
     assert model["training"]["passages"] > 0
     clf = RiskThemeClassifier()
-    assert (clf.name, clf.version, clf.labels) == ("risk_themes", "v2", RISK_THEMES)
+    assert (clf.name, clf.version, clf.labels) == ("risk_themes", "v3", RISK_THEMES)
 
 
-def test_risk_themes_v2_is_registered_with_its_model_file():
+def test_risk_themes_v3_is_registered_with_its_model_file():
     entry = registry.registration("risk_themes")
-    assert entry.fullname == "risk_themes.v2"
-    assert "risk_themes.v2.json" in entry.data_files
-    assert MODEL_PATH.name == "risk_themes.v2.json"
+    assert entry.fullname == "risk_themes.v3"
+    assert "risk_themes.v3.json" in entry.data_files
+    assert MODEL_PATH.name == "risk_themes.v3.json"
     assert all("risk_themes.v1" not in r["fullname"] for r in registry.describe())
 
 
@@ -445,3 +445,27 @@ def test_passages_outside_the_selection_may_be_left_out_of_training(monkeypatch)
     assert learned
     assert all(t["other_weight"] in (1.0, 0.0) for t in learned)
     assert fitted.model["features"]["other_weight_grid"] == [1.0, 0.0]
+
+
+def test_a_theme_named_in_passing_has_a_small_share_of_the_rule_weight():
+    from classifiers.risk_themes import N_RULE_FEATURES, rule_features
+
+    text = (
+        "The lab published alignment evaluations, safeguards against harmful output and a "
+        "study of deceptive behaviour. One paragraph notes a security review."
+    )
+    features = rule_features(text, load_theme_rules())
+    assert features.shape == (N_RULE_FEATURES,)
+    shares = dict(zip(RISK_THEMES, features[2 * len(RISK_THEMES) :].tolist(), strict=True))
+    assert sum(shares.values()) == pytest.approx(1.0)
+    assert shares["safety"] > 0.8 > 0.2 > shares["security"] > 0
+
+
+def test_attack_surface_and_dual_use_knowledge_are_security_evidence():
+    assert (
+        _theme_weight(
+            "The agent host has no external ingress, so the attack surface is small.", "security"
+        )
+        >= 2.5
+    )
+    assert _theme_weight("Dual-use knowledge in AI models helps malicious actors.", "security") >= 4
