@@ -298,7 +298,7 @@ def run() -> None:
 
     def cycle() -> CycleReport:
         # The registry is re-read every cycle so edits to feeds.yaml apply without a restart.
-        return run_cycle(store, settings, _registry(settings))
+        return run_cycle(store, settings, _registry(settings), holder=service.instance)
 
     service = Service(store, settings, cycle, digest=_digest_job(store, settings))
     try:
@@ -671,28 +671,25 @@ def reclassify(
         store.close()
         _fail(str(exc), 2)
     try:
-        report = run_reclassify(
-            store,
-            since=bounds[0],
-            until=bounds[1],
-            only=only,
-            dry_run=dry_run,
-            executor=executor,
-            progress=None if json_out else lambda n: typer.echo(f"  {n} articles", err=True),
-            config=config,
-        )
+        with _progress_bar("reclassify") as progress:
+            report = run_reclassify(
+                store,
+                since=bounds[0],
+                until=bounds[1],
+                only=only,
+                dry_run=dry_run,
+                executor=executor,
+                progress=progress,
+                config=config,
+            )
     finally:
         closer()
         store.close()
     if json_out:
         _emit(report.to_json())
     else:
-        changed = ", ".join(f"{k}: {v}" for k, v in sorted(report.changed.items())) or "none"
-        typer.echo(
-            f"{report.articles} articles, {report.stored} results stored, "
-            f"{report.unchanged} already current; changed: {changed}"
-            + (" (dry run)" if dry_run else "")
-        )
+        for line in report.lines():
+            typer.echo(line)
         for name, count in sorted(report.same_version_drift.items()):
             typer.secho(
                 f"warning: {count} {name} results differ from the stored ones under the "
@@ -701,6 +698,38 @@ def reclassify(
                 err=True,
                 fg=typer.colors.YELLOW,
             )
+
+
+@contextlib.contextmanager
+def _progress_bar(label: str) -> Iterator[Any]:
+    """A ``progress(done, total)`` callback drawing a rich progress bar on stderr when both
+    stdout and stderr are terminals; None (no progress output) when either is piped."""
+    if not (sys.stdout.isatty() and sys.stderr.isatty()):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _day_start(value: str, settings: Settings) -> Any:
@@ -722,7 +751,7 @@ def _executor(workers: int, address: str | None) -> tuple[Any, Any]:
     if address is None and workers <= 1:
         return None, lambda: None
     try:
-        from dask.distributed import Client, LocalCluster
+        from dask.distributed import Client
     except ImportError as exc:
         if address is not None:
             raise ConfigError("--dask needs Dask: pip install 'lumi[dask]'") from exc
@@ -739,16 +768,9 @@ def _executor(workers: int, address: str | None) -> tuple[Any, Any]:
                 f"{DASK_CONNECT_TIMEOUT} s: {exc}"
             ) from exc
         return client, client.close
-    cluster = LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-    )
-    client = Client(cluster)
+    from pipeline.reclassify import local_cluster
 
-    def close() -> None:
-        client.close()
-        cluster.close()
-
-    return client, close
+    return local_cluster(workers)
 
 
 # --- digest and review ------------------------------------------------------------------

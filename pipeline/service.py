@@ -87,6 +87,26 @@ class Metrics:
         self.feed_errors = Counter(
             "lumi_feed_errors", "Failed feed polls", ["error_class"], registry=self.registry
         )
+        self.leases_claimed = Counter(
+            "lumi_feed_leases_claimed",
+            "Feed leases this instance claimed (one per feed it polled)",
+            registry=self.registry,
+        )
+        self.leases_taken_over = Counter(
+            "lumi_feed_leases_taken_over",
+            "Claimed feed leases whose earlier holder's lease had run out (it crashed or stalled)",
+            registry=self.registry,
+        )
+        self.leases_skipped = Counter(
+            "lumi_feed_leases_skipped",
+            "Due feeds skipped because another instance held their lease",
+            registry=self.registry,
+        )
+        self.cycles_skipped = Counter(
+            "lumi_cycles_skipped",
+            "Cycle runs skipped because the previous cycle was still running",
+            registry=self.registry,
+        )
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""
@@ -125,11 +145,26 @@ class Service:
         self.scheduler = BackgroundScheduler(timezone=ZoneInfo(settings.timezone))
         self._http: ThreadingHTTPServer | None = None
         self._serving = False
-        #: names this instance's claims in ``digest_runs``
+        #: names this instance's claims in ``digest_runs`` and its leases on feeds
         self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._cycle_running = threading.Lock()
 
     def run_cycle_job(self) -> None:
-        """One scheduled ingest cycle; failures are logged and counted, never fatal."""
+        """One scheduled ingest cycle; failures are logged and counted, never fatal.
+
+        A run that starts while the previous cycle is still going returns at once (the
+        scheduler already runs at most one; this holds for any other caller too).
+        """
+        if not self._cycle_running.acquire(blocking=False):
+            log.info("cycle skipped: the previous one is still running", extra={"stage": "service"})
+            self.metrics.cycles_skipped.inc()
+            return
+        try:
+            self._run_cycle()
+        finally:
+            self._cycle_running.release()
+
+    def _run_cycle(self) -> None:
         try:
             with self.metrics.cycle_seconds.time():
                 report = self._cycle()
@@ -138,6 +173,10 @@ class Service:
             self.metrics.feeds_polled.labels("crashed").inc()
             return
         self.metrics.cycles.inc()
+        self.metrics.leases_claimed.inc(len(report.feeds))
+        # a cycle callable may return a report without lease figures (older callers, fakes)
+        self.metrics.leases_taken_over.inc(len(getattr(report, "leases_taken_over", ())))
+        self.metrics.leases_skipped.inc(len(getattr(report, "leased_elsewhere", ())))
         for feed in report.feeds:
             self.metrics.feeds_polled.labels("error" if feed.error_class else "ok").inc()
             if feed.error_class:

@@ -264,6 +264,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Consecutive failures (429/503 excluded) after which a feed is disabled; 0 never.",
         _non_negative,
     ),
+    Setting(
+        "lease_seconds",
+        900.0,
+        "float",
+        "How long a cycle's claim (lease) on the feeds it polls lasts, in seconds: another "
+        "instance on the same database skips a leased feed, and a crashed instance's leases "
+        "run out after this. Keep it well above the longest cycle (many LUMI_HTTP_TIMEOUTs).",
+        _positive,
+    ),
     # classification and summaries
     Setting(
         "spacy_model",
@@ -450,6 +459,7 @@ class Settings:
     page_retry_attempts = _Value[int]()
     page_retries_per_cycle = _Value[int]()
     disable_after_errors = _Value[int]()
+    lease_seconds = _Value[float]()
     spacy_model = _Value[str]()
     llm_url = _Value[str]()
     llm_model = _Value[str]()

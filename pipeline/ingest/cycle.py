@@ -12,11 +12,15 @@ import dataclasses
 import functools
 import hashlib
 import logging
+import os
 import random
+import signal
+import socket
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from pipeline.errors import FetchError, LumiError, NoExtractableText, ParseError
@@ -38,23 +42,43 @@ from pipeline.records import (
 from pipeline.settings import Settings
 from pipeline.store import (
     Store,
-    due_feeds,
+    claim_feeds,
     entry_fingerprint,
     known_article_keys,
     known_entries,
     pending_by_feed,
     pending_pages_due,
     record_polls,
+    release_feeds,
     settle_pending_page,
     store_entry,
     store_entry_update,
+    stranded_articles,
     sync_registry,
     utcnow,
 )
 
-__all__ = ["CycleReport", "FeedOutcome", "run_cycle"]
+__all__ = ["KILL_AT_ENV", "CycleReport", "FeedOutcome", "instance_id", "run_cycle"]
 
 log = logging.getLogger("lumi.ingest")
+
+#: Fault injection for crash tests: when this environment variable names a point below, the
+#: process kills itself with SIGKILL on reaching it (no cleanup, no commit). Points:
+#: ``after-fetch`` (a feed's body arrived, nothing stored), ``mid-insert`` (a feed's first
+#: entry stored, the others not), ``before-state-update`` (entries stored, feed states and
+#: leases not). Unset (always, outside those tests): no effect.
+KILL_AT_ENV = "LUMI_TEST_KILL_AT"
+
+
+def _kill_point(name: str) -> None:
+    if os.environ.get(KILL_AT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def instance_id() -> str:
+    """A name for this process in the database (leases, digest claims): host, pid, nonce."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
 
 #: Statuses whose Retry-After we honour and which never count toward disabling a feed.
 _SLOW_DOWN = {429, 503}
@@ -105,6 +129,8 @@ class CycleReport:
     updated_article_ids: tuple[int, ...] = ()
     pages_retried: int = 0  # pending entries whose page was tried again this cycle
     pending_filled: int = 0  # pending entries whose text arrived this cycle
+    leased_elsewhere: tuple[str, ...] = ()  # due feeds another instance was polling
+    leases_taken_over: tuple[str, ...] = ()  # polled feeds whose earlier lease had run out
 
     @property
     def new(self) -> int:
@@ -126,6 +152,7 @@ class CycleReport:
             "pending": sum(f.pending for f in self.feeds),
             "pages_retried": self.pages_retried,
             "pending_filled": self.pending_filled,
+            "leased_elsewhere": list(self.leased_elsewhere),
         }
 
 
@@ -167,6 +194,7 @@ class _Cycle:
             )
         except FetchError as exc:
             return self._failed(feed, exc.error_class, exc.message, exc.status, exc.retry_after)
+        _kill_point("after-fetch")
         if result.not_modified:
             self._succeeded(feed, result, ttl=None, degraded=None)
             return FeedOutcome(feed.id, result.status, 0)
@@ -541,7 +569,15 @@ class _Cycle:
         return FeedOutcome(feed.id, None, 0, error_class="internal", error_message=message)
 
 
-async def _run(store: Store, settings: Settings, feeds: list[FeedState], now: datetime) -> _Ran:
+async def _run(
+    store: Store,
+    settings: Settings,
+    feeds: list[FeedState],
+    now: datetime,
+    holder: str | None = None,
+) -> _Ran:
+    """Poll ``feeds`` and store what they bring; ``holder``'s leases on them end with the
+    recorded results (None: the feeds were not leased)."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lumi-db") as db:
         async with Fetcher(settings) as fetcher:
             cycle = _Cycle(store, settings, fetcher, now, db)
@@ -558,7 +594,10 @@ async def _run(store: Store, settings: Settings, feeds: list[FeedState], now: da
 
             outcomes = await asyncio.gather(*(guarded(f) for f in feeds))
             retried, filled = await cycle.retry_pending()
-        await cycle.stored(record_polls, cycle.changes)
+        _kill_point("before-state-update")
+        await cycle.stored(
+            record_polls, cycle.changes, release=[f.id for f in feeds], holder=holder
+        )
         pending = await cycle.stored(pending_by_feed)
     outcomes = [dataclasses.replace(o, pending=pending.get(o.feed_id, 0)) for o in outcomes]
     return _Ran(outcomes, cycle.new_ids, cycle.updated_ids, retried, filled)
@@ -577,7 +616,9 @@ def _each(store: Store, calls: Sequence[Callable[[Store], _T]]) -> list[_T | Exc
     """Run each call on ``store``; a call that raises gives its exception, the rest still
     run (one bad row must not lose the rest)."""
     results: list[_T | Exception] = []
-    for call in calls:
+    for index, call in enumerate(calls):
+        if index == 1:
+            _kill_point("mid-insert")
         try:
             results.append(call(store))
         except Exception as exc:  # returned to the cycle, which logs it with the entry
@@ -590,18 +631,46 @@ def _page_error(exc: LumiError) -> str:
     return f"{getattr(exc, 'error_class', 'extract')}: {exc.message}"
 
 
+#: How far back a cycle looks for articles a stopped cycle stored but never finished.
+STRANDED_DAYS = 14
+
+
+def _finish_stranded(store: Store, settings: Settings, now: datetime, *, classify: bool) -> None:
+    """Classify and group the articles a stopped (killed) cycle stored but never finished.
+
+    Only articles fetched more than ``LUMI_LEASE_SECONDS`` ago count: a cycle still running
+    elsewhere finishes its own articles within its lease. A failure is logged and the
+    articles are tried again by the next cycle; it never costs this cycle its report.
+    """
+    until = now - timedelta(seconds=settings.lease_seconds)
+    ids = stranded_articles(store, until - timedelta(days=STRANDED_DAYS), until)
+    if not ids:
+        return
+    log.info(
+        "articles a stopped cycle stored are classified and grouped now",
+        extra={"stage": "ingest", "count": len(ids)},
+    )
+    try:
+        _after_store(store, settings, ids, classify=classify)
+    except Exception as exc:  # tried again next cycle; the polls are already recorded
+        log.error(
+            "stranded articles not finished; the next cycle tries again",
+            exc_info=True,
+            extra={"stage": "ingest", "count": len(ids), "error": str(exc)},
+        )
+
+
 def _after_store(store: Store, settings: Settings, new_ids: list[int], *, classify: bool) -> None:
-    """Classify new (or changed) articles, group them into stories and summarise the
-    stories touched."""
+    """Classify new (or changed) articles and group them into stories. Nothing is
+    summarised here: the digest summarises the stories it shows in full
+    (:func:`pipeline.publish.digest.prepare_day`), so headlines cost no summary."""
     from pipeline.publish.stories import assign_stories
-    from pipeline.publish.summaries import summarise_stories
 
     if classify:
         from pipeline.classify import classifier_config, classify_articles
 
         classify_articles(store, new_ids, config=classifier_config(settings))
-    assignments = assign_stories(store, new_ids, settings=settings)
-    summarise_stories(store, sorted({a.story_id for a in assignments}), settings)
+    assign_stories(store, new_ids, settings=settings)
 
 
 def run_cycle(
@@ -613,8 +682,14 @@ def run_cycle(
     only: Sequence[str] | None = None,
     classify: bool = True,
     now: datetime | None = None,
+    holder: str | None = None,
 ) -> CycleReport:
     """Run one ingest cycle and return what it did.
+
+    The feeds to poll are leased in the database first (``LUMI_LEASE_SECONDS``), so
+    several instances on one database never poll the same feed at once: a feed another
+    instance holds is skipped (``leased_elsewhere``), and a lease whose holder died runs
+    out and is taken over. The leases end when the poll results are stored.
 
     Args:
         store: the open database.
@@ -624,15 +699,46 @@ def run_cycle(
         only: poll exactly these feed ids (even disabled ones).
         classify: run the registered classifiers on new articles.
         now: the cycle's clock (tests).
+        holder: the name the leases are held under (default: a new :func:`instance_id`).
     """
     started = time.perf_counter()
     now = now or utcnow()
+    holder = holder or instance_id()
     if sources is not None:
         sync_registry(store, sources)
-    feeds = due_feeds(store, now, force=force, only=only)
-    ran = asyncio.run(_run(store, settings, feeds, now))
+    until = now + timedelta(seconds=settings.lease_seconds)
+    claim = claim_feeds(store, now, holder, until=until, force=force, only=only)
+    for feed_id in claim.taken_over:
+        log.info(
+            "feed lease taken over: the instance that held it stopped before releasing it",
+            extra={"stage": "ingest", "feed_id": feed_id},
+        )
+    for feed_id in claim.skipped:
+        log.debug(
+            "feed skipped: another instance is polling it",
+            extra={"stage": "ingest", "feed_id": feed_id},
+        )
+    if claim.skipped:
+        log.info(
+            "due feeds skipped: other instances are polling them",
+            extra={"stage": "ingest", "count": len(claim.skipped)},
+        )
+    try:
+        ran = asyncio.run(_run(store, settings, claim.feeds, now, holder))
+    except BaseException:
+        # The results are lost, but the feeds need not wait for the leases to run out.
+        try:
+            release_feeds(store, [f.id for f in claim.feeds], holder)
+        except Exception:
+            log.warning(
+                "feed leases not released; they run out after LUMI_LEASE_SECONDS",
+                exc_info=True,
+                extra={"stage": "ingest", "count": len(claim.feeds)},
+            )
+        raise
     if ran.new_ids or ran.updated_ids:
         _after_store(store, settings, [*ran.new_ids, *ran.updated_ids], classify=classify)
+    _finish_stranded(store, settings, now, classify=classify)
     return CycleReport(
         tuple(ran.outcomes),
         tuple(ran.new_ids),
@@ -641,4 +747,6 @@ def run_cycle(
         tuple(ran.updated_ids),
         pages_retried=ran.retried,
         pending_filled=ran.filled,
+        leased_elsewhere=claim.skipped,
+        leases_taken_over=claim.taken_over,
     )

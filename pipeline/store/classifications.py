@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline.store.engine import (
@@ -33,10 +33,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ClassifiableArticle",
+    "StoredResult",
     "articles_to_classify",
+    "count_articles",
     "current_classifications",
     "latest_classifications",
     "store_classification",
+    "store_classifications",
+    "stored_results",
     "stream_articles",
 ]
 
@@ -98,19 +102,34 @@ def articles_to_classify(session: Session, article_ids: Sequence[int]) -> list[C
     return sorted(out, key=lambda a: a.id)
 
 
+def _fetched_between(query: Any, since: datetime | None, until: datetime | None) -> Any:
+    if since is not None:
+        query = query.where(ArticleRow.fetched_at >= since)
+    if until is not None:
+        query = query.where(ArticleRow.fetched_at < until)
+    return query
+
+
+def count_articles(store: Store, since: datetime | None, until: datetime | None) -> int:
+    """How many stored articles were fetched in [since, until) (one COUNT query)."""
+    with store.session() as session:
+        query = _fetched_between(select(func.count()).select_from(ArticleRow), since, until)
+        return int(session.scalar(query) or 0)
+
+
 def stream_articles(
     store: Store, since: datetime | None, until: datetime | None, batch: int = 100
 ) -> Iterator[list[ClassifiableArticle]]:
     """Stored articles fetched in [since, until) in id order, ``batch`` at a time, each batch
-    read in its own short session."""
+    read in its own short session.
+
+    Keyset pagination (``id > last id ... LIMIT batch``): every batch is one indexed range
+    read, no id list is held, so memory stays flat however large the archive.
+    """
     last_id = 0
     while True:
         with store.session() as session:
-            query = _classifiable().where(ArticleRow.id > last_id)
-            if since is not None:
-                query = query.where(ArticleRow.fetched_at >= since)
-            if until is not None:
-                query = query.where(ArticleRow.fetched_at < until)
+            query = _fetched_between(_classifiable().where(ArticleRow.id > last_id), since, until)
             rows = [
                 _article(r) for r in session.execute(query.order_by(ArticleRow.id).limit(batch))
             ]
@@ -118,6 +137,69 @@ def stream_articles(
             return
         last_id = rows[-1].id
         yield rows
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoredResult:
+    """One stored classifier result, as :func:`stored_results` reads it."""
+
+    id: int
+    article_id: int
+    classifier: str
+    version: str
+    content_hash: str
+    result: Any
+
+
+def stored_results(
+    session: Session, article_ids: Sequence[int], classifiers: Sequence[str]
+) -> list[StoredResult]:
+    """Every stored result of ``classifiers`` for ``article_ids`` (any version or content
+    hash), in storage order."""
+    ids = list(dict.fromkeys(article_ids))
+    out: list[StoredResult] = []
+    for chunk in in_chunks(ids):
+        rows = session.execute(
+            select(
+                ClassificationRow.id,
+                ClassificationRow.article_id,
+                ClassificationRow.classifier,
+                ClassificationRow.version,
+                ClassificationRow.content_hash,
+                ClassificationRow.result,
+            ).where(
+                ClassificationRow.article_id.in_(chunk),
+                ClassificationRow.classifier.in_(list(classifiers)),
+            )
+        )
+        out.extend(StoredResult(int(r[0]), int(r[1]), r[2], r[3], r[4], r[5]) for r in rows)
+    return sorted(out, key=lambda r: r.id)
+
+
+def store_classifications(
+    session: Session, results: Sequence[tuple[int, str, str, str, Any]]
+) -> None:
+    """Store many results at once, each (article id, classifier, version, content hash,
+    result); one already stored under the same version and content hash is left as it is."""
+    if not results:
+        return
+    now = utcnow()
+    session.execute(
+        dialect_insert(session, ClassificationRow).on_conflict_do_nothing(
+            index_elements=["article_id", "classifier", "version", "content_hash"]
+        ),
+        [
+            {
+                "article_id": article_id,
+                "classifier": classifier,
+                "version": version,
+                "content_hash": content_hash,
+                "result": result,
+                "created_at": now,
+            }
+            for article_id, classifier, version, content_hash, result in results
+        ],
+    )
 
 
 #: What a stored result row is read as: (id, article id, classifier, version, result).

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
+    and_,
     bindparam,
     or_,
     select,
@@ -19,18 +22,27 @@ from pipeline.store.articles import article_counts, pending_counts
 from pipeline.store.engine import (
     Store,
     dialect_insert,
+    in_chunks,
 )
 from pipeline.store.models import (
+    ArticleRow,
     ArticleSourceRow,
     FeedRow,
+    StoryArticleRow,
     utcnow,
 )
 
 __all__ = [
+    "FeedClaim",
+    "FeedLease",
     "article_publishers",
+    "claim_feeds",
     "due_feeds",
     "feed_health",
+    "feed_leases",
     "record_polls",
+    "release_feeds",
+    "stranded_articles",
     "sync_feeds",
     "sync_registry",
     "update_feeds",
@@ -145,10 +157,38 @@ def update_feeds(session: Session, changes: Sequence[dict[str, Any]]) -> None:
         session.connection().execute(stmt, params)
 
 
-def record_polls(store: Store, changes: Sequence[dict[str, Any]]) -> None:
-    """:func:`update_feeds` in its own transaction: a cycle's poll results, stored at once."""
+def record_polls(
+    store: Store,
+    changes: Sequence[dict[str, Any]],
+    *,
+    release: Sequence[str] = (),
+    holder: str | None = None,
+) -> None:
+    """:func:`update_feeds` in its own transaction: a cycle's poll results, stored at once.
+
+    The leases ``holder`` holds on the feeds in ``release`` end in the same transaction, so
+    a feed is never free to claim again before its new state (next poll time) is stored.
+    """
     with store.session() as session:
         update_feeds(session, changes)
+        if holder is not None:
+            _release(session, release, holder)
+
+
+def release_feeds(store: Store, feed_ids: Sequence[str], holder: str) -> None:
+    """End ``holder``'s leases on ``feed_ids`` (a lease another instance took over stays)."""
+    with store.session() as session:
+        _release(session, feed_ids, holder)
+
+
+def _release(session: Session, feed_ids: Sequence[str], holder: str) -> None:
+    ids = list(dict.fromkeys(feed_ids))
+    for chunk in in_chunks(ids):
+        session.execute(
+            update(FeedRow)
+            .where(FeedRow.id.in_(chunk), FeedRow.lease_holder == holder)
+            .values(lease_holder=None, lease_until=None)
+        )
 
 
 def _state(row: FeedRow) -> FeedState:
@@ -164,10 +204,22 @@ def _state(row: FeedRow) -> FeedState:
     )
 
 
+def _pollable(now: datetime, force: bool, only: Sequence[str] | None) -> ColumnElement[bool]:
+    """The feeds a cycle polls at ``now`` (see :func:`due_feeds` for ``force`` and ``only``)."""
+    where: list[ColumnElement[bool]] = [FeedRow.in_registry.is_(True)]
+    if only:
+        where.append(FeedRow.id.in_(list(only)))
+    else:
+        where.append(FeedRow.state != "disabled")
+        if not force:
+            where.append(or_(FeedRow.next_poll_at.is_(None), FeedRow.next_poll_at <= now))
+    return and_(*where)
+
+
 def due_feeds(
     store: Store, now: datetime, *, force: bool = False, only: Sequence[str] | None = None
 ) -> list[FeedState]:
-    """The registry feeds to poll at ``now``, by id.
+    """The registry feeds to poll at ``now``, by id, leased or not.
 
     Args:
         store: the open database.
@@ -176,16 +228,118 @@ def due_feeds(
         only: exactly these feed ids (disabled ones included).
     """
     with store.session() as session:
-        query = select(FeedRow).where(FeedRow.in_registry.is_(True))
-        if only:
-            query = query.where(FeedRow.id.in_(list(only)))
-        else:
-            query = query.where(FeedRow.state != "disabled")
-            if not force:
-                query = query.where(
-                    or_(FeedRow.next_poll_at.is_(None), FeedRow.next_poll_at <= now)
+        query = select(FeedRow).where(_pollable(now, force, only)).order_by(FeedRow.id)
+        return [_state(row) for row in session.scalars(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedClaim:
+    """What :func:`claim_feeds` got: the feeds this instance now polls, and the rest."""
+
+    feeds: list[FeedState]  # claimed, by id, with the state as of the claim
+    taken_over: tuple[str, ...]  # claimed feeds whose earlier lease had run out
+    skipped: tuple[str, ...]  # due feeds another instance holds a live lease on
+
+
+@dataclass(frozen=True, slots=True)
+class FeedLease:
+    """A feed's lease: which instance polls it, and until when the claim holds."""
+
+    feed_id: str
+    holder: str
+    until: datetime
+
+
+def claim_feeds(
+    store: Store,
+    now: datetime,
+    holder: str,
+    *,
+    until: datetime,
+    force: bool = False,
+    only: Sequence[str] | None = None,
+) -> FeedClaim:
+    """Lease the feeds :func:`due_feeds` would give to ``holder`` until ``until``.
+
+    A feed is claimed only when it has no lease or its lease ran out before ``now``, and
+    only while it is still due: of two instances that try the same feed at once, exactly
+    one gets it, and a feed the other has just polled and released is no longer due.
+    Each claim is one conditional UPDATE: SQLite serialises writers, and PostgreSQL
+    re-checks the condition on the row it locks (rows another claim has locked are
+    skipped, so concurrent claims never wait on each other in a crossing order).
+    """
+    pollable = _pollable(now, force, only)
+    free = FeedRow.lease_until.is_(None)
+    expired = FeedRow.lease_until < now
+    with store.session() as session:
+        # The first statement writes: SQLite takes its write lock before reading anything.
+        claimed_free = _claim(session, and_(pollable, free), holder, until)
+        taken_over = _claim(session, and_(pollable, expired), holder, until)
+        ids = sorted({*claimed_free, *taken_over})
+        feeds: list[FeedState] = []
+        for chunk in in_chunks(ids):
+            feeds.extend(
+                _state(row) for row in session.scalars(select(FeedRow).where(FeedRow.id.in_(chunk)))
+            )
+        skipped = session.scalars(
+            select(FeedRow.id)
+            .where(pollable, FeedRow.lease_until >= now, FeedRow.lease_holder != holder)
+            .order_by(FeedRow.id)
+        ).all()
+    feeds.sort(key=lambda f: f.id)
+    return FeedClaim(feeds, tuple(sorted(taken_over)), tuple(skipped))
+
+
+def _claim(session: Session, where: ColumnElement[bool], holder: str, until: datetime) -> list[str]:
+    """Lease every feed matching ``where`` to ``holder``; the ids claimed."""
+    locked = select(FeedRow.id).where(where).with_for_update(skip_locked=True)
+    result = session.execute(
+        update(FeedRow)
+        .where(FeedRow.id.in_(locked), where)
+        .values(lease_holder=holder, lease_until=until)
+        .returning(FeedRow.id)
+        .execution_options(synchronize_session=False)
+    )
+    return [str(feed_id) for feed_id in result.scalars()]
+
+
+def stranded_articles(
+    store: Store, fetched_from: datetime, fetched_until: datetime, *, limit: int = 1000
+) -> list[int]:
+    """Ids of the articles fetched in ``[fetched_from, fetched_until)`` that have no story,
+    oldest first, at most ``limit``.
+
+    An ingest cycle groups every article it stores into a story before it ends, so an
+    article older than a cycle without one was stored by a cycle that stopped (killed)
+    before classifying and grouping it.
+    """
+    with store.session() as session:
+        return list(
+            session.scalars(
+                select(ArticleRow.id)
+                .outerjoin(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.id)
+                .where(
+                    StoryArticleRow.id.is_(None),
+                    ArticleRow.fetched_at >= fetched_from,
+                    ArticleRow.fetched_at < fetched_until,
                 )
-        return [_state(row) for row in session.scalars(query.order_by(FeedRow.id))]
+                .order_by(ArticleRow.fetched_at, ArticleRow.id)
+                .limit(limit)
+            )
+        )
+
+
+def feed_leases(store: Store) -> list[FeedLease]:
+    """Every lease currently recorded (live or run out), by feed id."""
+    with store.session() as session:
+        rows = session.execute(
+            select(FeedRow.id, FeedRow.lease_holder, FeedRow.lease_until)
+            .where(FeedRow.lease_holder.is_not(None))
+            .order_by(FeedRow.id)
+        ).all()
+    return [
+        FeedLease(feed_id, holder, until) for feed_id, holder, until in rows if holder and until
+    ]
 
 
 def feed_health(store: Store) -> list[FeedHealth]:

@@ -104,6 +104,10 @@ class FeedRow(Base):
     degraded_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The instance polling the feed right now and until when its claim holds; a lease that
+    # has run out (its instance crashed) may be claimed by any instance.
+    lease_holder: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class ArticleRow(Base):
