@@ -782,6 +782,84 @@ def test_prepare_day_summarises_only_the_full_items_not_the_headlines(store: Sto
     assert prepare_day(store, DAY, settings_for(digest_max_items=4)).summarised == 2
 
 
+def _rss(items: list[tuple[str, str]], published: datetime) -> bytes:
+    """An RSS feed of (title, text) items, each published at ``published``."""
+    stamp = published.strftime("%a, %d %b %Y %H:%M:%S +0000")
+    body_xml = "".join(
+        f"<item><guid isPermaLink='false'>wire-{n}</guid><title>{title}</title>"
+        f"<link>https://wire.example/{n}</link><pubDate>{stamp}</pubDate>"
+        f"<description>{text}</description></item>"
+        for n, (title, text) in enumerate(items)
+    )
+    return (
+        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>Wire</title>"
+        f"<link>https://wire.example/</link>{body_xml}</channel></rss>"
+    ).encode()
+
+
+def test_a_fetch_summarises_nothing_and_lumi_digest_summarises_only_its_full_items(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    from loopback import LoopbackServer
+    from sqlalchemy import select
+
+    from pipeline.ingest.cycle import run_cycle
+    from pipeline.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'lumi.db'}"
+    stories = [
+        (
+            f"Lab {n} releases an open-weight language model",
+            f"AI lab number {n} released an open-weight large language model for developers. "
+            + body(n),
+        )
+        for n in range(1, 5)
+    ]
+    with LoopbackServer() as server:
+        feed = _rss(stories, NOON - timedelta(hours=1))
+        server.add_response("/feed.xml", feed, headers={"Content-Type": "application/rss+xml"})
+        settings = settings_for(
+            database_url=url, allowed_addresses=[server.host_port], fetch_pages=False
+        )
+        store = open_store(url)
+        try:
+            wire = FeedSource("wire", server.url("feed.xml"), "Wire", "en")
+            report = run_cycle(store, settings, [wire])
+            assert report.new == 4
+            with store.session() as session:
+                # grouped into stories, classified, but not one summary written
+                assert count_rows(session, StoryRow) == 4
+                assert count_rows(session, ClassificationRow) > 0
+                assert count_rows(session, SummaryRow) == 0
+        finally:
+            store.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LUMI_")}
+    env.update({"LUMI_DATABASE_URL": url, "LUMI_DIGEST_MAX_ITEMS": "2"})
+    args = ["digest", "--date", DAY.isoformat(), "--format", "json", "--out", str(tmp_path)]
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert done.returncode == 0, done.stderr
+    assert "summarised 2" in done.stderr
+    document = json.loads(Path(done.stdout.strip()).read_text("utf-8"))
+    assert (len(document["items"]), len(document["headlines"])) == (2, 2)
+    store = open_store(url)
+    try:
+        with store.session() as session:
+            summarised = set(session.scalars(select(SummaryRow.story_id)))
+    finally:
+        store.close()
+    assert {f"s-{story_id}" for story_id in summarised} == {i["id"] for i in document["items"]}
+
+
 def test_json_digest_with_contents_and_headlines_validates_against_the_schema(
     store: Store, tmp_path: Path
 ) -> None:

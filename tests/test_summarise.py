@@ -9,9 +9,10 @@ from pathlib import Path
 from classifiers.base import split_sentences
 from pipeline.ingest.extract import build_article
 from pipeline.ingest.parse import parse_feed
+from pipeline.publish.checks import summary_problems
 from pipeline.publish.stories import assign_stories
 from pipeline.publish.summaries import summarise_stories
-from pipeline.publish.summarise import SHORT_NOTE, facts_sentence, summarise_story
+from pipeline.publish.summarise import SHORT_NOTE, facts_sentence, summarise_story, who_sentence
 from pipeline.records import Article, ArticleText, FeedEntry, FeedSource, Summary
 from pipeline.settings import load_settings
 from pipeline.store import (
@@ -139,6 +140,54 @@ def test_sources_without_a_usable_sentence_say_so_in_one_line_instead_of_the_tit
     summary = summarise_story([ArticleText("Breeze-2 weights are out", "Download here")])
     assert summary.at_a_glance == SHORT_NOTE
     assert summary.sections == ()
+
+
+AGGREGATED = (
+    "The new terminal front-end runs several coding agents under one interface. "
+    "It starts in under a second and keeps each agent's history in one place.\n\n"
+    "Users can switch between agents without losing the conversation so far. "
+    "The interface is written in Python and runs on Linux, macOS and Windows.\n\n"
+    "Later this year the team wants to add plugins for editors and a web view. "
+    "Configuration lives in one plain text file in the home directory.\n\n"
+    "Themes change the colours of the panels and the size of the fonts. "
+    "Keyboard shortcuts cover every action that the mouse can trigger.\n\n"
+    "The changelog lists every release since the first public preview. "
+    "Bug reports go to the issue tracker of the public repository.\n\n"
+    "A small group of volunteers reviews the pull requests every week. "
+    "Hugging Face hosts a copy of the documentation for readers offline."
+)
+
+
+def _subject(name: str, evidence: str, matched: tuple[str, ...] = ()) -> dict:
+    actor = {"name": name, "type": "model_maker", "role": "subject", "evidence": evidence}
+    return {"actors": [{**actor, "matched": list(matched)}], "license_events": []}
+
+
+def test_at_a_glance_names_the_subject_actor_with_a_source_sentence_when_the_lead_does_not():
+    texts = [ArticleText("Toad unifies coding agents", AGGREGATED)]
+    evidence = "Hugging Face hosts a copy of the documentation for readers offline."
+    summary = summarise_story(texts, _subject("Hugging Face", evidence))
+    assert summary.at_a_glance.startswith("The new terminal front-end runs several")
+    assert summary.at_a_glance.endswith(evidence)
+    _assert_verbatim(summary, texts)
+    item = {"title": texts[0].title, "at_a_glance": summary.at_a_glance, "sections": []}
+    item["actors"] = _subject("Hugging Face", evidence)["actors"]
+    assert not [p for p in summary_problems(item) if p.startswith("glance_facts")]
+
+
+def test_without_a_source_sentence_naming_the_subject_at_a_glance_says_who_the_source_names():
+    texts = [ArticleText("Toad unifies coding agents", AGGREGATED + " Built with Claude Code")]
+    # the actor classifier found Anthropic only by its product, in a fragment
+    classification = _subject("Anthropic", "Built with Claude Code", ("Claude Code", "Claude"))
+    summary = summarise_story(texts, classification)
+    assert summary.at_a_glance.startswith("The new terminal front-end runs several")
+    assert summary.at_a_glance.endswith(" The source names Claude Code (Anthropic).")
+    assert who_sentence(["OpenAI", "Anthropic"], sources=2) == (
+        "The sources name OpenAI and Anthropic."
+    )
+    item = {"title": texts[0].title, "at_a_glance": summary.at_a_glance, "sections": []}
+    item["actors"] = [{k: v for k, v in classification["actors"][0].items() if k != "matched"}]
+    assert not [p for p in summary_problems(item) if p.startswith("glance_facts")]
 
 
 def test_real_corpus_summaries_stay_verbatim_and_in_shape(shared_data: Path):

@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from pipeline import __version__
-from pipeline.publish.render.i18n import text
+from pipeline.publish.render.i18n import summary_text, text
 from pipeline.records import Disclosure, HumanReview
 
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ def labelled_summary(disclosure: Disclosure, at_a_glance: str, *, title_only: bo
     """
     if title_only:
         return f"{disclosure.label_text} {text(disclosure.language, 'title_only')}"
-    glance = at_a_glance.strip()
+    glance = summary_text(disclosure.language, at_a_glance).strip()
     if not glance:
         return disclosure.label_text
     return f"{disclosure.label_text} {text(disclosure.language, 'at_a_glance')} {glance}"

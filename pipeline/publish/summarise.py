@@ -8,13 +8,16 @@ every sentence it outputs is a sentence of a source article, whitespace aside, e
   attribution ("Mistral AI writes: “...”"); without a known publisher it is left out;
 - *At a glance* of a story with license events states them from the classifier results
   (:func:`facts_sentence`: who released or relicensed which model under which license, by
-  the license's readable name), followed by the best lead sentence when it fits.
+  the license's readable name), followed by the best lead sentence when it fits;
+- *At a glance* of a story with a subject actor (and no license event) whose best lead
+  names none follows the lead with the best source sentence that names one, or else with
+  :func:`who_sentence` ("The source names Anthropic."), built from the actor results.
 
 It picks
 
 - *At a glance*: the facts sentence, or the best third-person lead sentence (one naming the
-  story's subject actor when there is one), never the title; one or two sentences, at most
-  60 words;
+  story's subject actor when there is one) and the sentence after it or one naming the
+  subject, never the title; one or two sentences, at most 60 words;
 - an intro paragraph (the first section, with an empty heading): the next lead sentences;
 - 2-4 sections among "What's new.", "Who.", "Licensing.", "Market structure.",
   "Regulation.", "Risk." and "Details.", filled first with the classifiers' evidence
@@ -84,10 +87,11 @@ __all__ = [
     "summarise_story",
     "text_words",
     "third_person",
+    "who_sentence",
 ]
 
 #: Changes whenever the selection rules change (part of the stored summaries' key).
-SUMMARISER_VERSION = "extractive.v3"
+SUMMARISER_VERSION = "extractive.v4"
 #: The ``generator`` every summary carries (and the disclosure names).
 GENERATOR = f"{GENERATOR_NAME} {__version__}"
 #: Section headings in display order (the paraphraser's prompt offers the same).
@@ -592,8 +596,12 @@ def _glance(
     facts: str | None,
     proper: frozenset[str] = frozenset(),
     subject_evidence: Sequence[str] = (),
+    labels: Sequence[str] = (),
+    sources: int = 1,
 ) -> tuple[str, list[_Sentence]]:
-    """At a glance: the facts sentence (license events) or the best lead, and a follower."""
+    """At a glance: the facts sentence (license events) or the best lead, and a follower;
+    when the lead names no subject actor, the follower is a sentence that does
+    (:func:`_who_glance`)."""
     chosen: list[_Sentence] = []
     best = _lead(sentences, titles, subjects, publisher, proper, subject_evidence)
     if facts:
@@ -613,15 +621,100 @@ def _glance(
         (s for s in sentences if s.doc == best.doc and s.pos == best.pos + 1),
         None,
     )
-    if (
+    fits = (
         follower is not None
         and best.words <= 30
         and best.words + follower.words <= MAX_GLANCE_WORDS
         and not _repeats_title(follower.out, titles)
         and not follower.out.startswith(f"{publisher} writes")
-    ):
+    )
+    if subjects and not _names_subject(best.out, subjects, subject_evidence):
+        if fits and follower is not None and _names_subject(follower.out, subjects, ()):
+            chosen.append(follower)
+            return " ".join(s.out for s in chosen), chosen
+        return _who_glance(
+            sentences, best, titles, subjects, subject_evidence, publisher, labels, sources
+        )
+    if fits and follower is not None:
         chosen.append(follower)
     return " ".join(s.out for s in chosen), chosen
+
+
+def _names_subject(text: str, subjects: Sequence[str], evidence: Sequence[str]) -> bool:
+    """True when ``text`` names a subject actor, or holds a sentence the actor classifier
+    found one in (it may name it by a model family or product)."""
+    if _names_any(text, subjects):
+        return True
+    flat = _norm(text).casefold()
+    return any(e and _norm(e).casefold() in flat for e in evidence)
+
+
+def who_sentence(subjects: Sequence[str], sources: int = 1) -> str:
+    """The sentence naming a story's subject actors when no source sentence fit for a
+    summary does: "The source names Anthropic." or, when the sources name an actor only by a
+    product or model family, "The source names Claude Code (Anthropic)." (``subjects`` as
+    :func:`_subject_labels` gives them)."""
+    names = _join(list(dict.fromkeys(subjects))[:3])
+    return f"The source names {names}." if sources <= 1 else f"The sources name {names}."
+
+
+def _subject_labels(
+    classification: Mapping[str, Any] | None, texts: Sequence[ArticleText]
+) -> list[str]:
+    """Each subject actor as :func:`who_sentence` names it: by its name when a source writes
+    it, else by the first form the actor classifier matched that a source writes, followed
+    by the name in parentheses."""
+    labels = []
+    body = " ".join(f"{t.title} {t.text}" for t in texts)
+    for actor in (classification or {}).get("actors") or ():
+        if not isinstance(actor, Mapping) or not actor.get("name"):
+            continue
+        if actor.get("role", "subject") != "subject":
+            continue
+        name = str(actor["name"])
+        forms = [str(m) for m in actor.get("matched") or () if m and str(m) != name]
+        form = next(
+            (f for f in forms if not _names_any(body, [name]) and _names_any(body, [f])), None
+        )
+        labels.append(f"{form} ({name})" if form else name)
+    return labels
+
+
+def _who_glance(
+    sentences: list[_Sentence],
+    best: _Sentence,
+    titles: Sequence[str],
+    subjects: Sequence[str],
+    subject_evidence: Sequence[str],
+    publisher: str | None,
+    labels: Sequence[str] = (),
+    sources: int = 1,
+) -> tuple[str, list[_Sentence]]:
+    """At a glance of a story whose best lead names none of its subject actors: the lead and
+    the best source sentence naming one (or the actor classifier's evidence sentence), else
+    the lead and :func:`who_sentence`. The actor result is the story's "who": at a glance
+    never leaves it out."""
+    naming = sorted(
+        (
+            s
+            for s in sentences
+            if s is not best
+            and not s.dangling
+            and not _repeats_title(s.out, titles)
+            and not s.out.startswith(f"{publisher} writes")
+            and _names_subject(s.out, subjects, subject_evidence)
+        ),
+        key=lambda s: (-s.score, s.doc, s.pos),
+    )
+    second = next((s for s in naming if best.words + s.words <= MAX_GLANCE_WORDS), None)
+    if second is not None:
+        return f"{best.out} {second.out}", [best, second]
+    who = who_sentence(labels or subjects, sources)
+    if best.words + len(who.split()) <= MAX_GLANCE_WORDS:
+        return f"{best.out} {who}", [best]
+    if naming:
+        return naming[0].out, [naming[0]]
+    return who, []
 
 
 # --- the facts sentence ----------------------------------------------------------------------
@@ -982,7 +1075,15 @@ def summarise_story(
         if isinstance(a, Mapping) and a.get("role", "subject") == "subject"
     ]
     at_a_glance, glance = _glance(
-        sentences, titles, subjects, publisher, facts, proper, subject_evidence
+        sentences,
+        titles,
+        subjects,
+        publisher,
+        facts,
+        proper,
+        subject_evidence,
+        _subject_labels(classification, texts),
+        len(texts),
     )
     used = {s.text.casefold() for s in glance}
     sections: list[SummarySection] = []
@@ -1073,7 +1174,21 @@ def story_classification(session: Transaction, article_ids: Sequence[int]) -> di
     found = current_classifications(session, article_ids)
     if not found:
         return None
-    merged = merge(found[aid] for aid in dict.fromkeys(article_ids) if aid in found)
+    per_article = [found[aid] for aid in dict.fromkeys(article_ids) if aid in found]
+    merged = merge(per_article)
     out: dict[str, Any] = {key: [] for key in output_keys()}
     out.update({key: [r.to_json() for r in results] for key, results in merged.items()})
+    # an organisation that is the subject of one article is a subject of the story, as the
+    # digest lists it (the merge keeps the best-scored mention, whatever its role)
+    subjects = {
+        r.name
+        for classifications in per_article
+        for c in classifications
+        if c.output_key == "actors"
+        for r in c.results
+        if getattr(r, "role", "subject") == "subject"
+    }
+    for actor in out.get("actors") or ():
+        if isinstance(actor, dict) and actor.get("name") in subjects:
+            actor["role"] = "subject"
     return out

@@ -26,6 +26,8 @@ from pipeline.publish.render.i18n import (
     digest_title,
     event_text,
     published_on,
+    summary_heading,
+    summary_text,
     text,
     value_label,
 )
@@ -61,13 +63,13 @@ def _content_html(item: DigestItem, language: str, timezone: str) -> str:
         f"<p><em>{escape(text(language, 'title_only'))}</em></p>"
         if item.title_only
         else f"<p><strong>{escape(text(language, 'at_a_glance'))}</strong> "
-        f"{escape(clean_text(item.at_a_glance))}</p>",
+        f"{escape(clean_text(summary_text(language, item.at_a_glance)))}</p>",
     ]
     for section in item.sections:
-        heading = one_line(section.heading)
+        heading = one_line(summary_heading(language, section.heading))
         # a section without a heading is the summary's intro paragraph
         lead = f"<strong>{escape(heading)}</strong> " if heading else ""
-        parts.append(f"<p>{lead}{escape(clean_text(section.text))}</p>")
+        parts.append(f"<p>{lead}{escape(clean_text(summary_text(language, section.text)))}</p>")
     tags = []
     if item.actors:
         actors = ", ".join(

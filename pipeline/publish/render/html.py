@@ -30,6 +30,8 @@ from pipeline.publish.render.i18n import (
     empty_text,
     event_text,
     published_on,
+    summary_heading,
+    summary_text,
     text,
     value_label,
 )
@@ -179,13 +181,13 @@ def _item(item: DigestItem, language: str, timezone: str) -> list[str]:
         f'<p class="title-only-note">{escape(text(language, "title_only"))}</p>'
         if item.title_only
         else f"<p><strong>{escape(text(language, 'at_a_glance'))}</strong> "
-        f"{escape(clean_text(item.at_a_glance))}</p>",
+        f"{escape(clean_text(summary_text(language, item.at_a_glance)))}</p>",
     ]
     for section in item.sections:
-        heading = one_line(section.heading)
+        heading = one_line(summary_heading(language, section.heading))
         # a section without a heading is the summary's intro paragraph
         lead = f"<strong>{escape(heading)}</strong> " if heading else ""
-        lines.append(f"<p>{lead}{escape(clean_text(section.text))}</p>")
+        lines.append(f"<p>{lead}{escape(clean_text(summary_text(language, section.text)))}</p>")
     lines.extend(_tags(item, language))
     if item.teaser_only:
         lines.append(f'<p class="teaser-note">{escape(text(language, "teaser_only"))}</p>')

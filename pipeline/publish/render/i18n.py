@@ -12,10 +12,13 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from pipeline.publish.checks import SHORT_NOTE
+
 if TYPE_CHECKING:
     from pipeline.records import Digest
 
 __all__ = [
+    "HEADINGS",
     "LANGUAGES",
     "MONTHS",
     "SECTION_ORDER",
@@ -29,6 +32,8 @@ __all__ = [
     "format_date",
     "format_period",
     "published_on",
+    "summary_heading",
+    "summary_text",
     "text",
     "value_label",
 ]
@@ -80,6 +85,7 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "headlines": "More headlines",
         "headlines_intro": "{count} more stories, by title only (not summarised).",
         "at_a_glance": "At a glance:",
+        "short_note": SHORT_NOTE,
         "source": "Source:",
         "published": "Published {date}",
         "teaser_only": (
@@ -145,6 +151,7 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "headlines": "Weitere Schlagzeilen",
         "headlines_intro": "{count} weitere Meldungen, nur mit Titel (nicht zusammengefasst).",
         "at_a_glance": "Auf einen Blick:",
+        "short_note": "Die Quelle ist für eine längere Zusammenfassung zu kurz.",
         "source": "Quelle:",
         "published": "Veröffentlicht am {date}",
         "teaser_only": (
@@ -247,6 +254,29 @@ VALUES: Mapping[str, Mapping[str, str]] = {
     },
 }
 
+#: The summaries' section headings (the English ones are what summaries store and the JSON
+#: digest's ``heading`` keeps), per language of :data:`TEXT`.
+HEADINGS: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "What's new.": "What's new.",
+        "Who.": "Who.",
+        "Licensing.": "Licensing.",
+        "Market structure.": "Market structure.",
+        "Regulation.": "Regulation.",
+        "Risk.": "Risk.",
+        "Details.": "Details.",
+    },
+    "de": {
+        "What's new.": "Neu.",
+        "Who.": "Wer.",
+        "Licensing.": "Lizenzen.",
+        "Market structure.": "Marktstruktur.",
+        "Regulation.": "Regulierung.",
+        "Risk.": "Risiko.",
+        "Details.": "Einzelheiten.",
+    },
+}
+
 LANGUAGES = tuple(TEXT)
 
 
@@ -264,6 +294,35 @@ def text(language: str, key: str, **values: object) -> str:
     table = TEXT.get(language, TEXT["en"])
     template = table[key]
     return template.format(**values) if values else template
+
+
+def _heading_key(heading: str) -> str:
+    return " ".join(heading.split()).rstrip(".:").casefold()
+
+
+_HEADING_KEYS = {_heading_key(h): h for h in HEADINGS["en"]}
+
+
+def summary_heading(language: str, heading: str) -> str:
+    """A summary section's heading as readers of ``language`` see it ("Risk." -> "Risiko.").
+
+    A stored heading is one of the English :data:`HEADINGS` (a paraphrase's may differ in
+    case or final stop); any other heading, and the intro paragraph's empty one, is shown as
+    it is.
+    """
+    key = _HEADING_KEYS.get(_heading_key(heading))
+    if key is None:
+        return heading
+    return HEADINGS.get(language, HEADINGS["en"])[key]
+
+
+def summary_text(language: str, value: str) -> str:
+    """A summary paragraph for readers of ``language``: the fixed note that a source is too
+    short (:data:`~pipeline.publish.checks.SHORT_NOTE`) in that language, any other text as
+    it is (summary text is the sources' wording, not translated)."""
+    if " ".join(value.split()) == SHORT_NOTE:
+        return text(language, "short_note")
+    return value
 
 
 def format_date(language: str, day: date) -> str:

@@ -5,16 +5,27 @@ from __future__ import annotations
 import functools
 import json
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
+from pipeline.publish.render.i18n import summary_heading
 from pipeline.records import Digest
 
-__all__ = ["digest_schema", "render", "validate"]
+__all__ = ["digest_schema", "document", "render", "validate"]
+
+
+def document(digest: Digest) -> dict[str, Any]:
+    """The JSON digest object: :meth:`Digest.to_json` with each summary section's heading
+    also given in the digest's language (``display_heading``; ``heading`` stays English)."""
+    out = digest.to_json()
+    for item in cast(list[dict[str, Any]], out["items"]):
+        for section in item["sections"]:
+            section["display_heading"] = summary_heading(digest.language, section["heading"])
+    return out
 
 
 def render(digest: Digest) -> bytes:
     """The digest as one JSON object (UTF-8, two-space indent, trailing newline)."""
-    return (json.dumps(digest.to_json(), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return (json.dumps(document(digest), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 @functools.cache

@@ -19,6 +19,8 @@ from pipeline.publish.render.i18n import (
     empty_text,
     event_text,
     published_on,
+    summary_heading,
+    summary_text,
     text,
     value_label,
 )
@@ -78,18 +80,15 @@ def _item(item: DigestItem, language: str, timezone: str) -> list[str]:
         "",
         f"*{escape_md(text(language, 'title_only'))}*"
         if item.title_only
-        else f"**{escape_md(text(language, 'at_a_glance'))}** {escape_md(item.at_a_glance)}",
+        else f"**{escape_md(text(language, 'at_a_glance'))}** "
+        f"{escape_md(summary_text(language, item.at_a_glance))}",
         "",
     ]
     for section in item.sections:
-        heading = escape_md(section.heading)
+        heading = escape_md(summary_heading(language, section.heading))
+        body = _escape_block(summary_text(language, section.text))
         # a section without a heading is the summary's intro paragraph
-        lines += [
-            f"**{heading}** {_escape_block(section.text)}"
-            if heading
-            else _escape_block(section.text),
-            "",
-        ]
+        lines += [f"**{heading}** {body}" if heading else body, ""]
     tags = []
     if item.actors:
         tags.append(
