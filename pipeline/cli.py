@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,8 +62,29 @@ def _settings() -> Settings:
     return settings
 
 
+# What a terminal acts on: C0 controls but tab and newline, DEL and C1 (ESC, CSI, OSC, ...).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# json.dumps escapes C0 itself; DEL and C1 it leaves raw when ensure_ascii is off.
+_JSON_RAW_CONTROLS = re.compile("[\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every control character a terminal would act on written as ``\\xNN``:
+    feed titles, page text and server messages are third-party text."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _echo(message: object = "", *, err: bool = False) -> None:
+    typer.echo(terminal_safe(str(message)), err=err)
+
+
+def _secho(message: object, *, err: bool = False, fg: str | None = None) -> None:
+    typer.secho(terminal_safe(str(message)), err=err, fg=fg)
+
+
 def _emit(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+    text = json.dumps(obj, ensure_ascii=False, default=str)
+    sys.stdout.write(_JSON_RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
 def _one_line(message: str) -> str:
@@ -70,11 +92,11 @@ def _one_line(message: str) -> str:
 
 
 def _error(message: str) -> None:
-    typer.secho(f"error: {_one_line(message)}", err=True, fg=typer.colors.RED)
+    _secho(f"error: {_one_line(message)}", err=True, fg=typer.colors.RED)
 
 
 def _warn(message: str) -> None:
-    typer.secho(f"warning: {_one_line(message)}", err=True, fg=typer.colors.YELLOW)
+    _secho(f"warning: {_one_line(message)}", err=True, fg=typer.colors.YELLOW)
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -102,7 +124,7 @@ def _warn_placeholders(settings: Settings) -> None:
 
 def _print_version(value: bool) -> None:
     if value:
-        typer.echo(f"Lumi {__version__}")
+        _echo(f"Lumi {__version__}")
         raise typer.Exit(0)
 
 
@@ -185,14 +207,14 @@ def fetch(
                 line += f"  ERROR {f.error_class}: {f.error_message}"
             elif f.degraded:
                 line += "  (degraded)"
-            typer.echo(line)
-        typer.echo(
+            _echo(line)
+        _echo(
             f"{len(report.feeds)} feeds polled, {report.new} new, {report.failed} failed "
             f"in {report.duration_s:.1f}s"
         )
         pending = sum(f.pending for f in report.feeds)
         if pending or report.pages_retried:
-            typer.echo(
+            _echo(
                 f"{pending} entries waiting for their text; {report.pages_retried} pages "
                 f"retried, {report.pending_filled} arrived"
             )
@@ -219,14 +241,14 @@ def extract(
                     {"input": target, "error": {"class": type(exc).__name__, "message": str(exc)}}
                 )
             else:
-                typer.secho(f"{target}: {exc}", err=True, fg=typer.colors.RED)
+                _secho(f"{target}: {exc}", err=True, fg=typer.colors.RED)
             continue
         data = page_to_json(page)
         data["input"] = target
         if json_out:
             _emit(data)
         else:
-            typer.echo(f"== {target}")
+            _echo(f"== {target}")
             for key in (
                 "title",
                 "author",
@@ -236,10 +258,10 @@ def extract(
                 "is_teaser",
                 "word_count",
             ):
-                typer.echo(f"{key:>10}: {data[key]}")
-            typer.echo("")
-            typer.echo(data["text"])
-            typer.echo("")
+                _echo(f"{key:>10}: {data[key]}")
+            _echo("")
+            _echo(data["text"])
+            _echo("")
     raise typer.Exit(1 if failed else 0)
 
 
@@ -276,7 +298,7 @@ def demo(
     except OSError as exc:
         _fail(f"cannot create the demo folder {out}: {exc.strerror or exc}", 2)
     try:
-        result = run_demo(out, _settings(), echo=typer.echo)
+        result = run_demo(out, _settings(), echo=_echo)
     except ConfigError as exc:
         _fail(str(exc), 2)
     raise typer.Exit(1 if result.failed else 0)
@@ -306,7 +328,7 @@ def run() -> None:
     except ConfigError as exc:
         store.close()
         _fail(str(exc), 2)
-    typer.echo(
+    _echo(
         f"Lumi {__version__} running; health on "
         f"http://{settings.http_host}:{settings.http_port}/healthz (Ctrl-C stops)"
     )
@@ -362,7 +384,7 @@ def classify(
         if json_out:
             _emit(result)
         else:
-            typer.echo(_classification_text(result))
+            _echo(_classification_text(result))
     raise typer.Exit(1 if failed else 0)
 
 
@@ -453,7 +475,7 @@ def eval_cmd(
     if json_out:
         _emit(report.to_json())
     else:
-        typer.echo(format_report(report))
+        _echo(format_report(report))
 
 
 @contextlib.contextmanager
@@ -502,7 +524,7 @@ def _eval_passages(file: Path, splits: list[str] | None, errors: bool, json_out:
     if json_out:
         _emit(report.to_json())
     else:
-        typer.echo(format_passage_report(report))
+        _echo(format_passage_report(report))
 
 
 @app.command()
@@ -547,7 +569,7 @@ def train(
     if json_out:
         _emit(report.to_json())
     else:
-        typer.echo(format_train_report(report))
+        _echo(format_train_report(report))
 
 
 def _train_relevance(shared: Path, out: Path | None, seed: int, json_out: bool) -> None:
@@ -570,7 +592,7 @@ def _train_relevance(shared: Path, out: Path | None, seed: int, json_out: bool) 
     if json_out:
         _emit(report.to_json())
     else:
-        typer.echo(format_relevance_report(report))
+        _echo(format_relevance_report(report))
 
 
 @dataset_app.command("build")
@@ -593,7 +615,7 @@ def dataset_build(
         _fail(f"cannot write {out} or read the corpus: {exc}", 2)
     except (KeyError, ValueError) as exc:
         _fail(f"the labelled set does not match {shared}: {exc}", 1)
-    typer.echo(f"wrote {count} items to {out}")
+    _echo(f"wrote {count} items to {out}")
 
 
 @dataset_app.command("show")
@@ -618,9 +640,9 @@ def dataset_show(
     for n, item in enumerate(items):
         if entry is not None and n != entry:
             continue
-        typer.echo(f"=== [{n}] entry={item.entry!r}\n    title={item.title!r}")
+        _echo(f"=== [{n}] entry={item.entry!r}\n    title={item.title!r}")
         for i, para in enumerate(item.paragraphs):
-            typer.echo(f"  ({i}) {para}")
+            _echo(f"  ({i}) {para}")
 
 
 @app.command()
@@ -689,9 +711,9 @@ def reclassify(
         _emit(report.to_json())
     else:
         for line in report.lines():
-            typer.echo(line)
+            _echo(line)
         for name, count in sorted(report.same_version_drift.items()):
-            typer.secho(
+            _secho(
                 f"warning: {count} {name} results differ from the stored ones under the "
                 "same version: a model or data file changed without a version bump; "
                 "the stored results were kept",
@@ -831,7 +853,7 @@ def digest(
     try:
         digest_formats(wanted)
         prepared = prepare_day(store, when, settings, days=days, include_off_topic=include_all)
-        typer.echo(prepared.describe(), err=True)
+        _echo(prepared.describe(), err=True)
         paths = write_digest(
             store,
             when,
@@ -846,7 +868,7 @@ def digest(
     finally:
         store.close()
     for path in paths:
-        typer.echo(str(path))
+        _echo(str(path))
 
 
 @app.command()
@@ -889,7 +911,7 @@ def review(
     finally:
         store.close()
     verb = "approved" if record.approve else "rejected"
-    typer.echo(f"{record.item_id} {verb} by {record.editor} at {record.reviewed_at.isoformat()}")
+    _echo(f"{record.item_id} {verb} by {record.editor} at {record.reviewed_at.isoformat()}")
 
 
 # --- feeds ------------------------------------------------------------------------------
@@ -917,8 +939,8 @@ def feeds_list(json_out: JsonOpt = False) -> None:
             )
         return
     for s in sources:
-        typer.echo(f"{s.id:<32} {s.language:<3} {s.url}  [{', '.join(s.tags)}]")
-    typer.echo(f"{len(sources)} feeds in {settings.feeds}")
+        _echo(f"{s.id:<32} {s.language:<3} {s.url}  [{', '.join(s.tags)}]")
+    _echo(f"{len(sources)} feeds in {settings.feeds}")
 
 
 @feeds_app.command("check")
@@ -942,14 +964,14 @@ def feeds_check(json_out: JsonOpt = False) -> None:
     finally:
         store.close()
     if synced.changed:
-        typer.echo(_sync_note(synced, settings), err=True)
+        _echo(_sync_note(synced, settings), err=True)
     if json_out:
         for st in states:
             _emit(st)
     else:
         for st in states:
             err = f"{st['error_class']}: {st['error_message']}" if st["error_class"] else "-"
-            typer.echo(
+            _echo(
                 f"{st['id']:<32} {st['state']:<9} articles={st['articles']}"
                 f" pending={st['pending']} last_success={st['last_success_at'] or '-'}"
                 f" next_poll={st['next_poll_at'] or 'now'} error={err}"
@@ -1008,7 +1030,7 @@ def feeds_import_opml(
         _fail(f"cannot write {path}: {exc.strerror or exc}", 2)
     except ConfigError as exc:
         _fail(f"{path}: {exc}", 2)
-    typer.echo(
+    _echo(
         f"imported {len(added)} feeds ({len(imported) - len(added)} already present) "
         f"into {settings.feeds}"
     )
@@ -1067,7 +1089,7 @@ def db_upgrade(
         reached = upgrade_database(settings.database_url, revision)
     except ConfigError as exc:
         _fail(str(exc), 2)
-    typer.echo(f"database at revision {reached}")
+    _echo(f"database at revision {reached}")
 
 
 @app.command()
@@ -1080,8 +1102,8 @@ def config(json_out: JsonOpt = False) -> None:
         _emit({r["name"]: r["value"] for r in rows})
         return
     for r in rows:
-        typer.echo(f"{r['env']:<30} = {r['value']!s:<40} ({r['source']}, {r['type']})")
-        typer.echo(f"{'':<32} {r['help']}")
+        _echo(f"{r['env']:<30} = {r['value']!s:<40} ({r['source']}, {r['type']})")
+        _echo(f"{'':<32} {r['help']}")
 
 
 def run_app(application: typer.Typer, args: list[str] | None = None) -> int:
@@ -1100,7 +1122,7 @@ def run_app(application: typer.Typer, args: list[str] | None = None) -> int:
         if type(exc).__name__ == "NoArgsIsHelpError":
             # A bare group: its help was rendered while building the message.
             if exc.format_message().strip():
-                typer.echo(exc.format_message(), err=True)
+                _echo(exc.format_message(), err=True)
         elif ctx is not None:
             _error(f"{exc.format_message()} (see '{ctx.command_path} --help')")
         else:

@@ -7,6 +7,8 @@ feeds (first-person posts with license events) and an aggregator (third-party ar
 
 from __future__ import annotations
 
+import re
+import urllib.parse
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,8 +18,10 @@ import pytest
 from loopback import LoopbackServer
 
 from pipeline.ingest.cycle import run_cycle
+from pipeline.ingest.urls import canonical_url
 from pipeline.publish.checks import CHECKS, summary_problems
 from pipeline.publish.digest import build_digest, prepare_day
+from pipeline.publish.render import renderer
 from pipeline.records import FeedSource
 from pipeline.settings import load_settings
 from pipeline.store import open_store
@@ -62,7 +66,9 @@ def digest(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
             built = build_digest(store, day, settings, days=20 * 366, include_off_topic=True)
         finally:
             store.close()
-    return built.to_json()
+    result = built.to_json()
+    result["markdown"] = renderer("md")(built).decode("utf-8")
+    return result
 
 
 def test_the_corpus_digest_has_full_items_from_every_feed(digest):
@@ -108,3 +114,34 @@ def test_corpus_items_with_a_subject_actor_name_it_at_a_glance(digest):
     assert len(subject_items) >= 50
     failing = {i["id"]: problems for i in subject_items if (problems := summary_problems(i))}
     assert failing == {}
+
+
+def test_every_corpus_source_line_names_the_site_once_with_a_written_date(digest):
+    """Point 5: the publisher's site name from the page, else the article URL's domain,
+    never the feed's title or id; one source per canonical URL; dates as readers write
+    them ("Published June 28, 2026"), never ISO."""
+    feed_names = {
+        n
+        for name in FEEDS
+        for n in (name, name.split(".")[0], name.split(".")[0].replace("_", "-"))
+    }
+    for entry in (*digest["items"], *digest.get("headlines", [])):
+        urls = [s["url"] for s in entry["sources"] if s["url"]]
+        assert len(urls) == len({canonical_url(u) or u for u in urls}), entry["id"]
+        for source in entry["sources"]:
+            site = source["site"]
+            assert site and site not in feed_names and not site.startswith("feed"), source
+            host = urllib.parse.urlsplit(source["url"] or "").hostname or ""
+            # a domain, when the page gave no name, is the article's own
+            if "." in site and " " not in site:
+                assert site == host, source
+    source_lines = [line for line in digest["markdown"].splitlines() if line.startswith("Source")]
+    assert len(source_lines) >= len(digest["items"])
+    dates = re.compile(
+        r"Published (January|February|March|April|May|June|July|August"
+        r"|September|October|November|December) \d{1,2}, \d{4}"
+    )
+    for line in source_lines:
+        stamps = re.findall(r" · ([^;]+)", line)
+        assert stamps, line
+        assert all(dates.fullmatch(stamp.strip()) for stamp in stamps), line

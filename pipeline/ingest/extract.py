@@ -150,6 +150,10 @@ def _codec(name: str | None) -> str | None:
         return None
 
 
+# C0 control characters other than tab, newline and carriage return.
+_C0_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def decode_html(data: bytes, content_type: str | None = None) -> str:
     """Decode an HTML page's bytes to text.
 
@@ -423,6 +427,9 @@ def extract_page(
         raise NoExtractableText("the page does not decode to text", url=url)
     # lxml refuses text that still carries an XML encoding declaration (XHTML pages).
     text_html = _XML_DECLARATION.sub("", text_html, count=1)
+    # C0 controls (ESC, BEL, ...) are not allowed in an lxml tree: one such character made
+    # the extractor discard the whole page. They are never text, so they go before parsing.
+    text_html = _C0_CONTROLS.sub("", text_html)
     try:
         # The one parse of the page: metadata and both extraction passes read this tree.
         tree = lxml.html.document_fromstring(text_html, parser=_HTML_PARSER)

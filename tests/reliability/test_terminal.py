@@ -193,3 +193,38 @@ def test_cli_output_of_hostile_feeds_holds_no_escape_sequences(
         found = [text[max(0, m.start() - 200) : m.end() + 50] for m in CONTROLS.finditer(text)]
         assert not found, (command, found)
     assert "not_a_feed" in outputs["feeds check"] and "http_5xx" in outputs["feeds check"]
+
+
+def test_extracted_page_text_reaches_the_terminal_escaped(tmp_path: Path) -> None:
+    """Page text is third-party text too: ``lumi extract`` writes its controls as ``\\xNN``
+    in text output and as JSON escapes with ``--json``, never raw."""
+    body = " ".join(
+        f"<p>Paragraph {i} of a page whose author hid \x9b2J and \x1b]0;owned\x07 in it, "
+        "long enough for the extractor to keep as article text.</p>"
+        for i in range(6)
+    )
+    page = tmp_path / "hostile.html"
+    page.write_text(
+        f"<html><head><title>Hostile \x9b31m page</title></head><body><article>{body}"
+        "</article></body></html>",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    text = runner.invoke(app, ["extract", str(page)])
+    as_json = runner.invoke(app, ["extract", "--json", str(page)])
+    assert text.exit_code == 0 and as_json.exit_code == 0, (text.output, as_json.output)
+    for output in (text.stdout + text.stderr, as_json.stdout + as_json.stderr):
+        assert not CONTROLS.search(output), output
+    # The page is extracted whole (a C0 control once made the extractor drop it) and what
+    # is left of the sequences is plain text.
+    record = json.loads(as_json.stdout.splitlines()[0])
+    assert "Paragraph 5" in record["text"] and "]0;owned" in record["text"]
+    assert "Paragraph 5" in text.stdout
+
+
+def test_terminal_safe_writes_every_control_as_an_escape() -> None:
+    from pipeline.cli import terminal_safe
+
+    assert terminal_safe(f"a{ESC}b\tc\nd") == (
+        "a\\x1b[31m\\x1b]0;owned\\x07\\x9b2J\\x9d8;;http://evil/\\x9cb\tc\nd"
+    )
