@@ -292,7 +292,14 @@ def local_cluster(workers: int) -> tuple[Any, Callable[[], None]]:
         for k, v in (dask.config.get("distributed.nanny.pre-spawn-environ") or {}).items()
         if k != "MALLOC_TRIM_THRESHOLD_"
     }
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+    # The workers' statistical profiler samples the running thread's stack every 10 ms; on
+    # classification (deep pure-Python stacks) that is CPU taken from the work itself, and
+    # nothing reads those profiles here.
+    settings = {
+        "distributed.nanny.pre-spawn-environ": environ,
+        "distributed.worker.profile.enabled": False,
+    }
+    with dask.config.set(settings):
         cluster = LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
         )
