@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Iterator
@@ -333,9 +334,18 @@ def run() -> None:
         f"http://{settings.http_host}:{settings.http_port}/healthz (Ctrl-C stops)"
     )
     try:
-        service.run_forever()
-    finally:
+        finished = service.run_forever()
+    except BaseException:
         store.close()
+        raise
+    if not finished:
+        # The abandoned job's thread cannot be stopped and would hold the interpreter's
+        # exit until it ends; what it has not committed is redone after a restart.
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+    store.close()
 
 
 def _digest_job(store: Store, settings: Settings) -> Any:

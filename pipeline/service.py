@@ -8,6 +8,7 @@ SIGTERM and SIGINT stop the scheduler after the running job finishes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -16,7 +17,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,7 @@ from pipeline.store import (
     claim_digest_day,
     finish_digest_day,
     first_archive_day,
+    release_held_leases,
     utcnow,
     written_digest_days,
 )
@@ -47,6 +49,9 @@ STALE_CYCLES = 3
 
 #: How often the main thread looks for a stop signal (seconds).
 _SIGNAL_POLL_SECONDS = 0.2
+#: SIGTERM/SIGINT to exit within 10 s: a job still running after this is abandoned. What it
+#: has not committed is redone after a restart (the same as after a SIGKILL).
+STOP_GRACE_SECONDS = 7.0
 
 log = logging.getLogger("lumi.service")
 
@@ -148,6 +153,9 @@ class Service:
         #: names this instance's claims in ``digest_runs`` and its leases on feeds
         self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._cycle_running = threading.Lock()
+        #: jobs running now (cycle, digest, catch-up), so a stop can wait for them, bounded
+        self._active = 0
+        self._idle = threading.Condition()
 
     def run_cycle_job(self) -> None:
         """One scheduled ingest cycle; failures are logged and counted, never fatal.
@@ -160,9 +168,21 @@ class Service:
             self.metrics.cycles_skipped.inc()
             return
         try:
-            self._run_cycle()
+            with self._busy():
+                self._run_cycle()
         finally:
             self._cycle_running.release()
+
+    @contextlib.contextmanager
+    def _busy(self) -> Iterator[None]:
+        with self._idle:
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._active -= 1
+                self._idle.notify_all()
 
     def _run_cycle(self) -> None:
         try:
@@ -205,7 +225,8 @@ class Service:
         ``lumi digest --date`` re-exports a day later with any late arrivals.
         """
         local = (now or datetime.now(UTC)).astimezone(ZoneInfo(self.settings.timezone))
-        return self._write_due(self._target_for(local.date()))
+        with self._busy():
+            return self._write_due(self._target_for(local.date()))
 
     def catch_up_digests(self, now: datetime | None = None) -> list[date]:
         """At service start: write the digests missed while no instance ran.
@@ -217,7 +238,8 @@ class Service:
         run_day = local.date()
         if (local.hour, local.minute) < self._digest_clock():
             run_day -= timedelta(days=1)
-        return self._write_due(self._target_for(run_day))
+        with self._busy():
+            return self._write_due(self._target_for(run_day))
 
     def _digest_clock(self) -> tuple[int, int]:
         """(hour, minute) of ``LUMI_DIGEST_TIME``."""
@@ -408,20 +430,49 @@ class Service:
             self._serving = True
         log.info("service started", extra={"stage": "service"})
 
-    def stop(self) -> None:
-        """Stop scheduling, wait for the running job, close the HTTP endpoint."""
+    def stop(self, grace: float | None = None) -> bool:
+        """Stop scheduling, wait for the running job, close the HTTP endpoint.
+
+        Args:
+            grace: wait at most this many seconds for a running job (None: until it ends).
+                A job still running then is abandoned: this instance's feed leases are
+                released so a restart polls those feeds again at once.
+
+        Returns:
+            True when no job was left running, False when one was abandoned (the caller
+            should exit the process: the job's thread cannot be stopped).
+        """
+        finished = True
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=True)
+            self.scheduler.shutdown(wait=grace is None)
+            if grace is not None:
+                with self._idle:
+                    finished = self._idle.wait_for(lambda: self._active == 0, timeout=grace)
         if self._http is not None:
             if self._serving:  # shutdown() waits for serve_forever, so only when it runs
                 self._http.shutdown()
                 self._serving = False
             self._http.server_close()
             self._http = None
+        if not finished:
+            log.warning(
+                "stopping with a job still running: abandoned, its uncommitted work is redone "
+                "after a restart",
+                extra={"stage": "service"},
+            )
+            try:
+                release_held_leases(self.store, self.instance)
+            except Exception as exc:  # a database fault must not block the stop
+                log.warning(
+                    "feed leases not released: they run out after LUMI_LEASE_SECONDS",
+                    extra={"stage": "service", "error_class": type(exc).__name__},
+                )
         self.stopped.set()
+        return finished
 
-    def run_forever(self) -> None:
-        """Start, then block until SIGTERM or SIGINT, then stop cleanly."""
+    def run_forever(self) -> bool:
+        """Start, then block until SIGTERM or SIGINT, then stop within
+        :data:`STOP_GRACE_SECONDS`; returns :meth:`stop`'s answer."""
 
         requested: list[int] = []
 
@@ -438,4 +489,4 @@ class Service:
             time.sleep(_SIGNAL_POLL_SECONDS)
         if requested:
             log.info("stopping", extra={"stage": "service", "count": requested[0]})
-        self.stop()
+        return self.stop(grace=STOP_GRACE_SECONDS)

@@ -306,3 +306,35 @@ def test_sigterm_during_a_poll_lets_it_finish_and_exits_zero(world) -> None:
     state, next_poll, _, last_success = _feed_row(world["store"])
     assert state == "ok" and last_success is not None and next_poll is not None
     assert world["server"].hits["/crash.xml"] == 1
+
+
+def test_sigterm_abandons_a_poll_that_outlasts_the_grace_and_still_exits_zero(world) -> None:
+    """A feed that answers in 20 s (inside a 60 s request deadline) cannot hold the stop:
+    the service exits 0 within 10 s, releases its lease, and the next run polls the feed
+    again and stores its entries once."""
+    feed = world["feed"]
+    feed.gate.clear()  # the answer waits for the gate (20 s at most)
+    env = {**world["env"], "LUMI_HTTP_TIMEOUT": "60"}
+    proc = _lumi(env, "run")
+    try:
+        assert feed.arrived.wait(120), "the service never polled the feed"
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        assert time.monotonic() - started < 10
+        stderr = proc.stderr.read()
+    finally:
+        feed.gate.set()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+    assert "abandoned" in stderr
+    assert feed_leases(world["store"]) == []
+    assert _sources(world["store"]) == []  # nothing of the abandoned poll was committed
+    fetch = _lumi(env, "fetch")
+    out, err = fetch.communicate(timeout=120)
+    assert fetch.returncode == 0, err
+    assert len(_sources(world["store"])) == ENTRIES
+    assert len(set(_sources(world["store"]))) == ENTRIES

@@ -181,6 +181,16 @@ def release_feeds(store: Store, feed_ids: Sequence[str], holder: str) -> None:
         _release(session, feed_ids, holder)
 
 
+def release_held_leases(store: Store, holder: str) -> None:
+    """End every lease ``holder`` still holds (a stopping instance abandoning its cycle)."""
+    with store.session() as session:
+        session.execute(
+            update(FeedRow)
+            .where(FeedRow.lease_holder == holder)
+            .values(lease_holder=None, lease_until=None)
+        )
+
+
 def _release(session: Session, feed_ids: Sequence[str], holder: str) -> None:
     ids = list(dict.fromkeys(feed_ids))
     for chunk in in_chunks(ids):
