@@ -334,7 +334,7 @@ def test_sigterm_abandons_a_poll_that_outlasts_the_grace_and_still_exits_zero(wo
     assert feed_leases(world["store"]) == []
     assert _sources(world["store"]) == []  # nothing of the abandoned poll was committed
     fetch = _lumi(env, "fetch")
-    out, err = fetch.communicate(timeout=120)
+    _out, err = fetch.communicate(timeout=120)
     assert fetch.returncode == 0, err
     assert len(_sources(world["store"])) == ENTRIES
     assert len(set(_sources(world["store"]))) == ENTRIES
