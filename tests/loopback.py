@@ -39,6 +39,7 @@ import hashlib
 import mimetypes
 import select
 import socket
+import subprocess
 import threading
 import time
 import urllib.parse
@@ -47,7 +48,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LoopbackServer", "RequestRecord", "Response", "Route"]
+__all__ = ["LoopbackServer", "RequestRecord", "Response", "Route", "free_port", "reap"]
 
 _TYPES = {
     ".xml": "application/xml",
@@ -82,6 +83,23 @@ _CHARSET_FEED = (
     "<link>http://loopback.invalid/charset</link><guid>charset-1</guid></item>"
     "</channel></rss>\n"
 ).encode("windows-1252")
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def reap(proc: subprocess.Popen) -> None:
+    """Kill ``proc`` if it still runs, wait for it and close its pipes (a test's cleanup)."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import yaml
+from loopback import free_port, reap
 
 REPO = Path(__file__).resolve().parents[1]
 DOCKERFILE = (REPO / "Dockerfile").read_text(encoding="utf-8")
@@ -44,12 +44,6 @@ def _dockerfile_env() -> dict[str, str]:
     for line in re.findall(r"^ENV\s+(.+)$", joined, re.M):
         env.update(dict(pair.split("=", 1) for pair in line.split()))
     return env
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_the_image_runs_as_a_non_root_user_with_a_data_volume():
@@ -95,7 +89,7 @@ def test_the_image_command_migrates_and_serves_from_a_plain_install(tmp_path):
     )
     assert install.returncode == 0, install.stderr
     (app / "feeds.yaml").write_text("feeds: []\n", encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LUMI_")}
     for key, value in _dockerfile_env().items():
         env[key] = value.replace("/data", str(data)).replace("/app", str(app))
@@ -133,8 +127,4 @@ def test_the_image_command_migrates_and_serves_from_a_plain_install(tmp_path):
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+        reap(proc)

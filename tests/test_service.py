@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from loopback import free_port, reap
 
 from pipeline.errors import ConfigError
 from pipeline.service import Service
@@ -22,12 +23,6 @@ from pipeline.store import open_store
 
 REPO = Path(__file__).resolve().parents[1]
 GOOD = "feeds/formats/rss-parser/test/input/heise.atom"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url: str) -> tuple[int, bytes]:
@@ -73,7 +68,7 @@ def test_run_polls_serves_health_and_metrics_and_stops_on_sigterm(tmp_path, loop
         ),
         encoding="utf-8",
     )
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LUMI_")}
     env.update(
         {
@@ -106,11 +101,7 @@ def test_run_polls_serves_health_and_metrics_and_stops_on_sigterm(tmp_path, loop
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+        reap(proc)
 
 
 def test_a_port_in_use_fails_start_before_the_scheduler_runs(tmp_path):

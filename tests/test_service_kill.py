@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from loopback import LoopbackServer, RequestRecord, Response
+from loopback import LoopbackServer, RequestRecord, Response, free_port, reap
 from sqlalchemy import func, select
 
 from pipeline.ingest.cycle import KILL_AT_ENV, run_cycle
@@ -172,11 +171,7 @@ def _killed(world: dict, command: str, point: str) -> subprocess.Popen:
     try:
         proc.wait(timeout=120)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+        reap(proc)
     assert proc.returncode == -signal.SIGKILL
     store = world["store"]
     stored = {"after-fetch": 0, "mid-insert": 1, "before-state-update": ENTRIES}[point]
@@ -236,12 +231,6 @@ def test_a_cycle_killed_at_any_point_loses_nothing_after_a_restart(world, point)
     _assert_stored_once_and_consistent(world, polls=2)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _get(url: str) -> str:
     with urllib.request.urlopen(url, timeout=5) as resp:
         return resp.read().decode()
@@ -255,7 +244,7 @@ def _stop(proc: subprocess.Popen) -> int:
 
 def test_a_killed_service_restarts_takes_its_lease_over_and_finishes_its_articles(world) -> None:
     _killed(world, "run", "before-state-update")
-    port = _free_port()
+    port = free_port()
     proc = _lumi({**world["env"], "LUMI_HTTP_PORT": str(port)}, "run")
     try:
         deadline = time.monotonic() + 120
@@ -273,11 +262,7 @@ def test_a_killed_service_restarts_takes_its_lease_over_and_finishes_its_article
         assert _stop(proc) == 0
         stderr = proc.stderr.read()
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+        reap(proc)
     assert "feed lease taken over" in stderr and "feed_id=crash" in stderr
     _assert_stored_once_and_consistent(world, polls=2)
 
@@ -297,11 +282,7 @@ def test_sigterm_during_a_poll_lets_it_finish_and_exits_zero(world) -> None:
         assert proc.wait(timeout=10) == 0
     finally:
         feed.gate.set()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+        reap(proc)
     assert feed_leases(world["store"]) == []
     state, next_poll, _, last_success = _feed_row(world["store"])
     assert state == "ok" and last_success is not None and next_poll is not None
@@ -325,11 +306,7 @@ def test_sigterm_abandons_a_poll_that_outlasts_the_grace_and_still_exits_zero(wo
         stderr = proc.stderr.read()
     finally:
         feed.gate.set()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+        reap(proc)
     assert "abandoned" in stderr
     assert feed_leases(world["store"]) == []
     assert _sources(world["store"]) == []  # nothing of the abandoned poll was committed
