@@ -355,7 +355,8 @@ def _digest_job(store: Store, settings: Settings) -> Any:
         return None
 
     def job(day: Any) -> object:
-        prepared = prepare_day(store, day, settings)
+        # prepare_day is idempotent, so a transient database fault re-runs it whole
+        prepared = store.retrying(prepare_day, day, settings)
         log = logging.getLogger("lumi.digest")
         log.info(
             "articles grouped into stories", extra={"stage": "stories", "count": prepared.articles}
@@ -862,7 +863,9 @@ def digest(
         _fail(str(exc), 2)
     try:
         digest_formats(wanted)
-        prepared = prepare_day(store, when, settings, days=days, include_off_topic=include_all)
+        prepared = store.retrying(
+            prepare_day, when, settings, days=days, include_off_topic=include_all
+        )
         _echo(prepared.describe(), err=True)
         paths = write_digest(
             store,

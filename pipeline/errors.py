@@ -29,8 +29,17 @@ context needed to act on them (feed id, URL) and say how to fix the problem::
     │   └── UnknownClassifier        no classifier registered under that name
     ├── LLMError                     the optional paraphraser failed (``reason`` says how);
     │                                the extractive summary is used instead
-    └── StoreError
-        └── NotFound                 no row with that id
+    ├── StoreError
+    │   ├── NotFound                 no row with that id
+    │   └── DatabaseFault            the database failed; one line saying what is wrong and
+    │       │                        what to do; ``lumi`` exits 1, the service stays up
+    │       ├── DatabaseBusy         locked by another writer, serialization failure or
+    │       │                        deadlock (transient: the transaction is retried)
+    │       ├── DatabaseUnavailable  unreachable, connection lost, I/O error (transient)
+    │       ├── DatabaseFull         disk full or the database's size limit reached
+    │       ├── DatabaseReadOnly     the database or its file refuses writes
+    │       └── DatabaseCorrupt      not a database, or a malformed page; never repaired
+    └── ExportError                  the digest could not be written to its folder
 
 Control-flow signals are errors too: a dropped article (``NoExtractableText``) is logged and
 counted, never fatal to a cycle.
@@ -46,7 +55,14 @@ __all__ = [
     "ConnectFailure",
     "ContentDecodingError",
     "DNSFailure",
+    "DatabaseBusy",
+    "DatabaseCorrupt",
+    "DatabaseFault",
+    "DatabaseFull",
+    "DatabaseReadOnly",
+    "DatabaseUnavailable",
     "EditorRequired",
+    "ExportError",
     "ExtractionError",
     "FeedParseError",
     "FeedRegistryError",
@@ -292,3 +308,68 @@ class StoreError(LumiError):
 
 class NotFound(StoreError):
     """No row has that id."""
+
+
+class DatabaseFault(StoreError):
+    """The database failed an operation; the transaction was rolled back.
+
+    The message is one line: what is wrong, where, and what to do. ``reason`` is the
+    driver's own first line; ``transient`` faults are worth retrying (the store retries
+    the whole transaction, :meth:`pipeline.store.Store.retrying`); ``attempts`` is how many
+    times the transaction ran before this fault was given up on (0: not retried yet).
+
+    Args:
+        message: what is wrong and what to do.
+        reason: the driver's message, first line.
+        attempts: how many times the transaction ran.
+    """
+
+    #: short name of the condition, logged as ``error_class``
+    kind = "database"
+    #: True when waiting and running the transaction again may succeed
+    transient = False
+
+    def __init__(self, message: str, *, reason: str = "", attempts: int = 0):
+        super().__init__(message)
+        self.reason = reason
+        self.attempts = attempts
+
+
+class DatabaseBusy(DatabaseFault):
+    """Another writer holds the database (SQLite's write lock), or PostgreSQL aborted the
+    transaction (serialization failure, deadlock, lock timeout). Retried with backoff."""
+
+    kind = "database_busy"
+    transient = True
+
+
+class DatabaseUnavailable(DatabaseFault):
+    """The database cannot be reached: no connection, the connection was lost, the server is
+    shutting down, or the file cannot be opened or read. Retried with backoff."""
+
+    kind = "database_unavailable"
+    transient = True
+
+
+class DatabaseFull(DatabaseFault):
+    """The disk (or the database's size limit) is full; nothing of the transaction was kept."""
+
+    kind = "database_full"
+
+
+class DatabaseReadOnly(DatabaseFault):
+    """The database refuses writes: a read-only file, mount or connection, or a standby."""
+
+    kind = "database_read_only"
+
+
+class DatabaseCorrupt(DatabaseFault):
+    """The database file is not a database or has malformed pages. Lumi never overwrites or
+    repairs it: restore it from a backup."""
+
+    kind = "database_corrupt"
+
+
+class ExportError(LumiError):
+    """The digest could not be written to its folder (missing, not a folder, read-only or
+    full); no file of the export was replaced."""

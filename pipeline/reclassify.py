@@ -12,6 +12,7 @@ label changes and samples) is the report the real run would give.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -21,6 +22,7 @@ from typing import Any
 
 from classifiers.api import Classification
 from classifiers.base import Classifier, ClassifierConfig, LicenseEvent, RelevanceScore
+from pipeline.faults import kill_point
 from pipeline.store import ClassifiableArticle, Store, stream_articles
 from pipeline.store.classifications import (
     StoredResult,
@@ -268,6 +270,26 @@ def _compare_and_store(
             store_classifications(session, new)
 
 
+def _store_batch(
+    store: Store,
+    rows: Sequence[ClassifiableArticle],
+    results: Sequence[tuple[int, tuple[Classification, ...]]],
+    classifier_names: Sequence[str],
+    dry_run: bool,
+    tally: _Tally,
+) -> None:
+    """:func:`_compare_and_store`, its whole transaction run again on a transient database
+    fault (a lock held by another writer); each run counts into a copy of ``tally``, so a
+    rolled-back run counts nothing."""
+
+    def attempt(store: Store) -> _Tally:
+        trial = copy.deepcopy(tally)
+        _compare_and_store(store, rows, results, classifier_names, dry_run, trial)
+        return trial
+
+    tally.__dict__.update(store.retrying(attempt).__dict__)
+
+
 def _normalised(row: StoredResult) -> Classification:
     return Classification.from_json(row.classifier, row.version, row.result)
 
@@ -385,7 +407,8 @@ def reclassify(
             job, rows = pending.pop(0)
             with translated_errors():
                 results = job if isinstance(job, list) else job.result()
-            _compare_and_store(store, rows, results, classifier_names, dry_run, tally)
+            _store_batch(store, rows, results, classifier_names, dry_run, tally)
+            kill_point("during-reclassify")
             if progress is not None:
                 progress(tally.articles, max(total, tally.articles))
 

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, DatabaseFault
 from pipeline.settings import Settings
 from pipeline.store import (
     Store,
@@ -107,15 +107,32 @@ class Metrics:
             "Due feeds skipped because another instance held their lease",
             registry=self.registry,
         )
+        self.leases_lost = Counter(
+            "lumi_feed_leases_lost",
+            "Feed leases another instance took over while this one polled (its poll not "
+            "recorded: this instance stalled for longer than LUMI_LEASE_SECONDS)",
+            registry=self.registry,
+        )
         self.cycles_skipped = Counter(
             "lumi_cycles_skipped",
             "Cycle runs skipped because the previous cycle was still running",
+            registry=self.registry,
+        )
+        self.database_faults = Counter(
+            "lumi_database_faults",
+            "Cycles and digests the database failed (busy past the retries, unreachable, "
+            "full, read-only, corrupt)",
+            ["error_class"],
             registry=self.registry,
         )
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""
         return generate_latest(self.registry)
+
+
+def _write_day(_store: Store, digest: Callable[[Any], Any], day: date) -> object:
+    return digest(day)
 
 
 class Service:
@@ -153,6 +170,8 @@ class Service:
         #: names this instance's claims in ``digest_runs`` and its leases on feeds
         self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._cycle_running = threading.Lock()
+        #: the last database fault of a cycle or digest, until a later one succeeds
+        self.database_fault: str | None = None
         #: jobs running now (cycle, digest, catch-up), so a stop can wait for them, bounded
         self._active = 0
         self._idle = threading.Condition()
@@ -184,10 +203,23 @@ class Service:
                 self._active -= 1
                 self._idle.notify_all()
 
+    def _database_failed(self, fault: DatabaseFault, what: str) -> None:
+        """Log a database fault in one line (no traceback: it is not a bug) and keep it for
+        /healthz until the next cycle or digest succeeds."""
+        log.error(
+            f"{what} failed: the database failed; the next run tries again",
+            extra={"stage": "service", "error_class": fault.kind, "error": str(fault)},
+        )
+        self.metrics.database_faults.labels(fault.kind).inc()
+        self.database_fault = str(fault)
+
     def _run_cycle(self) -> None:
         try:
             with self.metrics.cycle_seconds.time():
                 report = self._cycle()
+        except DatabaseFault as fault:
+            self._database_failed(fault, "cycle")
+            return
         except Exception:
             log.exception("cycle failed", extra={"stage": "service"})
             self.metrics.feeds_polled.labels("crashed").inc()
@@ -197,11 +229,15 @@ class Service:
         # a cycle callable may return a report without lease figures (older callers, fakes)
         self.metrics.leases_taken_over.inc(len(getattr(report, "leases_taken_over", ())))
         self.metrics.leases_skipped.inc(len(getattr(report, "leased_elsewhere", ())))
+        self.metrics.leases_lost.inc(len(getattr(report, "leases_lost", ())))
         for feed in report.feeds:
             self.metrics.feeds_polled.labels("error" if feed.error_class else "ok").inc()
             if feed.error_class:
                 self.metrics.feed_errors.labels(feed.error_class).inc()
         self.metrics.articles_new.inc(report.new)
+        # a feed whose entries the database refused carries the fault as its error class
+        refused = [f for f in report.feeds if (f.error_class or "").startswith("database")]
+        self.database_fault = refused[0].error_message if refused else None
         self.metrics.feeds_failing.set(report.failed)
         self._last_cycle_at = utcnow()
         self.metrics.last_cycle.set(self._last_cycle_at.timestamp())
@@ -252,9 +288,19 @@ class Service:
     def _write_due(self, target: date) -> list[date]:
         if self._digest is None:
             return []
-        written = []
-        for day, why in self._due_days(target):
-            if not claim_digest_day(self.store, day, self.instance):
+        written: list[date] = []
+        try:
+            due = self._due_days(target)
+        except DatabaseFault as fault:
+            self._database_failed(fault, "digest")
+            return written
+        for day, why in due:
+            try:
+                claimed = claim_digest_day(self.store, day, self.instance)
+            except DatabaseFault as fault:
+                self._database_failed(fault, "digest")
+                break
+            if not claimed:
                 log.info(
                     "digest already claimed by another instance",
                     extra={"stage": "digest", "day": day.isoformat()},
@@ -262,12 +308,20 @@ class Service:
                 continue
             log.info(f"writing digest ({why})", extra={"stage": "digest", "day": day.isoformat()})
             try:
-                self._digest(day)
+                # preparing and writing a day are idempotent: a transient fault redoes both
+                self.store.retrying(_write_day, self._digest, day)
+                finish_digest_day(self.store, day, self.instance, ok=True)
+            except DatabaseFault as fault:
+                self._database_failed(fault, "digest")
+                # the claim stays "running" if this fails too; it is taken over later
+                with contextlib.suppress(DatabaseFault):
+                    finish_digest_day(self.store, day, self.instance, ok=False)
+                break
             except Exception:
                 finish_digest_day(self.store, day, self.instance, ok=False)
                 log.exception("digest failed", extra={"stage": "digest", "day": day.isoformat()})
                 continue
-            finish_digest_day(self.store, day, self.instance, ok=True)
+            self.database_fault = None
             self.metrics.digests.inc()
             written.append(day)
         return written
@@ -296,8 +350,10 @@ class Service:
         """What /healthz answers: ``status`` is ``ok``, ``degraded`` or ``unavailable``.
 
         Degraded: more than ``LUMI_HEALTH_MAX_FAILING`` of the feeds are failing or disabled,
-        or the last cycle ended (or, before any, the service started) more than
-        :data:`STALE_CYCLES` cycle intervals ago. Unavailable: the database cannot be read.
+        the last cycle ended (or, before any, the service started) more than
+        :data:`STALE_CYCLES` cycle intervals ago, or the last cycle or digest failed on a
+        database fault (full, read-only, busy past the retries; the reason starts with
+        ``database:``). Unavailable: the database cannot be read.
         ``reasons`` says why, with the figures.
         """
         from pipeline.health import feed_states
@@ -318,6 +374,8 @@ class Service:
         share = len(failing) / len(states) if states else 0.0
         if share > self.settings.health_max_failing:
             reasons.append(f"failing_share {share:.2f} > {self.settings.health_max_failing}")
+        if self.database_fault is not None:
+            reasons.append(f"database: {self.database_fault}")
         last = self._last_cycle_at or self.started_at
         if last is not None:
             age = (now - last).total_seconds()

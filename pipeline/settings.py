@@ -270,7 +270,8 @@ SETTINGS: tuple[Setting, ...] = (
         "float",
         "How long a cycle's claim (lease) on the feeds it polls lasts, in seconds: another "
         "instance on the same database skips a leased feed, and a crashed instance's leases "
-        "run out after this. Keep it well above the longest cycle (many LUMI_HTTP_TIMEOUTs).",
+        "run out after this. A running cycle renews its leases four times per lease, so a "
+        "cycle may last longer than this; keep it above the longest stall of an instance.",
         _positive,
     ),
     # classification and summaries

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, ExportError
 from pipeline.publish.digest import (
     PreparedDay,
     build_digest,
@@ -400,7 +400,7 @@ def test_failed_write_keeps_the_previous_file_and_leaves_no_temp_file(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", disk_full)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(ExportError, match="No space"):
         export(store, DAY, settings, formats=["html"], out_dir=out)
     assert path.read_bytes() == before
     assert [p.name for p in out.iterdir()] == [path.name]

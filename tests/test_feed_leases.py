@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from loopback import LoopbackServer, RequestRecord, Response
+import yaml
+from crashes import lumi
+from loopback import LoopbackServer, RequestRecord, Response, reap
 from sqlalchemy import inspect, select
 
 from pipeline.ingest.cycle import CycleReport, run_cycle
@@ -17,6 +21,7 @@ from pipeline.service import Service
 from pipeline.settings import load_settings
 from pipeline.store import (
     ArticleSourceRow,
+    FeedRow,
     claim_feeds,
     engine_for,
     feed_leases,
@@ -24,6 +29,7 @@ from pipeline.store import (
     open_store,
     record_polls,
     release_feeds,
+    renew_leases,
     store_totals,
     sync_registry,
     utcnow,
@@ -98,6 +104,31 @@ def test_a_live_lease_is_skipped_and_an_expired_one_taken_over(store) -> None:
     release_feeds(store, IDS[:3], "crashed")
     record_polls(store, [{"id": IDS[0], "http_status": 200}], release=IDS[:3], holder="crashed")
     assert {lease.holder for lease in feed_leases(store)} == {"survivor"}
+
+
+def test_a_renewal_extends_only_the_leases_the_holder_still_holds(store) -> None:
+    sync_registry(store, _sources(IDS[:2]))
+    kept, lost = IDS[0], IDS[1]
+    _claim(store, "a")
+    # the lease on `lost` ran out and another instance took it over
+    later = NOW + LEASE + timedelta(seconds=1)
+    assert [f.id for f in _claim(store, "b", later, only=[lost]).feeds] == [lost]
+    gone = renew_leases(store, [kept, lost], "a", until=later + LEASE)
+    assert gone == (lost,)
+    leases = {lease.feed_id: (lease.holder, lease.until) for lease in feed_leases(store)}
+    assert leases == {kept: ("a", later + LEASE), lost: ("b", later + LEASE)}
+    # the poll results of the lost feed are not recorded; those of the kept one are
+    dropped = record_polls(
+        store,
+        [{"id": kept, "http_status": 200}, {"id": lost, "http_status": 200}],
+        release=[kept, lost],
+        holder="a",
+    )
+    assert dropped == (lost,)
+    with store.session() as session:
+        statuses = dict(session.execute(select(FeedRow.id, FeedRow.http_status)).all())
+    assert statuses == {kept: 200, lost: None}
+    assert [(lease.feed_id, lease.holder) for lease in feed_leases(store)] == [(lost, "b")]
 
 
 def test_a_released_lease_lets_the_next_due_poll_happen(store) -> None:
@@ -354,3 +385,233 @@ def test_articles_a_stopped_cycle_left_are_grouped_once_older_than_a_lease(tmp_p
             assert grouped() == 3
     finally:
         store.close()
+
+
+# --- a cycle longer than its lease ------------------------------------------------------------
+
+SHORT_LEASE = 2.0  # seconds: the tests below hold a poll for several of these
+
+
+class _GatedFeed:
+    """A feed route that answers only once its gate opens (60 s at most)."""
+
+    def __init__(self, feed_id: str) -> None:
+        self.feed_id = feed_id
+        self.arrived = threading.Event()
+        self.gate = threading.Event()
+
+    def __call__(self, _request: RequestRecord) -> Response:
+        self.arrived.set()
+        self.gate.wait(60)
+        return Response(200, {"Content-Type": "application/rss+xml"}, _rss(self.feed_id))
+
+
+def _lease_until(store) -> datetime | None:
+    return next((lease.until for lease in feed_leases(store) if lease.feed_id == "slow"), None)
+
+
+def _stored_keys(store) -> list[tuple[str, str]]:
+    with store.session() as session:
+        return [
+            (feed_id, key)
+            for feed_id, key in session.execute(
+                select(ArticleSourceRow.feed_id, ArticleSourceRow.entry_key)
+            )
+        ]
+
+
+def test_a_cycle_longer_than_its_lease_keeps_the_feed_from_a_second_instance(
+    two_stores,
+) -> None:
+    first_store, second_store = two_stores
+    feed = _GatedFeed("slow")
+    with LoopbackServer() as server:
+        server.add_route("/slow.xml", feed)
+        sources = [FeedSource("slow", server.url("/slow.xml"), "Slow", "en")]
+        settings = load_settings({}).replace(
+            allowed_addresses=[server.host_port],
+            fetch_pages=False,
+            lease_seconds=SHORT_LEASE,
+            http_timeout=120.0,
+        )
+        reports: list[CycleReport] = []
+
+        def first_cycle() -> None:
+            reports.append(run_cycle(first_store, settings, sources, classify=False, holder="a"))
+
+        thread = threading.Thread(target=first_cycle)
+        thread.start()
+        try:
+            assert feed.arrived.wait(60), "the first instance never polled the feed"
+            claimed_until = _lease_until(first_store)
+            assert claimed_until is not None
+            # the second instance tries again and again while the poll lasts several leases
+            tries = 0
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                second = run_cycle(second_store, settings, sources, classify=False, holder="b")
+                tries += 1
+                assert second.feeds == () and second.leased_elsewhere == ("slow",)
+                until = _lease_until(second_store)
+                assert until is not None
+                if tries >= 3 and until >= claimed_until + timedelta(seconds=3 * SHORT_LEASE):
+                    break
+                time.sleep(SHORT_LEASE / 4)
+            assert until >= claimed_until + timedelta(seconds=3 * SHORT_LEASE), (
+                "the lease was never renewed"
+            )
+            assert {lease.holder for lease in feed_leases(second_store)} == {"a"}
+        finally:
+            feed.gate.set()
+            thread.join(120)
+        (report,) = reports
+        assert [f.feed_id for f in report.feeds] == ["slow"] and report.feeds[0].new == 3
+        assert report.leases_lost == ()
+        assert server.hits["/slow.xml"] == 1
+        keys = _stored_keys(first_store)
+        assert len(keys) == len(set(keys)) == 3
+        assert feed_leases(first_store) == []
+        # the recorded poll makes the feed not due: the second instance still finds nothing
+        assert run_cycle(second_store, settings, sources, classify=False).feeds == ()
+
+
+def test_a_poll_whose_lease_was_taken_over_is_not_recorded(store, caplog) -> None:
+    """The fallback when renewals could not keep the lease (the process stalled longer
+    than a lease): the other instance's claim stands and this poll's state is dropped."""
+    feed = _GatedFeed("slow")
+    with LoopbackServer() as server:
+        server.add_route("/slow.xml", feed)
+        sources = [FeedSource("slow", server.url("/slow.xml"), "Slow", "en")]
+        settings = load_settings({}).replace(
+            allowed_addresses=[server.host_port], fetch_pages=False, lease_seconds=600.0
+        )
+        reports: list[CycleReport] = []
+        thread = threading.Thread(
+            target=lambda: reports.append(
+                run_cycle(store, settings, sources, classify=False, holder="stalled")
+            )
+        )
+        thread.start()
+        try:
+            assert feed.arrived.wait(60), "the feed was never polled"
+            # another instance whose clock is past the lease takes the feed over
+            later = utcnow() + timedelta(seconds=1200)
+            other = claim_feeds(store, later, "other", until=later + LEASE)
+            assert [f.id for f in other.feeds] == ["slow"] and other.taken_over == ("slow",)
+        finally:
+            feed.gate.set()
+            thread.join(120)
+    (report,) = reports
+    assert report.leases_lost == ("slow",)
+    assert [(lease.feed_id, lease.holder) for lease in feed_leases(store)] == [("slow", "other")]
+    with store.session() as session:
+        state = session.execute(
+            select(FeedRow.state, FeedRow.next_poll_at).where(FeedRow.id == "slow")
+        ).one()
+    assert tuple(state) == ("new", None)  # the stalled poll's state was not recorded
+    assert "feed poll not recorded" in caplog.text
+
+
+def test_a_killed_holders_renewed_lease_still_runs_out(db_url: str, tmp_path: Path) -> None:
+    store = open_store(db_url, auto_migrate=True)
+    feed = _GatedFeed("slow")
+    try:
+        with LoopbackServer() as server:
+            server.add_route("/slow.xml", feed)
+            registry = tmp_path / "feeds.yaml"
+            registry.write_text(
+                yaml.safe_dump(
+                    {
+                        "feeds": [
+                            {
+                                "id": "slow",
+                                "url": server.url("/slow.xml"),
+                                "title": "Slow",
+                                "language": "en",
+                            }
+                        ]
+                    }
+                ),
+                encoding="utf-8",
+            )
+            env = {k: v for k, v in os.environ.items() if not k.startswith("LUMI_")}
+            env.update(
+                {
+                    "LUMI_FEEDS": str(registry),
+                    "LUMI_DATABASE_URL": db_url,
+                    "LUMI_ALLOWED_ADDRESSES": server.host_port,
+                    "LUMI_FETCH_PAGES": "0",
+                    "LUMI_LEASE_SECONDS": str(SHORT_LEASE),
+                    "LUMI_HTTP_TIMEOUT": "120",
+                }
+            )
+            proc = lumi(env, "fetch")
+            try:
+                assert feed.arrived.wait(120), "the killed instance never polled the feed"
+                claimed_until = _lease_until(store)
+                assert claimed_until is not None
+                # it was renewing its lease while the poll lasted
+                _wait_until(
+                    lambda: (
+                        (_lease_until(store) or claimed_until)
+                        > claimed_until + timedelta(seconds=SHORT_LEASE)
+                    ),
+                    limit=60,
+                )
+                assert _lease_until(store) > claimed_until + timedelta(seconds=SHORT_LEASE)
+                proc.kill()
+                proc.wait(30)
+            finally:
+                reap(proc)
+            feed.gate.set()
+            settings = load_settings(env)
+            sources = [FeedSource("slow", server.url("/slow.xml"), "Slow", "en")]
+            # the dead holder renews nothing any more: its lease runs out and is taken over
+            report = None
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                report = run_cycle(store, settings, sources, classify=False, holder="survivor")
+                if report.feeds:
+                    break
+                assert report.leased_elsewhere == ("slow",)
+                time.sleep(SHORT_LEASE / 4)
+            assert report is not None and [f.feed_id for f in report.feeds] == ["slow"]
+            assert report.leases_taken_over == ("slow",) and report.feeds[0].new == 3
+            assert server.hits["/slow.xml"] == 2
+            keys = _stored_keys(store)
+            assert len(keys) == len(set(keys)) == 3
+            assert feed_leases(store) == []
+    finally:
+        feed.gate.set()
+        store.close()
+
+
+def test_articles_of_a_feed_leased_elsewhere_are_left_to_its_running_cycle(store) -> None:
+    from sqlalchemy import delete, func
+
+    from pipeline.store import StoryArticleRow
+
+    with LoopbackServer() as server:
+        server.add_response(
+            "/wire.xml", _rss("wire"), headers={"Content-Type": "application/rss+xml"}
+        )
+        sources = [FeedSource("wire", server.url("/wire.xml"), "Wire", "en")]
+        settings = load_settings({}).replace(
+            allowed_addresses=[server.host_port], fetch_pages=False, lease_seconds=60
+        )
+        assert run_cycle(store, settings, sources, classify=False).new == 3
+        with store.session() as session:
+            session.execute(delete(StoryArticleRow))
+
+        def grouped() -> int:
+            with store.session() as session:
+                return int(session.scalar(select(func.count(StoryArticleRow.id))) or 0)
+
+        # another instance's cycle, longer than a lease, still holds the feed
+        later = utcnow() + timedelta(minutes=2)
+        claim_feeds(store, later, "running", until=later + LEASE, only=["wire"])
+        run_cycle(store, settings, sources, classify=False, now=later)
+        assert grouped() == 0
+        release_feeds(store, ["wire"], "running")
+        run_cycle(store, settings, sources, classify=False, now=later)
+        assert grouped() == 3

@@ -1,9 +1,13 @@
-"""A cycle killed with SIGKILL at any point loses nothing and stores nothing twice.
+"""A process killed with SIGKILL at any point loses nothing and stores nothing twice.
 
-The process is killed at the named fault-injection points of the cycle
-(``LUMI_TEST_KILL_AT``, see :data:`pipeline.ingest.cycle.KILL_AT_ENV`), then restarted on the
-same SQLite file: every entry of the feed ends up stored exactly once, the feed's state is
-that of a successful poll, and the dead process's lease runs out and is taken over.
+The process is killed at the named fault-injection points (``LUMI_TEST_KILL_AT``, see
+:mod:`pipeline.faults`), then restarted on the same SQLite file. A cycle killed after fetch,
+mid-insert or before the feed state update: every entry of the feed ends up stored exactly
+once, the feed's state is that of a successful poll, and the dead process's lease runs out
+and is taken over. A digest killed during its export: every visible file is absent or
+complete, and the day is written once. A reclassify killed between batches: a rerun ends
+with the results of an unkilled run, and a further run stores nothing.
+(``bench/chaos.py`` kills at random points many times in a row.)
 """
 
 from __future__ import annotations
@@ -13,31 +17,44 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
+from crashes import (
+    archive_articles,
+    classifications,
+    copy_sqlite,
+    http_get,
+    lumi,
+    run_lumi,
+    serve_until_a_cycle,
+    stored_sources,
+    visible_files,
+)
 from loopback import LoopbackServer, RequestRecord, Response, free_port, reap
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
-from pipeline.ingest.cycle import KILL_AT_ENV, run_cycle
+from pipeline.ingest.cycle import run_cycle
 from pipeline.ingest.registry import load_registry
+from pipeline.publish.digest import digest_filename
+from pipeline.reclassify import BATCH as RECLASSIFY_BATCH
 from pipeline.settings import load_settings
 from pipeline.store import (
+    CLAIM_TIMEOUT,
     ArticleRow,
-    ArticleSourceRow,
+    DigestRunRow,
     FeedRow,
     Store,
     StoryArticleRow,
     claim_digest_day,
     claim_feeds,
     count_rows,
+    digest_runs,
     feed_leases,
     finish_digest_day,
     open_store,
@@ -45,7 +62,6 @@ from pipeline.store import (
     utcnow,
 )
 
-REPO = Path(__file__).resolve().parents[1]
 ENTRIES = 5
 LEASE_SECONDS = 2
 
@@ -132,33 +148,6 @@ def _digests_already_written(store: Store) -> None:
         finish_digest_day(store, day, "earlier", ok=True)
 
 
-def _lumi(
-    env: dict[str, str], command: str, kill_at: str | None = None, **kwargs
-) -> subprocess.Popen:
-    env = dict(env)
-    if kill_at:
-        env[KILL_AT_ENV] = kill_at
-    return subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", command],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        **kwargs,
-    )
-
-
-def _sources(store: Store) -> list[tuple[str, str]]:
-    with store.session() as session:
-        return [
-            (feed_id, key)
-            for feed_id, key in session.execute(
-                select(ArticleSourceRow.feed_id, ArticleSourceRow.entry_key)
-            )
-        ]
-
-
 def _feed_row(store: Store) -> tuple:
     with store.session() as session:
         row = session.scalars(select(FeedRow).where(FeedRow.id == "crash")).one()
@@ -167,7 +156,7 @@ def _feed_row(store: Store) -> tuple:
 
 def _killed(world: dict, command: str, point: str) -> subprocess.Popen:
     """Run ``lumi <command>`` until it kills itself at ``point``; check what it left."""
-    proc = _lumi(world["env"], command, kill_at=point)
+    proc = lumi(world["env"], command, kill_at=point)
     try:
         proc.wait(timeout=120)
     finally:
@@ -175,7 +164,7 @@ def _killed(world: dict, command: str, point: str) -> subprocess.Popen:
     assert proc.returncode == -signal.SIGKILL
     store = world["store"]
     stored = {"after-fetch": 0, "mid-insert": 1, "before-state-update": ENTRIES}[point]
-    assert len(_sources(store)) == stored
+    assert len(stored_sources(store)) == stored
     # no poll was recorded: the feed is still due, and the dead process still holds it
     state, next_poll, body_hash, _ = _feed_row(store)
     assert (state, next_poll, body_hash) == ("new", None, None)
@@ -197,7 +186,7 @@ def _killed(world: dict, command: str, point: str) -> subprocess.Popen:
 
 def _assert_stored_once_and_consistent(world: dict, polls: int) -> None:
     store = world["store"]
-    keys = _sources(store)
+    keys = stored_sources(store)
     assert len(keys) == len(set(keys)) == ENTRIES
     totals = store_totals(store)
     assert (totals.articles, totals.sources) == (ENTRIES, ENTRIES)
@@ -231,11 +220,6 @@ def test_a_cycle_killed_at_any_point_loses_nothing_after_a_restart(world, point)
     _assert_stored_once_and_consistent(world, polls=2)
 
 
-def _get(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as resp:
-        return resp.read().decode()
-
-
 def _stop(proc: subprocess.Popen) -> int:
     """SIGTERM, then the exit code: it must come within 10 s."""
     proc.send_signal(signal.SIGTERM)
@@ -245,17 +229,17 @@ def _stop(proc: subprocess.Popen) -> int:
 def test_a_killed_service_restarts_takes_its_lease_over_and_finishes_its_articles(world) -> None:
     _killed(world, "run", "before-state-update")
     port = free_port()
-    proc = _lumi({**world["env"], "LUMI_HTTP_PORT": str(port)}, "run")
+    proc = lumi({**world["env"], "LUMI_HTTP_PORT": str(port)}, "run")
     try:
         deadline = time.monotonic() + 120
         health: dict = {}
         while time.monotonic() < deadline and not health.get("last_cycle"):
             with contextlib.suppress(OSError):
-                health = json.loads(_get(f"http://127.0.0.1:{port}/healthz"))
+                health = json.loads(http_get(f"http://127.0.0.1:{port}/healthz"))
             time.sleep(0.3)
         assert health.get("last_cycle"), "the restarted service never finished a cycle"
         assert health["last_cycle"]["failed"] == 0
-        metrics = _get(f"http://127.0.0.1:{port}/metrics")
+        metrics = http_get(f"http://127.0.0.1:{port}/metrics")
         assert "lumi_feed_leases_claimed_total 1.0" in metrics
         assert "lumi_feed_leases_taken_over_total 1.0" in metrics
         assert "lumi_feed_leases_skipped_total 0.0" in metrics
@@ -272,7 +256,7 @@ def test_sigterm_during_a_poll_lets_it_finish_and_exits_zero(world) -> None:
     # an empty feed: the stop waits for the poll in flight, not for classifying articles
     feed.body = _rss(entries=0)
     feed.gate.clear()  # the poll stays in flight until released
-    proc = _lumi(world["env"], "run")
+    proc = lumi(world["env"], "run")
     try:
         assert feed.arrived.wait(120), "the service never polled the feed"
         proc.send_signal(signal.SIGTERM)
@@ -296,7 +280,7 @@ def test_sigterm_abandons_a_poll_that_outlasts_the_grace_and_still_exits_zero(wo
     feed = world["feed"]
     feed.gate.clear()  # the answer waits for the gate (20 s at most)
     env = {**world["env"], "LUMI_HTTP_TIMEOUT": "60"}
-    proc = _lumi(env, "run")
+    proc = lumi(env, "run")
     try:
         assert feed.arrived.wait(120), "the service never polled the feed"
         started = time.monotonic()
@@ -309,9 +293,138 @@ def test_sigterm_abandons_a_poll_that_outlasts_the_grace_and_still_exits_zero(wo
         reap(proc)
     assert "abandoned" in stderr
     assert feed_leases(world["store"]) == []
-    assert _sources(world["store"]) == []  # nothing of the abandoned poll was committed
-    fetch = _lumi(env, "fetch")
+    assert stored_sources(world["store"]) == []  # nothing of the abandoned poll was committed
+    fetch = lumi(env, "fetch")
     _out, err = fetch.communicate(timeout=120)
     assert fetch.returncode == 0, err
-    assert len(_sources(world["store"])) == ENTRIES
-    assert len(set(_sources(world["store"]))) == ENTRIES
+    assert len(stored_sources(world["store"])) == ENTRIES
+    assert len(set(stored_sources(world["store"]))) == ENTRIES
+
+
+# --- SIGKILL during the digest export ---------------------------------------------------------
+
+FORMATS = ("md", "html", "json", "atom")
+
+
+def _assert_complete_or_absent(export: dict[str, bytes], reference: dict[str, bytes]) -> None:
+    """Each visible file is one of the complete export's files, byte for byte."""
+    assert set(export) <= set(reference)
+    for name, data in export.items():
+        assert data == reference[name], f"{name} is not the complete file"
+
+
+def _filled(world: dict) -> str:
+    """Store the feed's entries (an unkilled cycle) and return today's date, the day their
+    stories belong to."""
+    settings = load_settings(world["env"])
+    sources = load_registry(Path(world["env"]["LUMI_FEEDS"]))
+    assert run_cycle(world["store"], settings, sources, classify=False).new == ENTRIES
+    return utcnow().date().isoformat()
+
+
+def test_a_digest_killed_during_export_leaves_only_complete_files(world, tmp_path) -> None:
+    day = _filled(world)
+    runs_before = digest_runs(world["store"])
+    reference_dir = tmp_path / "reference"
+    done = lumi(world["env"], "digest", args=["--date", day, "--out", str(reference_dir)])
+    _out, err = done.communicate(timeout=120)
+    assert done.returncode == 0, err
+    reference = visible_files(reference_dir)
+    assert len(reference) == len(FORMATS)
+    exports = Path(world["env"]["LUMI_EXPORT_DIR"])
+    proc = lumi(world["env"], "digest", kill_at="during-export", args=["--date", day])
+    try:
+        proc.wait(timeout=120)
+    finally:
+        reap(proc)
+    assert proc.returncode == -signal.SIGKILL
+    killed = visible_files(exports)
+    # some formats are in place, the others not there at all: nothing half-written
+    assert 0 < len(killed) < len(FORMATS)
+    _assert_complete_or_absent(killed, reference)
+    # the one-shot command keeps no ledger: the scheduled digest's rows are as they were
+    assert digest_runs(world["store"]) == runs_before
+    rerun = lumi(world["env"], "digest", args=["--date", day])
+    _out, err = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, err
+    assert visible_files(exports) == reference
+    assert digest_runs(world["store"]) == runs_before
+
+
+def test_a_service_killed_during_its_digest_writes_the_day_once_after_restarts(world) -> None:
+    store = world["store"]
+    _filled(world)
+    with store.session() as session:
+        session.execute(delete(DigestRunRow))  # a fresh ledger: the start writes one day
+    proc = lumi(world["env"], "run", kill_at="during-export")
+    try:
+        proc.wait(timeout=120)
+    finally:
+        reap(proc)
+    assert proc.returncode == -signal.SIGKILL
+    # the ledger: one day claimed by the dead process, never finished
+    (run,) = digest_runs(store)
+    assert run.outcome == "running" and run.finished_at is None
+    assert run.instance.split(":")[1] == str(proc.pid)
+    exports = Path(world["env"]["LUMI_EXPORT_DIR"])
+    names = {digest_filename(run.day, fmt) for fmt in FORMATS}
+    assert 0 < len(visible_files(exports)) < len(FORMATS) and set(visible_files(exports)) <= names
+    # a restart within the claim's timeout leaves the day to its (dead) claimant
+    stderr = serve_until_a_cycle(world["env"])
+    assert "digest already claimed by another instance" in stderr
+    assert digest_runs(store) == [run]
+    # once the claim is older than the timeout, the next start takes it over and writes
+    with store.session() as session:
+        session.execute(
+            update(DigestRunRow).values(started_at=run.started_at - CLAIM_TIMEOUT - timedelta(1))
+        )
+    serve_until_a_cycle(world["env"])
+    (written,) = digest_runs(store)
+    assert written.day == run.day and written.outcome == "written"
+    export = visible_files(exports)
+    assert set(export) == names
+    json.loads(export[digest_filename(run.day, "json")])
+    # and a further start does not write the day again
+    mtimes = {name: (exports / name).stat().st_mtime_ns for name in names}
+    serve_until_a_cycle(world["env"])
+    assert digest_runs(store) == [written]
+    assert {name: (exports / name).stat().st_mtime_ns for name in names} == mtimes
+
+
+# --- SIGKILL during reclassify ----------------------------------------------------------------
+
+
+def _reclassify(env: dict[str, str], kill_at: str | None = None) -> subprocess.CompletedProcess:
+    return run_lumi(env, "reclassify", kill_at=kill_at, args=["--json"])
+
+
+def test_a_reclassify_killed_mid_run_finishes_on_rerun_as_an_unkilled_run(world, tmp_path) -> None:
+    store = world["store"]
+    archive_articles(store, articles=RECLASSIFY_BATCH + 20)  # two batches
+    untouched = tmp_path / "untouched.db"
+    copy_sqlite(world["env"]["LUMI_DATABASE_URL"].removeprefix("sqlite:///"), untouched)
+    killed = _reclassify(world["env"], kill_at="during-reclassify")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    # the first batch is committed, the second is not
+    stored_then = classifications(store)
+    assert {row[0] for row in stored_then} and len({row[0] for row in stored_then}) < (
+        RECLASSIFY_BATCH + 20
+    )
+    rerun = _reclassify(world["env"])
+    assert rerun.returncode == 0, rerun.stderr
+    assert json.loads(rerun.stdout)["stored"] > 0
+    # the reference: the same archive reclassified by one unkilled run
+    reference_env = {**world["env"], "LUMI_DATABASE_URL": f"sqlite:///{untouched}"}
+    unkilled = _reclassify(reference_env)
+    assert unkilled.returncode == 0, unkilled.stderr
+    reference = open_store(reference_env["LUMI_DATABASE_URL"])
+    try:
+        assert classifications(store) == classifications(reference)
+    finally:
+        reference.close()
+    # and a further run changes nothing
+    final = classifications(store)
+    again = _reclassify(world["env"])
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["stored"] == 0
+    assert classifications(store) == final

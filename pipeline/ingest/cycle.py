@@ -8,13 +8,13 @@ the cycle goes on with the others.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
 import hashlib
 import logging
 import os
 import random
-import signal
 import socket
 import time
 import uuid
@@ -23,7 +23,8 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from pipeline.errors import FetchError, LumiError, NoExtractableText, ParseError
+from pipeline.errors import DatabaseFault, FetchError, LumiError, NoExtractableText, ParseError
+from pipeline.faults import kill_point
 from pipeline.ingest.extract import build_article, extract_page, pending_article
 from pipeline.ingest.fetch import Fetcher
 from pipeline.ingest.parse import parse_feed
@@ -50,6 +51,7 @@ from pipeline.store import (
     pending_pages_due,
     record_polls,
     release_feeds,
+    renew_leases,
     settle_pending_page,
     store_entry,
     store_entry_update,
@@ -58,21 +60,9 @@ from pipeline.store import (
     utcnow,
 )
 
-__all__ = ["KILL_AT_ENV", "CycleReport", "FeedOutcome", "instance_id", "run_cycle"]
+__all__ = ["CycleReport", "FeedOutcome", "instance_id", "run_cycle"]
 
 log = logging.getLogger("lumi.ingest")
-
-#: Fault injection for crash tests: when this environment variable names a point below, the
-#: process kills itself with SIGKILL on reaching it (no cleanup, no commit). Points:
-#: ``after-fetch`` (a feed's body arrived, nothing stored), ``mid-insert`` (a feed's first
-#: entry stored, the others not), ``before-state-update`` (entries stored, feed states and
-#: leases not). Unset (always, outside those tests): no effect.
-KILL_AT_ENV = "LUMI_TEST_KILL_AT"
-
-
-def _kill_point(name: str) -> None:
-    if os.environ.get(KILL_AT_ENV) == name:
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def instance_id() -> str:
@@ -100,6 +90,8 @@ class FeedOutcome:
     pages_failed: int = 0
     updated: int = 0  # known entries the feed changed (title or text)
     pending: int = 0  # entries of this feed stored without text, waiting for their page
+    #: the database fault that kept this feed's entries from being stored (not the feed's)
+    fault: DatabaseFault | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """The ``lumi fetch --json`` shape of one feed."""
@@ -131,6 +123,7 @@ class CycleReport:
     pending_filled: int = 0  # pending entries whose text arrived this cycle
     leased_elsewhere: tuple[str, ...] = ()  # due feeds another instance was polling
     leases_taken_over: tuple[str, ...] = ()  # polled feeds whose earlier lease had run out
+    leases_lost: tuple[str, ...] = ()  # polled feeds another instance took over mid-cycle
 
     @property
     def new(self) -> int:
@@ -180,10 +173,11 @@ class _Cycle:
     async def stored(
         self, call: Callable[Concatenate[Store, _P], _T], *args: _P.args, **kwargs: _P.kwargs
     ) -> _T:
-        """``call(store, *args, **kwargs)`` on the database thread, awaited."""
+        """``call(store, *args, **kwargs)`` on the database thread, awaited; run again on a
+        transient database fault (:meth:`Store.retrying`: each call is one transaction)."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            self.db, functools.partial(call, self.store, *args, **kwargs)
+            self.db, functools.partial(self.store.retrying, call, *args, **kwargs)
         )
 
     async def poll(self, feed: FeedState) -> FeedOutcome:
@@ -194,7 +188,7 @@ class _Cycle:
             )
         except FetchError as exc:
             return self._failed(feed, exc.error_class, exc.message, exc.status, exc.retry_after)
-        _kill_point("after-fetch")
+        kill_point("after-fetch")
         if result.not_modified:
             self._succeeded(feed, result, ttl=None, degraded=None)
             return FeedOutcome(feed.id, result.status, 0)
@@ -214,7 +208,10 @@ class _Cycle:
             )
         except ParseError as exc:
             return self._failed(feed, exc.error_class, exc.message, result.status, None)
-        new, updated, pages_failed = await self._store_entries(feed, parsed)
+        try:
+            new, updated, pages_failed = await self._store_entries(feed, parsed)
+        except DatabaseFault as exc:
+            return self._not_stored(feed, exc, result.status)
         self._succeeded(
             feed,
             result,
@@ -290,8 +287,11 @@ class _Cycle:
                 jobs.append((entry, store_update, article_id))
         # One trip to the database thread per feed; each entry in its own transaction.
         results = await self.stored(_each, [job for _, job, _ in jobs])
+        fault = None
         for (entry, _, updates), result in zip(jobs, results, strict=True):
-            if isinstance(result, StoredEntry):
+            if isinstance(result, DatabaseFault):
+                fault = result
+            elif isinstance(result, StoredEntry):
                 new += int(result.linked)
                 if result.created:
                     self.new_ids.append(result.article_id)
@@ -311,6 +311,8 @@ class _Cycle:
                 )
             elif result and updates is not None:  # an update that changed the article's text
                 self.updated_ids.append(updates)
+        if fault is not None:  # what was stored stays; the feed's state must not advance
+            raise fault
         return new, updated, pages_failed
 
     def _pages_fetchable(self, entry: FeedEntry) -> bool:
@@ -445,6 +447,13 @@ class _Cycle:
                             "error": error,
                         },
                     )
+            except DatabaseFault as exc:  # the next ones would fail the same way
+                log.error(
+                    "pending entries not updated: the database failed; the next cycle "
+                    "tries them again",
+                    extra={"stage": "store", "error_class": exc.kind, "error": str(exc)},
+                )
+                break
             except Exception as exc:  # one bad row must not lose the rest
                 log.error(
                     "pending entry not updated",
@@ -545,6 +554,23 @@ class _Cycle:
         )
         return FeedOutcome(feed.id, status, 0, error_class=error_class, error_message=message)
 
+    def _not_stored(self, feed: FeedState, fault: DatabaseFault, status: int | None) -> FeedOutcome:
+        """A feed whose entries the database would not take: nothing about its poll is
+        recorded (not its validators, not its body hash), so the next cycle fetches and
+        stores the same entries again. The database is at fault, not the feed."""
+        log.error(
+            "feed entries not stored: the database failed; the feed is polled again next cycle",
+            extra={
+                "stage": "store",
+                "feed_id": feed.id,
+                "error_class": fault.kind,
+                "error": str(fault),
+            },
+        )
+        return FeedOutcome(
+            feed.id, status, 0, error_class=fault.kind, error_message=str(fault), fault=fault
+        )
+
     def crashed(self, feed: FeedState, exc: Exception) -> FeedOutcome:
         """Record a crash in Lumi's own code while polling ``feed`` (error class ``internal``).
 
@@ -569,6 +595,54 @@ class _Cycle:
         return FeedOutcome(feed.id, None, 0, error_class="internal", error_message=message)
 
 
+#: A cycle renews its leases this many times per ``LUMI_LEASE_SECONDS``: a renewal that
+#: comes late (a loaded machine, a slow database) still lands before the lease runs out.
+RENEWALS_PER_LEASE = 4
+
+
+class _Leases:
+    """The leases a running cycle holds, renewed in the background until its results are
+    recorded; a lease found taken over is remembered (its feed's results are dropped)."""
+
+    def __init__(self, store: Store, settings: Settings, feed_ids: Sequence[str], holder: str):
+        self.store = store
+        self.seconds = settings.lease_seconds
+        self.feed_ids = list(feed_ids)
+        self.holder = holder
+        self.lost: set[str] = set()
+        self.recording = False  # set once the results are being recorded: renewals stop
+
+    async def keep(self) -> None:
+        """Renew every lease still held, every ``1/RENEWALS_PER_LEASE`` of a lease, until
+        cancelled."""
+        while not self.recording:
+            await asyncio.sleep(self.seconds / RENEWALS_PER_LEASE)
+            held = [i for i in self.feed_ids if i not in self.lost]
+            until = utcnow() + timedelta(seconds=self.seconds)
+            try:
+                # its own thread: a renewal never queues behind the cycle's inserts
+                gone = await asyncio.to_thread(
+                    renew_leases, self.store, held, self.holder, until=until
+                )
+            except Exception as exc:  # tried again at the next renewal, well within the lease
+                log.warning(
+                    "feed leases not renewed; the next renewal tries again",
+                    # a database fault says all in its one line; anything else is a bug
+                    exc_info=not isinstance(exc, DatabaseFault),
+                    extra={"stage": "ingest", "count": len(held), "error": str(exc)},
+                )
+                continue
+            if self.recording:  # the leases may have ended with the recorded results
+                return
+            for feed_id in gone:
+                self.lost.add(feed_id)
+                log.warning(
+                    "feed lease lost: another instance took it over while this cycle was "
+                    "polling it; this cycle's results for the feed are not recorded",
+                    extra={"stage": "ingest", "feed_id": feed_id},
+                )
+
+
 async def _run(
     store: Store,
     settings: Settings,
@@ -577,30 +651,54 @@ async def _run(
     holder: str | None = None,
 ) -> _Ran:
     """Poll ``feeds`` and store what they bring; ``holder``'s leases on them end with the
-    recorded results (None: the feeds were not leased)."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lumi-db") as db:
-        async with Fetcher(settings) as fetcher:
-            cycle = _Cycle(store, settings, fetcher, now, db)
+    recorded results (None: the feeds were not leased).
 
-            async def guarded(feed: FeedState) -> FeedOutcome:
-                try:
-                    return await cycle.poll(feed)
-                except Exception as exc:  # a bug in Lumi's code never stops the other feeds
-                    log.exception(
-                        "feed crashed: internal error",
-                        extra={"stage": "ingest", "feed_id": feed.id, "error_class": "internal"},
-                    )
-                    return cycle.crashed(feed, exc)
+    While the feeds are polled, their leases are renewed (:class:`_Leases`), so a cycle
+    longer than ``LUMI_LEASE_SECONDS`` keeps them; the state of a feed whose lease another
+    instance took over anyway is not recorded (that instance records its own poll).
+    """
+    leases = _Leases(store, settings, [f.id for f in feeds], holder) if holder else None
+    renewing = asyncio.create_task(leases.keep()) if leases and feeds else None
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lumi-db") as db:
+            async with Fetcher(settings) as fetcher:
+                cycle = _Cycle(store, settings, fetcher, now, db)
 
-            outcomes = await asyncio.gather(*(guarded(f) for f in feeds))
-            retried, filled = await cycle.retry_pending()
-        _kill_point("before-state-update")
-        await cycle.stored(
-            record_polls, cycle.changes, release=[f.id for f in feeds], holder=holder
+                async def guarded(feed: FeedState) -> FeedOutcome:
+                    try:
+                        return await cycle.poll(feed)
+                    except Exception as exc:  # a bug in Lumi's code never stops the others
+                        log.exception(
+                            "feed crashed: internal error",
+                            extra={
+                                "stage": "ingest",
+                                "feed_id": feed.id,
+                                "error_class": "internal",
+                            },
+                        )
+                        return cycle.crashed(feed, exc)
+
+                outcomes = await asyncio.gather(*(guarded(f) for f in feeds))
+                retried, filled = await cycle.retry_pending()
+            kill_point("before-state-update")
+            if leases is not None:
+                leases.recording = True
+            dropped = await cycle.stored(
+                record_polls, cycle.changes, release=[f.id for f in feeds], holder=holder
+            )
+            pending = await cycle.stored(pending_by_feed)
+    finally:
+        if renewing is not None:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+    for feed_id in dropped:
+        log.warning(
+            "feed poll not recorded: another instance took its lease over and polls it",
+            extra={"stage": "ingest", "feed_id": feed_id},
         )
-        pending = await cycle.stored(pending_by_feed)
     outcomes = [dataclasses.replace(o, pending=pending.get(o.feed_id, 0)) for o in outcomes]
-    return _Ran(outcomes, cycle.new_ids, cycle.updated_ids, retried, filled)
+    return _Ran(outcomes, cycle.new_ids, cycle.updated_ids, retried, filled, tuple(dropped))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -610,19 +708,24 @@ class _Ran:
     updated_ids: list[int]
     retried: int
     filled: int
+    lost: tuple[str, ...] = ()
 
 
 def _each(store: Store, calls: Sequence[Callable[[Store], _T]]) -> list[_T | Exception]:
     """Run each call on ``store``; a call that raises gives its exception, the rest still
-    run (one bad row must not lose the rest)."""
+    run (one bad row must not lose the rest). A database fault ends the run: the calls left
+    give the same fault (the database, not a row, failed)."""
     results: list[_T | Exception] = []
     for index, call in enumerate(calls):
         if index == 1:
-            _kill_point("mid-insert")
+            kill_point("mid-insert")
         try:
             results.append(call(store))
         except Exception as exc:  # returned to the cycle, which logs it with the entry
             results.append(exc)
+            if isinstance(exc, DatabaseFault):  # the other entries would fail the same way
+                results.extend(exc for _ in calls[index + 1 :])
+                break
     return results
 
 
@@ -638,12 +741,13 @@ STRANDED_DAYS = 14
 def _finish_stranded(store: Store, settings: Settings, now: datetime, *, classify: bool) -> None:
     """Classify and group the articles a stopped (killed) cycle stored but never finished.
 
-    Only articles fetched more than ``LUMI_LEASE_SECONDS`` ago count: a cycle still running
-    elsewhere finishes its own articles within its lease. A failure is logged and the
-    articles are tried again by the next cycle; it never costs this cycle its report.
+    Only articles fetched more than ``LUMI_LEASE_SECONDS`` ago count, and none of a feed
+    leased right now: a cycle still running elsewhere holds (renews) the leases of the feeds
+    it polls and finishes its own articles. A failure is logged and the articles are tried
+    again by the next cycle; it never costs this cycle its report.
     """
     until = now - timedelta(seconds=settings.lease_seconds)
-    ids = stranded_articles(store, until - timedelta(days=STRANDED_DAYS), until)
+    ids = stranded_articles(store, until - timedelta(days=STRANDED_DAYS), until, leased_at=now)
     if not ids:
         return
     log.info(
@@ -689,7 +793,11 @@ def run_cycle(
     The feeds to poll are leased in the database first (``LUMI_LEASE_SECONDS``), so
     several instances on one database never poll the same feed at once: a feed another
     instance holds is skipped (``leased_elsewhere``), and a lease whose holder died runs
-    out and is taken over. The leases end when the poll results are stored.
+    out and is taken over. While the cycle runs, it renews its leases
+    (``RENEWALS_PER_LEASE`` times per lease), so a cycle longer than the lease keeps its
+    feeds; the leases end when the poll results are stored. Should a lease be taken over
+    anyway (this process stalled for longer than a lease), that feed's poll is not
+    recorded (``leases_lost``, logged).
 
     Args:
         store: the open database.
@@ -700,14 +808,20 @@ def run_cycle(
         classify: run the registered classifiers on new articles.
         now: the cycle's clock (tests).
         holder: the name the leases are held under (default: a new :func:`instance_id`).
+
+    Raises:
+        DatabaseFault: the database failed (full, read-only, corrupt, unreachable, or busy
+            past the retries). What was committed stays; a feed whose entries were not all
+            stored keeps its previous state (validators, body hash, next poll), so the next
+            cycle fetches and stores them again.
     """
     started = time.perf_counter()
     now = now or utcnow()
     holder = holder or instance_id()
     if sources is not None:
-        sync_registry(store, sources)
+        store.retrying(sync_registry, sources)
     until = now + timedelta(seconds=settings.lease_seconds)
-    claim = claim_feeds(store, now, holder, until=until, force=force, only=only)
+    claim = store.retrying(claim_feeds, now, holder, until=until, force=force, only=only)
     for feed_id in claim.taken_over:
         log.info(
             "feed lease taken over: the instance that held it stopped before releasing it",
@@ -729,16 +843,20 @@ def run_cycle(
         # The results are lost, but the feeds need not wait for the leases to run out.
         try:
             release_feeds(store, [f.id for f in claim.feeds], holder)
-        except Exception:
+        except Exception as exc:
             log.warning(
                 "feed leases not released; they run out after LUMI_LEASE_SECONDS",
-                exc_info=True,
-                extra={"stage": "ingest", "count": len(claim.feeds)},
+                exc_info=not isinstance(exc, DatabaseFault),
+                extra={"stage": "ingest", "count": len(claim.feeds), "error": str(exc)},
             )
         raise
     if ran.new_ids or ran.updated_ids:
-        _after_store(store, settings, [*ran.new_ids, *ran.updated_ids], classify=classify)
+        # classifying and grouping are idempotent as a whole: a fault runs them again
+        store.retrying(_after_store, settings, [*ran.new_ids, *ran.updated_ids], classify=classify)
     _finish_stranded(store, settings, now, classify=classify)
+    faults = [o.fault for o in ran.outcomes if o.fault is not None]
+    if faults:  # what was stored is kept and the other feeds' polls are recorded
+        raise faults[0]
     return CycleReport(
         tuple(ran.outcomes),
         tuple(ran.new_ids),
@@ -749,4 +867,5 @@ def run_cycle(
         pending_filled=ran.filled,
         leased_elsewhere=claim.skipped,
         leases_taken_over=claim.taken_over,
+        leases_lost=ran.lost,
     )

@@ -370,9 +370,14 @@ def store_entry(
 
     A newly created ``pending_text`` article whose page failed (``page_error``) has the
     failed attempt recorded; an article that existed without text receives this one's text
-    (:func:`fill_pending`).
+    (:func:`fill_pending`). A transient database fault (a lock held by another writer)
+    runs the whole transaction again (:meth:`Store.transact`).
+
+    Raises:
+        DatabaseFault: the database failed and the entry was not stored.
     """
-    with store.session() as session:
+
+    def body(session: Session) -> StoredEntry:
         article_id, created, linked = insert_article(
             session, article, entry, next_page_attempt_at=next_page_attempt_at
         )
@@ -386,11 +391,13 @@ def store_entry(
             filled = fill_pending(session, article_id, article)
         return StoredEntry(article_id, created, linked, filled)
 
+    return store.transact(body)
+
 
 def store_entry_update(store: Store, article_id: int, article: Article, entry: FeedEntry) -> bool:
-    """:func:`update_article` in its own transaction; True when the text changed."""
-    with store.session() as session:
-        return update_article(session, article_id, article, entry)
+    """:func:`update_article` in its own transaction (retried like :func:`store_entry`);
+    True when the text changed."""
+    return store.transact(lambda session: update_article(session, article_id, article, entry))
 
 
 def pending_pages_due(store: Store, now: datetime, limit: int) -> list[PendingPage]:
@@ -418,12 +425,18 @@ def settle_pending_page(
 
     Returns:
         True when the article received its text.
+
+    Raises:
+        DatabaseFault: the database failed (transient faults are retried first).
     """
-    with store.session() as session:
+
+    def body(session: Session) -> bool:
         if article is not None and fill_pending(session, article_id, article):
             return True
         record_page_attempt(session, article_id, error=error, next_attempt_at=next_attempt_at)
         return False
+
+    return store.transact(body)
 
 
 def pending_by_feed(store: Store) -> dict[str, int]:

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from pipeline.store.engine import Store, dialect_insert
 from pipeline.store.models import ArticleRow, DigestRunRow, utcnow
@@ -57,10 +58,15 @@ def claim_digest_day(
 ) -> bool:
     """Claim ``day`` for ``instance``; True when this caller may write it.
 
-    False when another instance holds a live claim on the day or has written it.
+    False when another instance holds a live claim on the day or has written it. A
+    transient database fault runs the claim again (:meth:`Store.transact`).
+
+    Raises:
+        DatabaseFault: the database failed; the day is not claimed.
     """
     now = now or utcnow()
-    with store.session() as session:
+
+    def body(session: Session) -> bool:
         inserted = session.execute(
             dialect_insert(session, DigestRunRow)
             .values(day=day, instance=instance, started_at=now, outcome=RUNNING)
@@ -87,17 +93,27 @@ def claim_digest_day(
         )
         return taken.first() is not None
 
+    return store.transact(body)
+
 
 def finish_digest_day(
     store: Store, day: date, instance: str, *, ok: bool, now: datetime | None = None
 ) -> None:
-    """Record the outcome of ``instance``'s claim on ``day`` (written or failed)."""
-    with store.session() as session:
-        session.execute(
+    """Record the outcome of ``instance``'s claim on ``day`` (written or failed), retried
+    like :func:`claim_digest_day`.
+
+    Raises:
+        DatabaseFault: the database failed; the claim stays as it was (a claim left
+            ``running`` may be taken over after :data:`CLAIM_TIMEOUT`).
+    """
+    finished = now or utcnow()
+    store.transact(
+        lambda session: session.execute(
             update(DigestRunRow)
             .where(DigestRunRow.day == day, DigestRunRow.instance == instance)
-            .values(finished_at=now or utcnow(), outcome=WRITTEN if ok else FAILED)
+            .values(finished_at=finished, outcome=WRITTEN if ok else FAILED)
         )
+    )
 
 
 def digest_runs(store: Store) -> list[DigestRun]:

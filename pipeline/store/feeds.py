@@ -42,6 +42,8 @@ __all__ = [
     "feed_leases",
     "record_polls",
     "release_feeds",
+    "release_held_leases",
+    "renew_leases",
     "stranded_articles",
     "sync_feeds",
     "sync_registry",
@@ -163,16 +165,70 @@ def record_polls(
     *,
     release: Sequence[str] = (),
     holder: str | None = None,
-) -> None:
+) -> tuple[str, ...]:
     """:func:`update_feeds` in its own transaction: a cycle's poll results, stored at once.
 
-    The leases ``holder`` holds on the feeds in ``release`` end in the same transaction, so
-    a feed is never free to claim again before its new state (next poll time) is stored.
+    With a ``holder``, only the changes of feeds whose lease ``holder`` still holds are
+    stored, and its leases on the feeds in ``release`` end in the same transaction, so a
+    feed is never free to claim again before its new state (next poll time) is stored.
+    The lease rows are written (locked) before the changes, so no other instance can take
+    a lease over between the check and the update.
+
+    Returns:
+        The ids of the feeds in ``changes`` whose results were not stored because another
+        instance had taken their lease over (always empty without a ``holder``).
     """
     with store.session() as session:
-        update_feeds(session, changes)
-        if holder is not None:
-            _release(session, release, holder)
+        if holder is None:
+            update_feeds(session, changes)
+            return ()
+        changed = list(dict.fromkeys(str(c["id"]) for c in changes))
+        held = set(_still_held(session, changed, holder))
+        update_feeds(session, [c for c in changes if c["id"] in held])
+        _release(session, release, holder)
+        return tuple(feed_id for feed_id in changed if feed_id not in held)
+
+
+def renew_leases(
+    store: Store, feed_ids: Sequence[str], holder: str, *, until: datetime
+) -> tuple[str, ...]:
+    """Extend ``holder``'s leases on ``feed_ids`` to ``until`` (a cycle still polling them).
+
+    A lease another instance took over (this one ran out first: the process stalled) is
+    left to it.
+
+    Returns:
+        The ids among ``feed_ids`` whose lease ``holder`` no longer holds.
+    """
+    ids = list(dict.fromkeys(feed_ids))
+    with store.session() as session:
+        renewed: set[str] = set()
+        for chunk in in_chunks(ids):
+            result = session.execute(
+                update(FeedRow)
+                .where(FeedRow.id.in_(chunk), FeedRow.lease_holder == holder)
+                .values(lease_until=until)
+                .returning(FeedRow.id)
+                .execution_options(synchronize_session=False)
+            )
+            renewed.update(str(feed_id) for feed_id in result.scalars())
+    return tuple(feed_id for feed_id in ids if feed_id not in renewed)
+
+
+def _still_held(session: Session, feed_ids: Sequence[str], holder: str) -> list[str]:
+    """The ids among ``feed_ids`` whose lease ``holder`` holds, their rows now written (a
+    no-op write: it takes SQLite's write lock and PostgreSQL's row locks)."""
+    held: list[str] = []
+    for chunk in in_chunks(list(feed_ids)):
+        result = session.execute(
+            update(FeedRow)
+            .where(FeedRow.id.in_(chunk), FeedRow.lease_holder == holder)
+            .values(lease_holder=holder)
+            .returning(FeedRow.id)
+            .execution_options(synchronize_session=False)
+        )
+        held.extend(str(feed_id) for feed_id in result.scalars())
+    return held
 
 
 def release_feeds(store: Store, feed_ids: Sequence[str], holder: str) -> None:
@@ -314,28 +370,40 @@ def _claim(session: Session, where: ColumnElement[bool], holder: str, until: dat
 
 
 def stranded_articles(
-    store: Store, fetched_from: datetime, fetched_until: datetime, *, limit: int = 1000
+    store: Store,
+    fetched_from: datetime,
+    fetched_until: datetime,
+    *,
+    limit: int = 1000,
+    leased_at: datetime | None = None,
 ) -> list[int]:
     """Ids of the articles fetched in ``[fetched_from, fetched_until)`` that have no story,
     oldest first, at most ``limit``.
 
     An ingest cycle groups every article it stores into a story before it ends, so an
     article older than a cycle without one was stored by a cycle that stopped (killed)
-    before classifying and grouping it.
+    before classifying and grouping it. With ``leased_at``, an article of a feed whose
+    lease is still live then is left out: the cycle holding it is still running.
     """
+    query = (
+        select(ArticleRow.id)
+        .outerjoin(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.id)
+        .where(
+            StoryArticleRow.id.is_(None),
+            ArticleRow.fetched_at >= fetched_from,
+            ArticleRow.fetched_at < fetched_until,
+        )
+    )
+    if leased_at is not None:
+        live = (
+            select(ArticleSourceRow.id)
+            .join(FeedRow, FeedRow.id == ArticleSourceRow.feed_id)
+            .where(ArticleSourceRow.article_id == ArticleRow.id, FeedRow.lease_until >= leased_at)
+        )
+        query = query.where(~live.exists())
     with store.session() as session:
         return list(
-            session.scalars(
-                select(ArticleRow.id)
-                .outerjoin(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.id)
-                .where(
-                    StoryArticleRow.id.is_(None),
-                    ArticleRow.fetched_at >= fetched_from,
-                    ArticleRow.fetched_at < fetched_until,
-                )
-                .order_by(ArticleRow.fetched_at, ArticleRow.id)
-                .limit(limit)
-            )
+            session.scalars(query.order_by(ArticleRow.fetched_at, ArticleRow.id).limit(limit))
         )
 
 
