@@ -1,4 +1,4 @@
-"""license_events.v3: releases, relicensing and new license texts, per model version.
+"""license_events.v4: releases, relicensing and new license texts, per model version.
 
 Knowledge lives in ``data/licenses.yaml``: every license's id (SPDX where SPDX has one, else
 ``LicenseRef-…``), surface forms, commercial-use and OSI flags and key restrictions, plus the
@@ -28,6 +28,18 @@ new version. It leaves out what a review cannot act on: speculation ("may change
 license"), the license a product had before ("Previously, X was licensed under ..."),
 questions, drafts, quoted terms addressed to the reader, "open source" as a description
 rather than a release, and a new license text with no organisation behind it.
+
+v4 attaches a license to what the sentence is about: "It is released under Apache 2.0" after
+"X CLI is an open-source command-line assistant" is the CLI's license (``subject_kind`` app),
+not the model the title names. It reads one change per table row ("| Acme | AcmeDB | ... |
+Acme changed license (Apache to SSPL) |"), catalogue entries the registry does not know
+("- Dia — 1.6B, ...; Apache-2.0;"), "That is a hard break from its earlier releases, which
+shipped under X" as the license a release leaves (and no release of the earlier models),
+"The new license is X" as a change, products listed after a change ("like OTRS or POV-Ray",
+"comme ... ou ..."), an organisation's variants named without their line ("Mistral moved
+Large 3 and Small 4" -> "Mistral Large 3"), new versions in French, German and Spanish ("a
+publié la version 3 de la licence"), and no release from a headline naming neither a model
+nor an organisation.
 
 Actor and model mentions come from the actor classifier's analysis of the same document, so
 the text is tokenized once for both classifiers.
@@ -109,6 +121,8 @@ _RELICENSE = re.compile(
     r"|(?:departure|break|shift|move)\s+(?:away\s+)?from\b|abandon\w*"
     r"|(?:says?|said|bids?|bade)\s+(?:goodbye|farewell)\s+to\b"
     r"|\b(?:was|were|is|are|has\s+been|have\s+been|being)\s+replaced\s+(?:with|by)\b"
+    # "The new license is the Business Source License": what the product now ships under
+    r"|^\W*(?:the|our|its)\s+new\s+licen[cs]e\s+(?:is|will\s+be)\b"
     # "a new home and license (AGPL) for Synapse": a new license for a named product
     r"|\bnew\s+(?:[\w-]+\s+(?:and|&)\s+)?licen[cs]e\s*(?:\([^)]*\)\s*)?for\s+(?:the\s+|its\s+)?(?-i:[A-Z]))"
     r"|改为|更换为|更改为|改用|迁移至|迁移到|转为|切换到|切换为|变更为",
@@ -155,7 +169,12 @@ _NEW_LICENSE_PHRASE = re.compile(
 _NEW_VERB_BEFORE = re.compile(
     r"\b(?:publish|introduc|unveil|launch|announc|releas|debut|draft|updat|revis|finali[sz]"
     r"|creat|propos|roll|develop|co-develop|brought|writ|wrote)\w*\s+(?:[\w'’.-]+\s+){0,4}?"
-    r"[“”\"‘]?$",
+    r"[“”\"‘]?$"
+    # "a publié la version 3 de la licence", "veröffentlichte Version 2 der", "publicó la
+    # versión 4.0 de la licencia"
+    r"|\b(?:publi|présent|lanc|veröffentlich|introdu|dévoil)\w*\s+(?:la\s+|die\s+)?"
+    r"(?:version|versión)\s+\d[\d.]*\s+(?:de\s+la\s+(?:licence|licencia)|de|der|des)\s+"
+    r"(?:[\w-]+\s+)?$",
     re.IGNORECASE,
 )
 # "ELv2 is the license that Elastic introduced", "X (FSL) was written by ...": a license
@@ -249,9 +268,31 @@ _RELEASED_NAME_UNDER = re.compile(
     re.IGNORECASE,
 )
 _ROW_START = re.compile(r"^\s*(?:[-*•|]|\d+[.)])\s*")
+_FIELD_BEFORE = re.compile(r"[;,(|]\s*$")
+_FIELD_AFTER = re.compile(r"\s*(?:[;,)|.]|$)")
+
+
+def _is_field(line: str, start: int, end: int) -> bool:
+    """Whether ``line[start:end]`` stands alone between separators ("...; MIT; ...")."""
+    return bool(_FIELD_BEFORE.search(line[:start]) and _FIELD_AFTER.match(line, end))
+
+
+# A list item that opens with a name and a dash: "- Dia — 1.6B, Nari Labs; Apache-2.0".
+_ITEM_NAME = re.compile(
+    r"^\s*[-*•]\s*\**(?P<name>[A-Za-z][\w.+-]*(?:\s[\w.+-]+){0,2}?)\**\s+[—–]\s"
+)
+# "That is a hard break from ...", "This marks a departure from ...": what follows is the
+# state a change left, not a release.
+_BREAK_START = re.compile(
+    r"^\W*(?:This|That|It)\s+(?:is|was|marks|marked|represents|represented)\s+(?:an?\s+)?"
+    r"(?:[\w-]+\s+){0,2}?(?:break|departure|shift|change)\s+from\b",
+    re.IGNORECASE,
+)
 _PAST_STATE = re.compile(
     r"^\W*(?:previously|formerly|originally|until\s+(?:now|then|recently)|so\s+far|in\s+the\s+past"
-    r"|bisher|auparavant|anteriormente)\b|^\W*(?:以前|此前)",
+    r"|bisher|auparavant|anteriormente)\b|^\W*(?:以前|此前)"
+    r"|^\W*(?:This|That|It)\s+(?:is|was|marks|marked|represents|represented)\s+(?:an?\s+)?"
+    r"(?:[\w-]+\s+){0,2}?(?:break|departure)\s+from\b",
     re.IGNORECASE,
 )
 # A sentence that is nothing but a license name ("Modified MIT license.").
@@ -264,7 +305,7 @@ _PARTICIPLE_START = re.compile(
     r"|Veröffentlicht|Publié|Distribué|Publicado|Lanzado|Distribuido)\b"
     # "We are releasing today the official phi-4 model! With MIT licence!!"
     r"|^\W*(?:With|Under|Avec|Sous|Mit|Unter|Con|Bajo)\s+(?:an?\s+|the\s+|la\s+|der\s+|una\s+)?"
-    r"(?:[\w.-]+\s+){1,3}?(?:licen[cs]e|Lizenz|licencia)\W*$"
+    r"(?:[\w.-]+\s+){1,3}?(?:licen[cs]e|Lizenz|licencia)(?:\s*\((?:sic|sic!)\))?\W*$"
 )
 _CHANGE_ANNOUNCED = re.compile(
     r"\b(?:licen[cs](?:e|ing)\s+change|change\s+(?:to|in|of)\s+(?:its|their|our|the)\s+"
@@ -283,14 +324,16 @@ _GENERIC = re.compile(
     r"|\bpatterns?\b|\bin\s+brief\b|\byou\s+(?:must|shall|may|should|plan)\b|\bif\s+you\b"
     r"|\bsuch\s+as\b|\b(?:more|less)\s+(?:permissive|restrictive|open)\s+than\b|\bon\s+par\s+with\b"
     r"|\bexamples?\s*:|\btraditional\s+(?:open[- ]source\s+)?licen[cs]"
-    r"|\b(?:comparable|similar|competing|rival)\s+(?:releases|models|offerings)\b",
+    r"|\b(?:comparable|similar|competing|rival)\s+(?:releases|models|offerings)\b"
+    # "常见的协议包括 MIT、Apache 2.0 和 GPL 等", "例如", "比如", "诸如": examples
+    r"|常见的|例如|比如|诸如",
     re.IGNORECASE,
 )
 # "The NVIDIA License is a proprietary license ...": the license is what the sentence is about.
 _SUBJECT_LEAD = re.compile(r"(?:[^,]{0,40},\s*)?(?:the)?")
 _LICENSE_SUBJECT = re.compile(
     r"\s*(?:\([^)]*\)\s*)?(?:[\w.-]+\s+){0,2}?(?:is|was|are|were|has|have|grants?|permits?"
-    r"|requires?|allows?|applies|sets|covers|remains|作为|是|正被)(?![\w-])",
+    r"|requires?|allows?|applies|sets|covers|remains)(?![\w-])|\s*(?:作为|是|正被)",
     re.IGNORECASE,
 )
 # "The X License establishes the terms ...": what a license does, whatever models it names.
@@ -443,13 +486,39 @@ _ORG_SUBJECT = re.compile(
     r"|added|made|making|decided|transitioned|transitioning|originally|launched|launches"
     r"|updates|updated|unveils|unveiled|start|starts|started)\b"
 )
-_ORG_STOP = {"Today", "Now", "It", "This", "They", "We", "He", "She", "Then", "Also", "In", "On"}
+_ORG_STOP = {
+    "Today",
+    "Now",
+    "It",
+    "This",
+    "They",
+    "We",
+    "He",
+    "She",
+    "Then",
+    "Also",
+    "In",
+    "On",
+    # people in general are no organisation
+    "Someone",
+    "Somebody",
+    "Anyone",
+    "Everyone",
+    "Nobody",
+    "People",
+    "Users",
+    "Developers",
+}
 # "... | Mistral AI", "... - Elastic Blog": the byline at the end of a page title.
 _TITLE_BYLINE = re.compile(r"\s[|–—-]\s+(?P<org>[A-Z][\w&. ]{1,30}?)(?:\s+(?:Blog|News))?\s*$")
 # "All models in the series ...", "The models are ...", "Both ...": every model just named.
 _PLURAL_START = re.compile(
     r"^\W*(?:(?:All|Both)\b|(?:The|These|Those|Its|Their)\s+(?:[\w-]+\s+){0,2}?"
     r"(?:models|variants|versions|checkpoints|weights)\b|They\b|它们|这些模型)"
+)
+_SIBLING = re.compile(
+    r"(?:,\s+|\b)(?:while|whereas|and|but)\s+(?:the\s+)?(?P<w>[A-Z][a-z]+)\s+"
+    r"(?:is|are|was|has|comes|offers|runs|ships|targets)\b"
 )
 _LIST_INTRO = re.compile(r"\b(?:includ\w*|compris\w*|variants|members|tiers)\b|:", re.I)
 _APPLIES_TO = re.compile(
@@ -704,7 +773,7 @@ _ABBREVIATION_GAP = re.compile(r"\s*[(\[]\s*")
 _BASED_AFTER = re.compile(r"[\s-]*(?:based|derived)\b|\s*(?:许可证?|协议)?\s*基础上", re.I)
 _FORM_SIZE = re.compile(r"(?:(?<=[ -])([A-Z])|[ -])\d+(?:\.\d+)?[BbMm]$")
 _LETTER_SIZE = re.compile(r" ([A-Z])(?=\d+(?:\.\d+)?[BbMm](?![\w+]))")
-_LETTER_VARIANT = re.compile(r" ([A-Z]\+?)(?![\w+])")
+_LETTER_VARIANT = re.compile(r"([ -])([A-Z]\+?)(?![\w+])")
 _BRACKET_VARIANT = re.compile(r"[ \t]?\[([A-Za-z][\w-]{0,15})\]")
 _VERSION_AFTER = re.compile(r"[\s\-‑]*[vV]?(\d+(?:\.\d+)+)(?![\w.])")
 _ID_VERSION = re.compile(r"-(\d+(?:\.\d+)*)$")
@@ -777,6 +846,9 @@ def _compile(forms: Sequence[dict[str, Any]]) -> re.Pattern[str]:
             alternatives.append(rf"(?:(?<=\bfrom\s)|(?<=\())(?P<lic{n}c>{core})(?=\s+to\s)")
             # a license alone in parentheses ("Gratis (MIT)"), not the institute's acronym
             alternatives.append(rf"(?<=\()(?<!Technology\s\()(?P<lic{n}e>{core})(?=\))")
+            # a field of its own in a catalogue line or a table row ("14B; MIT; ...",
+            # "| MIT |")
+            alternatives.append(rf"(?:(?<=;\s)|(?<=\|\s))(?P<lic{n}f>{core})(?=[ \t]*(?:[;|]|$))")
             alternatives.append(
                 rf"(?:(?<=\bto\s)|(?<=\bthan\s))(?P<lic{n}d>{core})(?=\s*(?:$|[).,;:!?]))"
             )
@@ -890,9 +962,13 @@ def model_name(family: str, following: str, table: LicenseTable) -> str:
     """
     out = _FORM_SIZE.sub(r"\1", family)  # a registry form with a size: "Command R7B"
     pos = 0
-    letter = _LETTER_VARIANT.match(following) or _LETTER_SIZE.match(following)
-    if letter is not None:
-        # "Command A", "Command R+": a one-letter variant is part of the name
+    variant = _LETTER_VARIANT.match(following)
+    letter = _LETTER_SIZE.match(following)
+    if variant is not None:
+        # "Command A", "Command R+", "Command-R": a one-letter variant is part of the name
+        out += variant.group(1) + variant.group(2)
+        pos = variant.end()
+    elif letter is not None:
         out += " " + letter.group(1)
         pos = letter.end()
     for _ in range(8):
@@ -943,7 +1019,7 @@ class MentionCandidate:
 
 @register(
     "license_events",
-    "v3",
+    "v4",
     labels=LICENSE_EVENT_KINDS,
     output_key="license_events",
     result_type=LicenseEvent,
@@ -951,7 +1027,7 @@ class MentionCandidate:
     data_files=("licenses.yaml", "actors.yaml"),
 )
 class LicenseEventClassifier:
-    """Find license events (``license_events.v3``) in a document.
+    """Find license events (``license_events.v4``) in a document.
 
     Args:
         table_path: the license table YAML (default: the shipped ``data/licenses.yaml``).
@@ -965,7 +1041,7 @@ class LicenseEventClassifier:
     """
 
     name = "license_events"
-    version = "v3"
+    version = "v4"
     labels: tuple[str, ...] = LICENSE_EVENT_KINDS
     output_key = "license_events"
 
@@ -989,12 +1065,31 @@ class LicenseEventClassifier:
             key=len,
             reverse=True,
         )
+        self._registry_names = frozenset(a.name for a in actors.registry.actors)
+        self._stewards = tuple(dict.fromkeys(i.steward for i in self.table.licenses if i.steward))
+        self._family_forms = frozenset(f.form for f in actors.registry.forms if f.kind == "family")
         self._cjk_families = {
             f.form.lower(): f for f in actors.registry.forms if f.kind == "family"
         }
         self._cjk_family = re.compile(
             r"(?<![A-Za-z0-9_])(?:" + "|".join(re.escape(f) for f in families) + r")"
             r"(?![a-z])",
+            re.IGNORECASE,
+        )
+        # Organisation names glued to CJK text ("DeepSeek发布了", "百度宣布"), unambiguous
+        # forms only (those the actor registry accepts without a context word).
+        orgs = {
+            f.form: f
+            for f in actors.registry.forms
+            if f.kind != "family"
+            and f.context is None
+            and (len(f.form) > 3 or (_CJK.search(f.form) and len(f.form) >= 2))
+        }
+        self._cjk_orgs = {form.lower(): rule for form, rule in orgs.items()}
+        self._cjk_org = re.compile(
+            r"(?<![A-Za-z0-9_])(?:"
+            + "|".join(re.escape(f) for f in sorted(orgs, key=len, reverse=True))
+            + r")(?![A-Za-z0-9_])",
             re.IGNORECASE,
         )
 
@@ -1004,7 +1099,37 @@ class LicenseEventClassifier:
         for candidate in self.candidates(doc):
             for event in candidate.rule_events:
                 events.setdefault(event.identity(), event)
+        for event in self._suite_events(doc):
+            events.setdefault(event.identity(), event)
         return tuple(e for e in merge_events(list(events.values())) if self._reviewable(e))
+
+    def _suite_events(self, doc: Document) -> list[LicenseEvent]:
+        """New versions of a suite of licenses named only by number ("released version 4.0
+        of these licenses", "the 4.0 license suite"), with the organisation behind them: a
+        steward the sentence, the one before it or the title names, else the announcer."""
+        # plain substring tests first: a regex over every whole text would cost more than
+        # the rest of the classifier
+        if "icens" not in doc.text and "icenc" not in doc.text:
+            return []
+        spans = _spans(doc)
+        out = []
+        for n, (start, end) in enumerate(spans):
+            if not any(doc.text.find(hint, start, end) >= 0 for hint in _SUITE_HINTS):
+                continue
+            text = doc.text[start:end]
+            if not _NEW_SUITE.search(text) or self.table.find(text):
+                continue
+            before = doc.text[spans[n - 1][0] : spans[n - 1][1]] if n else ""
+            nearby = [text, before, doc.title]
+            actor = next(
+                (st for t in nearby for st in self._stewards if st in t),
+                None,
+            )
+            if actor is None and _FIRST_PERSON.search(text):
+                actor = doc.publisher
+            actor = actor or _org_subject(text)
+            out.append(LicenseEvent("new_license", actor, None, None, None, _clip(text, 0), 0.6))
+        return out
 
     @staticmethod
     def _reviewable(event: LicenseEvent) -> bool:
@@ -1038,6 +1163,10 @@ class LicenseEventClassifier:
             found = self._rule_events(
                 doc, unit, text, matches, units, index, owner, speaker, first_person
             )
+            if index == -1 and not (unit.models or unit.actors):
+                # a headline ("Apache 2.0: the open-model wave") is a release only of a
+                # model or by an organisation it names itself
+                found = [e for e in found if e.kind != "release"]
             seen: set[str] = set()
             for match in matches:
                 if match.id in seen:
@@ -1081,9 +1210,19 @@ class LicenseEventClassifier:
         prior = _PRIOR_TERMS.search(text) or (
             _PRIOR_TERMS.match(following) if not self.table.find(following) else None
         )
+        left_behind = None
+        if _BREAK_START.match(following):
+            # "... released under Apache 2.0. That is a hard break from its earlier releases,
+            # which shipped under CC-BY-NC": the license the release leaves behind
+            left_behind = next(iter(self.table.find(following)), None)
         found: list[LicenseEvent] = []
         for event in self._events(unit, matches, units, index + 1, owner, first_person, announced):
-            if prior and event.kind == "release" and event.model:
+            if left_behind is not None and event.kind == "release" and event.model:
+                if left_behind.id != event.to_license:
+                    event = dataclasses.replace(
+                        event, kind="relicense", from_license=left_behind.id
+                    )
+            elif prior and event.kind == "release" and event.model:
                 # "released Gemma 4 under Apache 2.0, abandoning the custom license of
                 # previous versions": a release that replaces an earlier license
                 source = None
@@ -1115,9 +1254,24 @@ class LicenseEventClassifier:
             if (
                 event.model is None
                 and event.kind != "new_license"
-                and event.subject_kind == "model"
+                and event.subject_kind in ("model", "software")
             ):
                 products = [] if unit.names_a_model else _software_names(text, matches)
+                prefix = self._model_prefix(unit, text)
+                if (
+                    products
+                    and prefix is not None
+                    and all(p.split()[0].lower() in self.table.keep_words for p in products)
+                ):
+                    # "Mistral moved Large 3 and Small 4 to Apache 2.0": variants of the
+                    # organisation's own model line, named without the line
+                    found += [
+                        dataclasses.replace(
+                            event, model=f"{prefix[0]} {p}", actor=event.actor or prefix[1]
+                        )
+                        for p in products
+                    ]
+                    continue
                 if products:
                     # "relicensing Grafana, Loki and Tempo": software outside the registry
                     found += [
@@ -1125,11 +1279,16 @@ class LicenseEventClassifier:
                         for p in products
                     ]
                     continue
+                if event.subject_kind == "software":
+                    found.append(event)  # unnamed software stays unnamed
+                    continue
                 named = _name_near(event.actor or "", (text, doc.title), matches)
                 if named is None and event.kind == "release":
                     # "The sentence-transformers/multi-qa-mpnet-base-dot-v1 model is licensed
                     # under ...", a model page titled "Teuken-7B"
                     named = _repo_model(text, self.table) or _title_model(doc.title, self.table)
+                if named is not None:
+                    named = _bracket_tier(named, text, matches, event.to_license)
                 event = dataclasses.replace(event, model=named)
             found.append(event)
         out = []
@@ -1140,9 +1299,24 @@ class LicenseEventClassifier:
         # "relicensing Sentry and Codecov under a new license we've written called the FSL":
         # the maker of the new license makes the change
         makers = {e.to_license: e.actor for e in out if e.kind == "new_license" and e.actor}
-        return [
+        out = [
             dataclasses.replace(e, actor=makers[e.to_license])
             if e.actor is None and e.kind == "relicense" and e.to_license in makers
+            else e
+            for e in out
+        ]
+        if unit.names_a_model or _OWN_PRODUCTS.search(text):
+            return out
+        # "MongoDB switches from AGPLv3 to SSPL": an organisation outside the actor registry
+        # changing a license with no product named changes the product named after it
+        return [
+            dataclasses.replace(e, model=e.actor, subject_kind="software")
+            if e.kind == "relicense"
+            and e.model is None
+            and e.subject_kind == "model"
+            and e.actor is not None
+            and e.actor not in self._registry_names
+            and re.search(rf"(?<![\w-]){re.escape(e.actor)}(?![\w-])", text + "\n" + doc.title)
             else e
             for e in out
         ]
@@ -1212,8 +1386,11 @@ class LicenseEventClassifier:
                     probe += 1
                 base = start
                 text = doc.text[start:end]
-            if not any(m.rule.kind == "family" for m in inside) and _CJK.search(text):
-                inside += self._cjk_mentions(text, base, index == -1)
+            if _CJK.search(text):
+                if not any(m.rule.kind == "family" for m in inside):
+                    inside += self._cjk_mentions(text, base, index == -1)
+                if not any(m.rule.kind != "family" for m in inside):
+                    inside += self._cjk_org_mentions(text, base, index == -1, inside)
             found: list[tuple[Mention, int, int]] = []
             references: set[int] = set()
             reference_end = -1  # end of the last competitor / base-model mention
@@ -1257,6 +1434,17 @@ class LicenseEventClassifier:
             word.lower() in self.table.keep_words and word[:1].isupper()
         )
 
+    def _cjk_org_mentions(
+        self, text: str, base: int, in_title: bool, known: Sequence[Mention]
+    ) -> list[Mention]:
+        out = []
+        for m in self._cjk_org.finditer(text):
+            rule = self._cjk_orgs.get(m.group(0).lower())
+            start, end = base + m.start(), base + m.end()
+            if rule is not None and all(end <= k.start or start >= k.end for k in known):
+                out.append(Mention(rule, start, end, m.group(0), in_title))
+        return out
+
     def _cjk_mentions(self, text: str, base: int, in_title: bool) -> list[Mention]:
         out = []
         for m in self._cjk_family.finditer(text):
@@ -1297,6 +1485,9 @@ class LicenseEventClassifier:
             new_events.append(
                 LicenseEvent("new_license", actor, None, None, match.id, evidence, 0.8)
             )
+        row_changes = _row_changes(text, matches, evidence)
+        if row_changes:
+            return row_changes
         if _changes_license(text, matches):
             changed = self._relicense(unit, matches, outside, units, position, evidence, subject)
             sources = {e.from_license for e in changed}
@@ -1364,7 +1555,8 @@ class LicenseEventClassifier:
         # nearby
         weak = not strong and (fragment or _PARTICIPLE_START.match(text) is not None)
         has_anchor = strong or weak
-        if not has_anchor or not (label or _RELEASE_CUE.search(_masked(text, matches))):
+        cue = label or _RELEASE_CUE.search(_masked(text, matches)) or weak
+        if not has_anchor or not cue:
             return new_events
         if subject is not None:
             kind, product = subject
@@ -1402,6 +1594,15 @@ class LicenseEventClassifier:
                         for m, a in group
                     ]
                     continue
+            described = None if outside else self._described_before(unit, units, position, owner)
+            if described is not None:
+                # "Mistral Vibe CLI is an open-source command-line assistant ... It is
+                # released under Apache 2.0": the license belongs to the tool, not a model
+                kind, name, actor = described
+                events.append(
+                    LicenseEvent("release", actor, name, None, match.id, evidence, score, kind)
+                )
+                continue
             model, actor = self._nearby(unit, units, position, matches, owner)
             if weak and model is None:
                 continue  # a bare "MIT licensed." line about nothing the registry knows
@@ -1428,11 +1629,21 @@ class LicenseEventClassifier:
             licenses = [m for m in matches if start <= m.start and m.end <= end]
             if row is not None and licenses:
                 first = licenses[0].start
-                models = {
+                models: set[tuple[str, str | None]] = {
                     (model_name(m.rule.form, text[e:], self.table), m.actor.name)
                     for m, s, e in unit.models
                     if start <= s and e <= first
                 }
+                head = _ITEM_NAME.match(line)
+                if (
+                    not models
+                    and head is not None
+                    and head.end() <= first - start
+                    and all(_is_field(line, lic.start - start, lic.end - start) for lic in licenses)
+                ):
+                    # "- Dia — 1.6B, Nari Labs (Apr 2025); Apache-2.0; ...": a catalogue
+                    # entry whose name the registry does not know, the license one field
+                    models = {(_strip_sizes(head.group("name"), self.table), None)}
                 if len(models) == 1 and not _defined_entry(text, licenses[0]):
                     ((model, actor),) = models
                     out += [
@@ -1586,8 +1797,57 @@ class LicenseEventClassifier:
                 if owner is None or m.actor.name == owner
             ]
             if found:
-                return list(dict.fromkeys(found))
+                return list(dict.fromkeys(found + self._sibling_variants(candidate.text, found)))
         return []
+
+    def _sibling_variants(self, text: str, found: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Variants named by their variant word alone beside a full name: "Llama 4 Scout
+        fits one GPU, while Maverick is available in FP8" -> "Llama 4 Maverick"."""
+        name, actor = found[0]
+        words = name.split()
+        while len(words) > 1 and words[-1].lower() in self.table.keep_words:
+            words.pop()
+        if len(words) == len(name.split()):
+            return []  # the full name has no variant word to swap
+        line = " ".join(words)
+        return [
+            (f"{line} {m.group('w')}", actor)
+            for m in _SIBLING.finditer(text)
+            if m.group("w").lower() in self.table.keep_words
+        ]
+
+    def _model_prefix(self, unit: _Unit, text: str) -> tuple[str, str] | None:
+        """(written name, organisation) of the organisation that opens the sentence when its
+        name is also its model line ("Mistral" in "Mistral moved Large 3 ...")."""
+        for mention, start in unit.actors:
+            if text[:start].strip(" \t\n\"“'‘*-"):
+                return None
+            forms = self._family_forms
+            if mention.text in forms or any(f.startswith(mention.text + " ") for f in forms):
+                return mention.text, mention.actor.name
+            return None
+        return None
+
+    def _described_before(
+        self, unit: _Unit, units: list[_Unit], position: int, owner: str | None
+    ) -> tuple[SubjectKind, str, str | None] | None:
+        """The named tool a sentence that only says "it" (or "Released under ..., it") is
+        about, when the sentence that introduced the subject described it as a CLI, an app,
+        software or a dataset ("Gemini CLI is an open-source AI agent ...")."""
+        text = unit.text
+        if not (_PRONOUN_START.match(text) or _PARTICIPLE_START.match(text)):
+            return None
+        if _PLURAL_START.match(text):
+            return None
+        for i in range(position - 1, max(0, position - 4), -1):
+            candidate = units[i]
+            described = _described_subject(candidate.text)
+            if described is not None:
+                kind, name = described
+                return kind, name, self._actor_in(candidate) or owner
+            if not _PRONOUN_START.match(candidate.text):
+                return None
+        return None
 
     def _nearby(
         self,
@@ -1672,7 +1932,8 @@ _SOFTWARE_NAME = (
     re.compile(
         r"(?:^|,\s+|\bthat\s+|\b[Tt]he\s+)"
         + _PRODUCTS
-        + r"\s+(?:versions?\s+|releases?\s+)?(?:would|will|is|are|was|were|has|had)\s+(?:now\s+)?"
+        + r"(?:,\s+(?:among\s+others|for\s+example|too),)?"
+        r"\s+(?:versions?\s+|releases?\s+)?(?:would|will|is|are|was|were|has|have|had)\s+(?:now\s+)?"
         r"(?:be\s+|been\s+)?(?:now\s+)?(?:dual[- ])?(?:licen[cs]ed|released|distributed|ship"
         r"|changed|moved|switched|relicensed|transitioned)"
     ),
@@ -1683,6 +1944,18 @@ _SOFTWARE_NAME = (
         r"(?:the\s+|its\s+)?" + _PRODUCTS + r"(?=\s+(?:from|to|back|under)\b|['’]s\s+licen[cs])"
     ),
     re.compile(r"\bproducts?,?\s+" + _PRODUCTS),
+    # "for its future contributions to Synapse", "its development of the Synapse Matrix
+    # homeserver", "Element, the primary developer behind Synapse"
+    re.compile(
+        r"\b(?:(?:contributions|development|work)\s+(?:to|of|on)"
+        r"|(?:developer|maker|creator|maintainer)s?\s+(?:behind|of))\s+(?:the\s+)?" + _PRODUCTS
+    ),
+    # "... to become AGPL, like OTRS or POV-Ray", "comme OTRS ou POV-Ray ou Grafana"
+    re.compile(
+        r",?\s+(?:like|such\s+as|including|comme|notamment|wie|etwa|como|tales\s+como)\s+"
+        r"(?P<m>[A-Z][\w.+-]*(?:\s[A-Z][\w.+-]*)?(?:(?:\s*,\s*|\s+(?:and|or|et|ou|y|o|und|oder)\s+)"
+        r"[A-Z][\w.+-]*(?:\s[A-Z][\w.+-]*)?)*)"
+    ),
     re.compile(r"\blicen[cs]e\s*(?:\([^)]*\)\s*)?for\s+(?:the\s+|its\s+)?" + _PRODUCTS),
 )
 _NOT_PRODUCT_WORD = {"The", "This", "That", "Today", "In", "On", "We", "Our", "It", "License"}
@@ -1695,11 +1968,15 @@ def _software_names(text: str, matches: Sequence[LicenseMatch]) -> list[str]:
     for pattern in _SOFTWARE_NAME:
         for m in pattern.finditer(text):
             names = []
-            for part in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+(?:the\s+)?", m.group("m")):
+            for part in re.split(
+                r"\s*,\s*(?:and\s+)?|\s+(?:and|or|et|ou|y|o|und|oder)\s+(?:the\s+)?", m.group("m")
+            ):
                 part = part.strip(" .")
                 start = m.start("m") + m.group("m").find(part)
                 if not part or part.split()[0] in _NOT_PRODUCT_WORD:
                     continue
+                if " " not in part and part.lower().endswith("ly") and part[1:].islower():
+                    continue  # "Lately, FooDB and BarStore": a sentence adverb
                 if any(s <= start < e for s, e in spans) or _UNLISTED_WORDS.search(part):
                     continue
                 names.append(part)
@@ -1808,6 +2085,15 @@ _NOT_PRODUCT = {
     "Los",
     "Las",
     "Su",
+    # quantifiers: "Several tools", "Many libraries" name no product
+    "Several",
+    "Many",
+    "Some",
+    "Other",
+    "Most",
+    "All",
+    "Both",
+    "Few",
 }
 
 
@@ -1832,6 +2118,10 @@ def _subject(
         return None
     if _MODEL_NOUN.search(window, found.end()):
         return None  # "the code and the model weights are under ...": the model
+    nouns = list(_MODEL_NOUN.finditer(window, max(0, found.start() - 40), found.start()))
+    listed = nouns[-1] if nouns else None
+    if listed is not None and _WEIGHTS_THEN.fullmatch(window, listed.end(), found.start()):
+        return None  # "权重、推理代码和技术文档", "weights, inference code": the model first
     noun = found.group(0)
     before = window[: found.start()]
     product = _PRODUCT_BEFORE.search(before)
@@ -1862,8 +2152,37 @@ def _subject(
     return (kind, name)
 
 
+_WEIGHTS_THEN = re.compile(
+    r"\s*(?:[、,，和与]|\band\b|\bund\b|\bet\b|\by\b)\s*[\w\s-]{0,12}?", re.I
+)
 # "Mistral Vibe is an open-source CLI coding assistant ...": the sentence's named subject.
 _NAMED_SUBJECT = re.compile(r"^\W*(?P<name>[A-Z][\w.+-]*(?:\s[A-Z][\w.+-]*){0,2})\s+(?:is|are)\b")
+# The predicate that says what the named subject is: "is an open-source, terminal-based AI
+# agent", "is a command-line tool"; it ends where the sentence adds what the thing does.
+_PREDICATE = re.compile(r"\s+(?:an?|the)\s+(?P<p>[^.;:]{1,100})")
+
+
+def _described_subject(text: str) -> tuple[SubjectKind, str] | None:
+    """(kind, name) when ``text`` introduces a named subject as something other than a model:
+    "Mistral Vibe CLI is an open-source command-line coding assistant" -> ("app", "Mistral
+    Vibe CLI"). None when the predicate calls it a model (or names nothing)."""
+    head = _NAMED_SUBJECT.match(text)
+    if head is None or head.group("name").split()[0] in _NOT_PRODUCT:
+        return None
+    predicate = _PREDICATE.match(text, head.end())
+    if predicate is None:
+        return None
+    words = predicate.group("p")
+    noun = _SUBJECT_NOUN.search(words)
+    model = _MODEL_NOUN.search(words)
+    if noun is None or (model is not None and model.start() < noun.start()):
+        return None
+    kind: SubjectKind = "software"
+    if noun.group("app"):
+        kind = "app"
+    elif noun.group("dataset") or noun.group("zh_dataset"):
+        kind = "dataset"
+    return kind, head.group("name")
 
 
 _NOT_MODEL_AFTER = re.compile(
@@ -1926,6 +2245,61 @@ _PAIR_GAP_FROM_TO = re.compile(
     r"(?:the\s+|an?\s+|der\s+|la\s+|el\s+)?",
     re.IGNORECASE,
 )
+
+
+# "HashiCorp transitioned its product licensing, including Terraform": the organisation
+# changes the license of its products, not of something named after it.
+_OWN_PRODUCTS = re.compile(
+    r"\b(?:its|their)\s+(?:[\w-]+\s+)?(?:products?|software|projects?|code|licensing|portfolio)\b",
+    re.IGNORECASE,
+)
+_SUITE_HINTS = ("icenses", "icences", "license suite", "licence suite")
+# "released version 4.0 of these licenses", "has released new licences", "introduce our 4.0
+# licenses", "Version 4.0 licences have now been launched", "Released in 2013, the 4.0
+# license suite ...": a new version of a suite of license texts named by its number.
+_NEW_SUITE = re.compile(
+    r"\b(?:releas|launch|introduc|publish|unveil)\w*\s+(?:[\w'’-]+\s+){0,2}?"
+    r"(?:version\s+\d[\d.]*\s+of\s+(?:these|its|their|our|the)\s+licen[cs]es"
+    r"|(?:new|our\s+\d[\d.]*|\d[\d.]*)\s+licen[cs]es)\b"
+    r"|\bversion\s+\d[\d.]*\s+licen[cs]es\s+(?:have|has)\s+(?:now\s+)?been\s+"
+    r"(?:launched|released|published|introduced)\b"
+    r"|^\W*(?:Released|Launched|Published|Introduced)\b[^.;]{0,40},\s+the\s+\d[\d.]*\s+"
+    r"licen[cs]e\s+suite\b",
+    re.IGNORECASE,
+)
+
+
+def _row_changes(text: str, matches: Sequence[LicenseMatch], evidence: str) -> list[LicenseEvent]:
+    """Changes read from table rows, one per row: "| Acme | AcmeDB | ... | Acme changed
+    license (Apache to SSPL) |". The organisation is the subject of the change cell; the
+    product is the cell after the organisation's own cell."""
+    out: list[LicenseEvent] = []
+    start = 0
+    for line in text.split("\n"):
+        end = start + len(line)
+        inside = [m for m in matches if start <= m.start and m.end <= end]
+        if line.lstrip().startswith("|") and len(inside) >= 2:
+            pairs = [
+                (a, b)
+                for a, b in itertools.pairwise(inside)
+                if _PAIR_GAP.fullmatch(text[a.end : b.start])
+            ]
+            if len(pairs) == 1:
+                (old, new) = pairs[0]
+                cells = [c.strip() for c in line.strip().strip("|").split("|")]
+                change = next((c for c in cells if old.text in c and new.text in c), "")
+                actor = _org_subject(change) or _org_subject(change + " changed")
+                product = None
+                if actor in cells:
+                    after = cells[cells.index(actor) + 1 :]
+                    product = next((c for c in after if c and c != change), None)
+                out.append(
+                    LicenseEvent(
+                        "relicense", actor, product, old.id, new.id, evidence, 0.7, "software"
+                    )
+                )
+        start = end + 1
+    return out
 
 
 def _changes_license(text: str, matches: Sequence[LicenseMatch]) -> bool:
@@ -1999,6 +2373,9 @@ def _name_near(actor: str, texts: Sequence[str], matches: Sequence[LicenseMatch]
         for text in texts:
             for m in pattern.finditer(text):
                 name = m.group("m").rstrip(".,")
+                bracket = _BRACKET_VARIANT.match(text, m.start("m") + len(name))
+                if bracket is not None:
+                    name += f" [{bracket.group(1)}]"  # "FLUX.1 [schnell]": the tier is kept
                 first = name.split()[0].split("-")[0].lower()
                 if first in _NOT_A_MODEL or name.lower() in licenses or name == actor:
                     continue
@@ -2013,6 +2390,27 @@ def _name_near(actor: str, texts: Sequence[str], matches: Sequence[LicenseMatch]
                     return f"{actor} {name}"
                 return name
     return None
+
+
+_TIER = re.compile(r"(?<![\w\]])\[(?P<t>[A-Za-z][\w-]{0,15})\]")
+
+
+def _bracket_tier(
+    name: str, text: str, matches: Sequence[LicenseMatch], license_id: str | None
+) -> str:
+    """The tier a later license of the sentence belongs to: in "released FLUX.1 [schnell]
+    under Apache 2.0, while [dev] uses a non-commercial license" the second license is
+    "FLUX.1 [dev]"'s."""
+    ordered = list(matches)
+    position = next((i for i, m in enumerate(ordered) if m.id == license_id), None)
+    if not position:
+        return name
+    previous = ordered[position - 1]
+    tiers = list(_TIER.finditer(text, previous.end, ordered[position].start))
+    if len(tiers) != 1:
+        return name
+    base = re.sub(r"\s*\[[^\]]*\]$", "", name)
+    return f"{base} [{tiers[0].group('t')}]"
 
 
 def merge_events(events: Sequence[LicenseEvent]) -> tuple[LicenseEvent, ...]:

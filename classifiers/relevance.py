@@ -1,4 +1,4 @@
-"""relevance.v2: is an item AI-industry news for Lumi's readers?
+"""relevance.v3: is an item AI-industry news for Lumi's readers?
 
 Relevant means the item is about AI models, labs or products; AI policy and regulation; AI
 safety or security; AI compute and chips; or the AI business. General tech news (a cloud
@@ -16,11 +16,14 @@ The model is a logistic regression over two kinds of features:
   has a body at all, and whether it comes from an AI lab's own feed. The shares tell an item
   *about* AI from one that mentions AI in a sentence.
 
-An item whose body has fewer than :data:`TITLE_ONLY_WORDS` words is decided from its title: it
-has its own Platt calibration and threshold, so its score is only as confident as titles
-alone allow. Both calibrations and thresholds, the regularisation and the scale of the dense
+Items fall in three regimes (:data:`REGIMES`) by the length of their body, each with its own
+Platt calibration and threshold: an item whose body has fewer than :data:`TITLE_ONLY_WORDS`
+words is decided from its title, so its score is only as confident as titles alone allow; a
+body shorter than :data:`SHORT_WORDS` words (a feed summary, a quoted passage) has far fewer
+terms than an article and its decision values spread differently; everything else is a
+``body``. The calibrations and thresholds, the regularisation and the scale of the dense
 features are chosen on inner grouped folds (see :func:`classifiers.train.train_relevance`).
-The shipped model is plain JSON (``data/relevance.v2.json``); inference is numpy only,
+The shipped model is plain JSON (``data/relevance.v3.json``); inference is numpy only,
 nothing is unpickled.
 
 An item with not one term the model knows, or whose body is a few words repeated
@@ -63,6 +66,8 @@ __all__ = [
     "MODEL_FORMAT",
     "MODEL_PATH",
     "NO_TOPIC",
+    "REGIMES",
+    "SHORT_WORDS",
     "TITLE_ONLY_WORDS",
     "TITLE_PREFIX",
     "Lexicon",
@@ -72,15 +77,16 @@ __all__ = [
     "is_degenerate",
     "load_lexicon",
     "names_ai",
+    "regime_of",
     "relevance_features",
     "relevance_terms",
     "word_count",
 ]
 
 DATA_DIR = Path(__file__).parent / "data"
-MODEL_PATH = DATA_DIR / "relevance.v2.json"
+MODEL_PATH = DATA_DIR / "relevance.v3.json"
 BUILD_COMMAND = "lumi train relevance --shared SHARED_DATA_DIR"
-MODEL_FORMAT = "lumi.relevance/2"
+MODEL_FORMAT = "lumi.relevance/3"
 #: Only this many leading characters of the body are read: whether an item is AI news shows
 #: in its opening, and the bound keeps a runaway page from costing more than an article.
 MAX_CHARS = 10_000
@@ -126,6 +132,11 @@ def word_count(text: str) -> int:
 LEXICON_PATH = DATA_DIR / "relevance_lexicon.yaml"
 #: The body of an item with fewer words than this is not read: the title decides alone.
 TITLE_ONLY_WORDS = 12
+#: A body with fewer words than this (and at least TITLE_ONLY_WORDS) is a short text.
+SHORT_WORDS = 80
+#: The regimes, each with a calibration and threshold of its own: a body of SHORT_WORDS
+#: words or more, a short body, no body to speak of.
+REGIMES = ("body", "short", "title_only")
 #: Sentences of the body's opening for :data:`DENSE_FEATURES` ``lead_*``.
 LEAD_SENTENCES = 5
 #: A body of at least :data:`DEGENERATE_MIN_WORDS` words of which fewer than this share are
@@ -138,7 +149,8 @@ _GROUPS = ("core", "actor", "compute", "weak", "big_tech")
 #: The dense, interpretable features, in the model's order (all in [0, 1]).
 DENSE_FEATURES: tuple[str, ...] = (
     "title_strong",  # the title names AI (core term or AI actor)
-    "title_other",  # the title has compute, weak-AI or big-tech words
+    "title_compute",  # the title has AI-compute words (accelerators, chips, HBM)
+    "title_other",  # the title has weak-AI or big-tech words
     "body_strong_share",  # share of body sentences that name AI
     "lead_strong_share",  # same, over the body's first LEAD_SENTENCES sentences
     "body_any_share",  # share of body sentences with any lexicon word
@@ -147,8 +159,10 @@ DENSE_FEATURES: tuple[str, ...] = (
     "strong_density",  # AI-naming hits per 100 words, / 3, capped at 1
     "actors",  # distinct AI actors named (title and body), / 5, capped at 1
     "title_only",  # the body is shorter than TITLE_ONLY_WORDS words
+    "short_text",  # the body has TITLE_ONLY_WORDS words or more but fewer than SHORT_WORDS
     "ai_publisher",  # the item comes from the feed of an AI lab (a model maker) itself
 )
+_INDEX = {name: i for i, name in enumerate(DENSE_FEATURES)}
 _WORD = re.compile(r"\w+")
 #: Actor types whose own feeds count as an AI lab's (``ai_publisher``): organisations whose
 #: main product is models. Big tech groups also publish engineering and product posts.
@@ -310,12 +324,15 @@ def _dense(
     out = np.zeros(len(DENSE_FEATURES))
     title_hits = lex.matches(title) if title else []
     title_groups = {g for _, g, _ in title_hits}
-    out[0] = float(bool(title_groups & _STRONG))
-    out[1] = float(bool(title_groups - _STRONG))
+    f = _INDEX
+    out[f["title_strong"]] = float(bool(title_groups & _STRONG))
+    out[f["title_compute"]] = float("compute" in title_groups)
+    out[f["title_other"]] = float(bool(title_groups - _STRONG - {"compute"}))
     actors = {a for _, g, a in title_hits if g == "actor"}
     if n_words < TITLE_ONLY_WORDS:
-        out[9] = 1.0
+        out[f["title_only"]] = 1.0
     else:
+        out[f["short_text"]] = float(n_words < SHORT_WORDS)
         spans = list(sentences) if sentences is not None else list(split_sentences(body))
         starts = [a for a, _ in spans if a < MAX_CHARS] or [0]
         marks: dict[str, set[int]] = {g: set() for g in _GROUPS}
@@ -329,14 +346,14 @@ def _dense(
         n = len(starts)
         strong = marks["core"] | marks["actor"]
         lead = min(n, LEAD_SENTENCES)
-        out[2] = len(strong) / n
-        out[3] = sum(1 for i in strong if i < lead) / lead
-        out[4] = len(strong | marks["compute"] | marks["weak"]) / n
-        out[5] = len(marks["compute"]) / n
-        out[6] = len(marks["weak"] - strong) / n
-        out[7] = min(1.0, strong_hits * 100 / n_words / 3)
-    out[8] = min(1.0, len(actors) / 5)
-    out[10] = float(publisher in lex.ai_labs)
+        out[f["body_strong_share"]] = len(strong) / n
+        out[f["lead_strong_share"]] = sum(1 for i in strong if i < lead) / lead
+        out[f["body_any_share"]] = len(strong | marks["compute"] | marks["weak"]) / n
+        out[f["body_compute_share"]] = len(marks["compute"]) / n
+        out[f["body_weak_share"]] = len(marks["weak"] - strong) / n
+        out[f["strong_density"]] = min(1.0, strong_hits * 100 / n_words / 3)
+    out[f["actors"]] = min(1.0, len(actors) / 5)
+    out[f["ai_publisher"]] = float(publisher in lex.ai_labs)
     return out, words
 
 
@@ -370,11 +387,18 @@ def relevance_features(
     return relevance_terms(text, title), dense_features(text, title, sentences, None, publisher)
 
 
+def regime_of(dense: np.ndarray) -> str:
+    """The regime (:data:`REGIMES`) of an item from its :data:`DENSE_FEATURES`."""
+    if dense[_INDEX["title_only"]]:
+        return "title_only"
+    return "short" if dense[_INDEX["short_text"]] else "body"
+
+
 class RelevanceClassifier:
-    """Relevance classifier (``relevance.v2``), loaded from its JSON model.
+    """Relevance classifier (``relevance.v3``), loaded from its JSON model.
 
     Args:
-        model_path: the JSON model (default: the shipped ``data/relevance.v2.json``).
+        model_path: the JSON model (default: the shipped ``data/relevance.v3.json``).
         model: an already-parsed model dict (used instead of ``model_path``).
 
     Raises:
@@ -383,7 +407,7 @@ class RelevanceClassifier:
     """
 
     name = "relevance"
-    version = "v2"
+    version = "v3"
     labels: tuple[str, ...] = ("relevant",)
     output_key = "relevance"
 
@@ -417,16 +441,18 @@ class RelevanceClassifier:
             raise ValueError("dense coef must have one value per dense feature")
         self.sublinear_tf = bool(model["features"]["sublinear_tf"])
         self.intercept = float(model["intercept"])
-        self.cal_a = float(model["calibration"]["a"])
-        self.cal_b = float(model["calibration"]["b"])
-        self.threshold = float(model["threshold"])
-        title_only = model["title_only"]
-        self.title_cal_a = float(title_only["calibration"]["a"])
-        self.title_cal_b = float(title_only["calibration"]["b"])
-        self.title_threshold = float(title_only["threshold"])
-        for a, t in ((self.cal_a, self.threshold), (self.title_cal_a, self.title_threshold)):
+        #: regime -> (calibration a, calibration b, threshold)
+        self.regimes: dict[str, tuple[float, float, float]] = {}
+        for regime in REGIMES:
+            part = model if regime == "body" else model[regime]
+            a, b = float(part["calibration"]["a"]), float(part["calibration"]["b"])
+            t = float(part["threshold"])
             if not (a < 0 and 0.0 < t < 1.0):
                 raise ValueError("calibration must increase with the decision value")
+            self.regimes[regime] = (a, b, t)
+        self.threshold = self.regimes["body"][2]
+        self.short_threshold = self.regimes["short"][2]
+        self.title_threshold = self.regimes["title_only"][2]
         self.model_info = {k: model.get(k) for k in ("training", "metrics", "sklearn_version")}
 
     # -- scoring -------------------------------------------------------------------------
@@ -467,9 +493,9 @@ class RelevanceClassifier:
             return None
         contributions = values * self.coef[idx]
         decision = float(contributions.sum()) + float(dense @ self.dense_coef) + self.intercept
-        title_only = _title_only(dense)
-        threshold = self.title_threshold if title_only else self.threshold
-        return decision, self._calibrate(decision, title_only), threshold, known, contributions
+        regime = regime_of(dense)
+        threshold = self.regimes[regime][2]
+        return decision, self._calibrate(decision, regime), threshold, known, contributions
 
     def decision(self, text: str, title: str = "") -> float:
         """The uncalibrated decision value of an item (positive leans relevant)."""
@@ -477,21 +503,24 @@ class RelevanceClassifier:
         _, idx, values = self._vector(terms)
         return float(values @ self.coef[idx]) + float(dense @ self.dense_coef) + self.intercept
 
-    def calibrate(self, decision: float, title_only: bool = False) -> float:
-        """The calibrated score (probability of "relevant") of a decision value; an item
-        without a body has a calibration of its own."""
-        return self._calibrate(decision, title_only)
+    def calibrate(self, decision: float, regime: str = "body") -> float:
+        """The calibrated score (probability of "relevant") of a decision value in a regime
+        (:data:`REGIMES`): short bodies and items without a body have calibrations of their
+        own."""
+        return self._calibrate(decision, regime)
 
-    def _calibrate(self, decision: float, title_only: bool) -> float:
-        a, b = (self.title_cal_a, self.title_cal_b) if title_only else (self.cal_a, self.cal_b)
+    def _calibrate(self, decision: float, regime: str) -> float:
+        a, b, _ = self.regimes[regime]
         z = a * decision + b
         # exp overflows past ~709; the score is 0 there anyway
         return 0.0 if z > 700 else 1.0 / (1.0 + math.exp(z))
 
     def threshold_for(self, text: str) -> float:
         """The decision threshold that applies to an item with body ``text``."""
-        short = word_count(text[:MAX_CHARS]) < TITLE_ONLY_WORDS
-        return self.title_threshold if short else self.threshold
+        words = word_count(text[:MAX_CHARS])
+        if words < TITLE_ONLY_WORDS:
+            return self.title_threshold
+        return self.short_threshold if words < SHORT_WORDS else self.threshold
 
     def score_text(self, text: str, title: str = "") -> float:
         """The calibrated score of an item given as plain text and title (0 when it has not
@@ -528,7 +557,3 @@ class RelevanceClassifier:
         if best_span is not None:
             return clip_evidence(text[best_span[0] : best_span[1]])
         return clip_evidence(doc.title or text[:MAX_CHARS])
-
-
-def _title_only(dense: np.ndarray) -> bool:
-    return bool(dense[DENSE_FEATURES.index("title_only")])

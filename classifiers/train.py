@@ -1,4 +1,4 @@
-"""Training for risk_themes.v3 (and relevance.v2): reproducible, cross-validated, plain JSON.
+"""Training for risk_themes.v3 (and relevance.v3): reproducible, cross-validated, plain JSON.
 
 ``train_risk_themes`` materialises the labelled development set, fits one logistic
 regression per theme over word/bigram TF-IDF of the article body plus rule features, and
@@ -16,7 +16,7 @@ required). Figures are given overall, on the passages labelled relevant in
 A theme with fewer than ``MIN_POSITIVES`` labelled passages cannot be learned or
 calibrated; it falls back to its rules alone (fixed calibration on the rule feature).
 
-``train_relevance`` does the same for relevance.v2 (one logistic regression over word and
+``train_relevance`` does the same for relevance.v3 (one logistic regression over word and
 bigram TF-IDF of the title and body prefix), with every fold grouped by site.
 """
 
@@ -768,7 +768,7 @@ def format_train_report(report: TrainReport) -> str:
     return "\n".join(lines)
 
 
-# -- relevance.v2 ------------------------------------------------------------------------
+# -- relevance.v3 ------------------------------------------------------------------------
 #
 # ``train_relevance`` fits the relevance model on labelled items from three origins (corpus
 # feed entries, saved web pages, short passages found on the web). Every reported figure is
@@ -792,13 +792,16 @@ RELEVANCE_INNER_FOLDS = 3
 #: Sample weights by kind of item: the AI labs' own feeds are hundreds of easy positives and
 #: the page titles repeat their pages, so neither may dominate what the model learns.
 RELEVANCE_WEIGHTS: dict[str, float] = {"lab_feed": 0.5, "page_title": 0.5}
-#: Fewest items of each label a regime (items with a body, title-only items) needs for a
-#: calibration and threshold of its own; with fewer it shares the other regime's.
+#: Fewest items of each label a regime (:data:`classifiers.relevance.REGIMES`) needs for a
+#: calibration and threshold of its own; with fewer it shares those fitted on every item.
 RELEVANCE_MIN_REGIME = 5
+#: A threshold is the middle of the cuts whose F1 is within this much of the best: the best
+#: cut alone moves with one or two items and so from fold to fold.
+RELEVANCE_F1_TOLERANCE = 0.01
 #: An item's model input: its terms and its dense lexicon features.
 RelevanceInput = tuple[list[str], np.ndarray]
 #: The file ``lumi train relevance`` writes, in the current directory, when no output is named.
-RELEVANCE_DEFAULT_OUTPUT = Path("relevance.v2.trained.json")
+RELEVANCE_DEFAULT_OUTPUT = Path("relevance.v3.trained.json")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -876,41 +879,69 @@ class FittedRelevance:
         return dec, x.getnnz(axis=1) > 0
 
     def predict_proba(self, items: Sequence[RelevanceInput]) -> np.ndarray:
-        """Calibrated scores of already analysed items (title-only items have a calibration
-        of their own; as in RelevanceClassifier, an item without one known term scores 0)."""
+        """Calibrated scores of already analysed items (each regime has a calibration of
+        its own; as in RelevanceClassifier, an item without one known term scores 0)."""
         dec, known = self.decision(items)
-        return np.where(known, _regime_scores(self.model, dec, _title_only(items)), 0.0)
+        return np.where(known, _regime_scores(self.model, dec, _regimes(items)), 0.0)
 
     def predict(self, items: Sequence[RelevanceInput]) -> np.ndarray:
         """Whether each item is relevant (its score against its regime's threshold)."""
-        title_only = _title_only(items)
-        cut = np.where(title_only, self.model["title_only"]["threshold"], self.model["threshold"])
+        regimes = _regimes(items)
+        cut = np.zeros(len(items))
+        for name in set(regimes.tolist()):
+            cut[regimes == name] = _regime_part(self.model, name)["threshold"]
         return self.predict_proba(items) >= cut
 
 
-def _title_only(items: Sequence[RelevanceInput]) -> np.ndarray:
-    from classifiers.relevance import DENSE_FEATURES
+def _regimes(items: Sequence[RelevanceInput]) -> np.ndarray:
+    """Each item's regime (:data:`classifiers.relevance.REGIMES`)."""
+    from classifiers.relevance import regime_of
 
-    i = DENSE_FEATURES.index("title_only")
-    return np.array([bool(d[i]) for _, d in items], dtype=bool)
+    return np.array([regime_of(d) for _, d in items], dtype=object)
 
 
-def _regime_scores(model: Mapping[str, Any], dec: np.ndarray, title_only: np.ndarray) -> Any:
+def _regime_part(model: Mapping[str, Any], regime: str) -> Mapping[str, Any]:
+    """The part of a model holding a regime's calibration and threshold."""
+    return model if regime == "body" else model[regime]
+
+
+def _regime_scores(model: Mapping[str, Any], dec: np.ndarray, regimes: np.ndarray) -> Any:
     from scipy.special import expit
 
-    cal, tcal = model["calibration"], model["title_only"]["calibration"]
-    body = expit(-(cal["a"] * dec + cal["b"]))
-    title = expit(-(tcal["a"] * dec + tcal["b"]))
-    return np.where(title_only, title, body)
+    out = np.zeros(len(dec))
+    for name in set(regimes.tolist()):
+        mask = regimes == name
+        cal = _regime_part(model, name)["calibration"]
+        out[mask] = expit(-(cal["a"] * dec[mask] + cal["b"]))
+    return out
+
+
+def _plateau_threshold(probs: np.ndarray, y: np.ndarray) -> float:
+    """The middle of the cuts on out-of-fold scores whose F1 is within
+    :data:`RELEVANCE_F1_TOLERANCE` of the best (each cut the midpoint below a score)."""
+    order = np.argsort(-probs, kind="stable")
+    p_sorted, y_sorted = probs[order], y[order]
+    tp = np.cumsum(y_sorted)
+    k = np.arange(1, len(y_sorted) + 1)
+    f1 = 2 * tp / (k + max(int(y.sum()), 1))
+    valid = np.append(p_sorted[1:] < p_sorted[:-1], True)
+    f1 = np.where(valid, f1, -1.0)
+    near = np.flatnonzero(f1 >= f1.max() - RELEVANCE_F1_TOLERANCE)
+    i = int(near[len(near) // 2])
+    below = p_sorted[i + 1] if i + 1 < len(p_sorted) else 0.0
+    return float(np.clip((p_sorted[i] + below) / 2, 0.05, 0.95))
 
 
 def _regime_calibration(
-    dec: np.ndarray, y: np.ndarray, title_only: np.ndarray, select: np.ndarray | None = None
+    dec: np.ndarray, y: np.ndarray, regimes: np.ndarray, select: np.ndarray | None = None
 ) -> dict[str, tuple[float, float, float]]:
-    """Per regime ("body", "title_only"): Platt (a, b) fitted on out-of-fold decision values
-    of that regime's items and the best-F1 threshold on those of them in ``select``
-    (default: all)."""
+    """Per regime (:data:`classifiers.relevance.REGIMES`): Platt (a, b) fitted on
+    out-of-fold decision values of that regime's items and the threshold
+    (:func:`_plateau_threshold`) on those of them in ``select`` (default: all). A regime
+    with too few items of a label shares the calibration and threshold fitted on all."""
     from scipy.special import expit
+
+    from classifiers.relevance import REGIMES
 
     chosen = np.ones(len(y), dtype=bool) if select is None else select
 
@@ -920,22 +951,23 @@ def _regime_calibration(
 
     everything = np.ones(len(y), dtype=bool)
     out: dict[str, tuple[float, float, float]] = {}
-    for name, mask in (("body", ~title_only), ("title_only", title_only)):
+    for name in REGIMES:
+        mask = regimes == name
         use = mask if enough(mask) else everything
         a, b = _platt(dec[use], y[use])
         cut = use & chosen if enough(use & chosen) else use
-        out[name] = (a, b, _best_threshold(expit(-(a * dec[cut] + b)), y[cut]))
+        out[name] = (a, b, _plateau_threshold(expit(-(a * dec[cut] + b)), y[cut]))
     return out
 
 
 def _regime_predict(
-    dec: np.ndarray, title_only: np.ndarray, cal: Mapping[str, tuple[float, float, float]]
+    dec: np.ndarray, regimes: np.ndarray, cal: Mapping[str, tuple[float, float, float]]
 ) -> np.ndarray:
     from scipy.special import expit
 
     pred = np.zeros(len(dec), dtype=bool)
-    for name, mask in (("body", ~title_only), ("title_only", title_only)):
-        a, b, t = cal[name]
+    for name, (a, b, t) in cal.items():
+        mask = regimes == name
         pred[mask] = expit(-(a * dec[mask] + b)) >= t
     return pred
 
@@ -1039,13 +1071,14 @@ def fit_relevance(
         DENSE_FEATURES,
         MAX_CHARS,
         MODEL_FORMAT,
+        SHORT_WORDS,
         TITLE_ONLY_WORDS,
         TITLE_PREFIX,
     )
 
     terms = [t for t, _ in items]
     dense = np.vstack([d for _, d in items])
-    title_only = _title_only(items)
+    regimes = _regimes(items)
     labels = np.asarray(y, dtype=int)
     w = np.ones(len(labels)) if weights is None else np.asarray(weights, dtype=np.float64)
     select = np.ones(len(labels), dtype=bool) if select_on is None else np.asarray(select_on, bool)
@@ -1069,15 +1102,15 @@ def fit_relevance(
             )
 
     def quality(key: tuple[float, float]) -> tuple[float, float, float]:
-        cal = _regime_calibration(oof[key], labels, title_only, select)
-        pred = _regime_predict(oof[key], title_only, cal)[select]
+        cal = _regime_calibration(oof[key], labels, regimes, select)
+        pred = _regime_predict(oof[key], regimes, cal)[select]
         gold = labels[select] == 1
         tp = int((pred & gold).sum())
         f1 = _prf(tp, int((pred & ~gold).sum()), int((~pred & gold).sum()))[2]
         return f1, -key[0], -key[1]  # ties go to the stronger regularisation
 
     best_c, best_scale = max(grid, key=quality)
-    cal = _regime_calibration(oof[best_c, best_scale], labels, title_only, select)
+    cal = _regime_calibration(oof[best_c, best_scale], labels, regimes, select)
 
     vectorizer = _relevance_vectorizer(len(labels))
     x = vectorizer.fit_transform(terms)
@@ -1090,7 +1123,7 @@ def fit_relevance(
     model = {
         "format": MODEL_FORMAT,
         "name": "relevance",
-        "version": "v2",
+        "version": "v3",
         "sklearn_version": sklearn_version,
         "features": {
             **RELEVANCE_FEATURES,
@@ -1100,15 +1133,18 @@ def fit_relevance(
             "max_chars": MAX_CHARS,
             "title_prefix": TITLE_PREFIX,
             "title_only_words": TITLE_ONLY_WORDS,
+            "short_words": SHORT_WORDS,
             "C": best_c,
             "C_grid": list(c_grid),
             "dense_scale_grid": list(scale_grid),
             "sample_weights": dict(RELEVANCE_WEIGHTS),
             "calibration": "sigmoid on inner grouped out-of-fold decision values, per regime",
             "threshold": (
-                "best F1 on inner grouped out-of-fold calibrated scores of the items beyond "
-                "the AI labs' own feeds, per regime"
+                "middle of the cuts within f1_tolerance of the best F1 on inner grouped "
+                "out-of-fold calibrated scores of the items beyond the AI labs' own feeds, "
+                "per regime"
             ),
+            "f1_tolerance": RELEVANCE_F1_TOLERANCE,
         },
         "vocabulary": vocabulary,
         "idf": _round(vectorizer.idf_),
@@ -1121,12 +1157,12 @@ def fit_relevance(
         "intercept": _round(estimator.intercept_)[0],
         "calibration": {"a": _round([cal["body"][0]])[0], "b": _round([cal["body"][1]])[0]},
         "threshold": _round([cal["body"][2]])[0],
-        "title_only": {
-            "calibration": {
-                "a": _round([cal["title_only"][0]])[0],
-                "b": _round([cal["title_only"][1]])[0],
-            },
-            "threshold": _round([cal["title_only"][2]])[0],
+        **{
+            regime: {
+                "calibration": {"a": _round([cal[regime][0]])[0], "b": _round([cal[regime][1]])[0]},
+                "threshold": _round([cal[regime][2]])[0],
+            }
+            for regime in ("short", "title_only")
         },
     }
     return FittedRelevance(model=model, vectorizer=vectorizer, estimator=estimator)
@@ -1174,7 +1210,7 @@ def relevance_output_path(requested: Path | None, cwd: Path | None = None) -> Pa
         requested,
         cwd,
         default=RELEVANCE_DEFAULT_OUTPUT,
-        shipped="classifiers/data/relevance.v2.json",
+        shipped="classifiers/data/relevance.v3.json",
     )
 
 
@@ -1234,8 +1270,9 @@ def train_relevance(
     beyond = [i for i, e in enumerate(examples) if not e.lab_feed]
     beyond_scores = _relevance_scores(y[beyond].tolist(), predicted[beyond].tolist())
     by_origin = {}
-    title_only = _title_only(items)
-    for name, mask in (("title only", title_only), ("with text", ~title_only)):
+    regimes = _regimes(items)
+    for name, regime in (("title only", "title_only"), ("short text", "short"), ("body", "body")):
+        mask = regimes == regime
         if mask.any():
             by_origin[name] = _relevance_scores(y[mask].tolist(), predicted[mask].tolist())
     for origin in sorted({e.origin for e in examples}):
@@ -1301,7 +1338,7 @@ def train_relevance(
 def format_relevance_report(report: RelevanceTrainReport) -> str:
     """A readable table of the cross-validated relevance figures."""
     lines = [
-        f"relevance.v2 trained on {report.examples} items from {report.sites} sites "
+        f"relevance.v3 trained on {report.examples} items from {report.sites} sites "
         f"({report.folds}-fold nested cross-validation grouped by site, seed {report.seed})",
         f"{'items':<24} {'n':>5} {'relevant':>8} {'predicted':>9} {'P':>6} {'R':>6} {'F1':>6}",
     ]

@@ -149,8 +149,9 @@ def classify_articles(
 # --- one-off classification of files, URLs and stdin (``lumi classify``) --------------------
 
 #: Languages the classifiers are written and trained for. Actor names match in any language;
-#: license phrasing and the risk-theme model are English.
+#: license phrasing is written for these; the risk-theme model is trained on English only.
 SUPPORTED_LANGUAGES = ("en",)
+LICENSE_LANGUAGES = ("en", "de", "fr", "es", "zh")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -276,9 +277,12 @@ def classify_input(
             f"input longer than {MAX_TEXT_CHARS} characters: classified the first {len(inp.text)}"
         )
     if inp.language and inp.language not in SUPPORTED_LANGUAGES:
+        missed = "risk themes are English-only"
+        if inp.language not in LICENSE_LANGUAGES:
+            missed = f"license phrasing ({', '.join(LICENSE_LANGUAGES)}) and {missed}"
         warnings.append(
-            f"language '{inp.language}' is not supported: actor names are matched, "
-            "but license phrasing and risk themes are English-only and may be missed"
+            f"language '{inp.language}' is not fully supported: actor names are matched, "
+            f"but {missed} and may be missed"
         )
     if not inp.text.strip():
         warnings.append("no text to classify")

@@ -1,4 +1,4 @@
-"""license_events.v3: the license table and release / relicense / new-license detection."""
+"""license_events.v4: the license table and release / relicense / new-license detection."""
 
 from __future__ import annotations
 
@@ -982,3 +982,228 @@ def test_a_versioned_family_license_named_without_its_family(
     assert events(classifier, text) == [
         ("release", "Meta", "Llama 3.1", None, "LicenseRef-Llama-3.1-Community")
     ]
+
+
+# --- v4: subject attachment, change phrasing, lists and rows ------------------------------
+
+
+def subjects(classifier: LicenseEventClassifier, text: str, title: str = "") -> list[tuple]:
+    doc = make_document(text, title=title)
+    return [(e.kind, e.model, e.subject_kind, e.to_license) for e in classifier.classify(doc)]
+
+
+def test_it_after_a_sentence_introducing_a_cli_is_the_cli_not_the_title_model(
+    classifier: LicenseEventClassifier,
+) -> None:
+    title = "Meet Devstral 2 and Quill CLI"
+    text = (
+        "Quill CLI is an open-source terminal assistant driven by Devstral. "
+        "It edits files and runs tests for you. It is released under the MIT license."
+    )
+    assert subjects(classifier, text, title) == [("release", "Quill CLI", "app", "MIT")]
+
+
+def test_a_participle_release_after_a_described_agent_is_the_agent(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "Gemini Shell is an open-source AI agent built by Google that lets you talk to Gemini "
+        "models from a terminal. Released in May under the Apache 2.0 license, it runs locally."
+    )
+    assert subjects(classifier, text) == [("release", "Gemini Shell", "app", "Apache-2.0")]
+
+
+def test_it_after_a_sentence_introducing_a_model_stays_the_model(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Devstral 2 is a coding model with a long context. It is released under Apache 2.0."
+    assert subjects(classifier, text) == [("release", "Devstral 2", "model", "Apache-2.0")]
+
+
+def test_one_change_per_table_row_with_the_product_beside_its_maker(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "| Acme | AcmeDB | Hosted AcmeDB | Acme changed license (Apache to SSPL) |\n"
+        "| Zeta | ZetaMQ | Hosted Zeta | Zeta changed license (AGPL to SSPL) |"
+    )
+    assert set(events(classifier, text)) == {
+        ("relicense", "Acme", "AcmeDB", "Apache-2.0", "SSPL-1.0"),
+        ("relicense", "Zeta", "ZetaMQ", "AGPL-3.0-only", "SSPL-1.0"),
+    }
+
+
+def test_a_hard_break_from_earlier_releases_is_the_license_left_behind(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "Command A+ is Cohere's first open-weights model released under Apache 2.0. "
+        "That is a clear break from its earlier open models, Command R and Aya, which "
+        "shipped under CC-BY-NC."
+    )
+    assert events(classifier, text) == [
+        ("relicense", "Cohere", "Command A+", "CC-BY-NC-4.0", "Apache-2.0")
+    ]
+
+
+def test_the_new_license_is_x_reports_a_change(classifier: LicenseEventClassifier) -> None:
+    text = "The new license is the Business Source License 1.1, with a grant for hobby use."
+    found = events(classifier, text)
+    assert [(e[0], e[4]) for e in found] == [("relicense", "BUSL-1.1")]
+
+
+def test_products_listed_after_a_change_each_get_the_change(
+    classifier: LicenseEventClassifier,
+) -> None:
+    english = "Several tools have changed their license to become AGPL, like Foo or Bar-Baz."
+    french = "D'autres logiciels ont modifié leur licence pour devenir AGPL, comme Foo ou Bar-Baz."
+    for text in (english, french):
+        assert {(e[0], e[2], e[4]) for e in events(classifier, text)} == {
+            ("relicense", "Foo", "AGPL-3.0-only"),
+            ("relicense", "Bar-Baz", "AGPL-3.0-only"),
+        }
+
+
+def test_products_named_with_among_others_before_the_change(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Lately, FooDB and BarStore, among others, have switched from the MPL to BSL 1.1."
+    assert {e[2] for e in events(classifier, text)} == {"FooDB", "BarStore"}
+
+
+def test_variants_named_without_their_line_keep_the_organisation_prefix(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Mistral moved Medium 3 and Small 5 to the Apache 2.0 license this spring."
+    assert set(events(classifier, text)) == {
+        ("relicense", "Mistral AI", "Mistral Medium 3", None, "Apache-2.0"),
+        ("relicense", "Mistral AI", "Mistral Small 5", None, "Apache-2.0"),
+    }
+
+
+def test_the_product_of_future_contributions_is_the_subject_of_the_change(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Element is switching to the AGPLv3 for its future contributions to Synapse."
+    assert [(e[0], e[2], e[4]) for e in events(classifier, text)] == [
+        ("relicense", "Synapse", "AGPL-3.0-only")
+    ]
+
+
+def test_a_new_version_published_in_spanish_or_german_is_a_new_license(
+    classifier: LicenseEventClassifier,
+) -> None:
+    for text in (
+        "La Free Software Foundation publicó la versión 3 de la licencia AGPL en 2007.",
+        "Die Free Software Foundation veröffentlichte Version 3 der AGPL im Jahr 2007.",
+    ):
+        found = events(classifier, text)
+        assert [(e[0], e[4]) for e in found] == [("new_license", "AGPL-3.0-only")]
+        assert found[0][1] == "Free Software Foundation"
+
+
+def test_catalogue_entries_with_unknown_names_and_a_license_field(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "- Kestrel — 90M, Some Lab (Feb 2025); Apache-2.0; tiny and quick.\n"
+        "- Wren v2 — 1.2B, Other Lab (Mar 2025); MIT; good at dialogue."
+    )
+    assert {(e[0], e[2], e[4]) for e in events(classifier, text)} == {
+        ("release", "Kestrel", "Apache-2.0"),
+        ("release", "Wren v2", "MIT"),
+    }
+
+
+def test_a_license_named_in_a_list_of_features_is_no_catalogue_release(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "- Licensing — what an MIT or Apache 2.0 grant lets you do."
+    assert events(classifier, text) == []
+
+
+def test_with_a_license_after_a_release_sentence_even_with_sic(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "We are releasing the official Phi-4 model today! With MIT licence (sic)!!"
+    assert [(e[0], e[2], e[4]) for e in events(classifier, text)] == [("release", "Phi-4", "MIT")]
+
+
+def test_a_headline_naming_only_a_license_is_no_release(
+    classifier: LicenseEventClassifier,
+) -> None:
+    doc = make_document(
+        "Apache 2.0许可证作为最宽松的开源许可证之一,正被越来越多的AI项目采用。",
+        title="Apache 2.0协议 AI模型开源浪潮",
+    )
+    assert classifier.classify(doc) == ()
+
+
+def test_a_new_version_of_a_license_suite_named_by_number(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "Creative Commons licenses let authors share their work. After long consultation "
+        "the organisation has finally released version 5.0 of these licenses."
+    )
+    assert events(classifier, text) == [("new_license", "Creative Commons", None, None, None)]
+
+
+def test_a_suite_release_with_no_organisation_behind_it_is_dropped(
+    classifier: LicenseEventClassifier,
+) -> None:
+    assert events(classifier, "Someone released new licenses for poems last week.") == []
+
+
+def test_a_sibling_variant_named_by_its_word_alone_shares_the_release(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "Llama 4 Scout fits on one GPU, while Maverick is served in FP8. "
+        "These models are released under the Llama 4 Community License."
+    )
+    assert {e[2] for e in events(classifier, text)} == {"Llama 4 Scout", "Llama 4 Maverick"}
+
+
+def test_an_organisation_glued_to_chinese_text_is_the_actor(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "DeepSeek发布了新模型的权重和推理代码,采用MIT许可证。"
+    assert [(e[0], e[1], e[4]) for e in events(classifier, text)] == [
+        ("release", "DeepSeek", "MIT")
+    ]
+
+
+def test_chinese_examples_of_common_licenses_are_no_release(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "DeepSeek的开源受协议约束,常见的协议包括MIT协议和Apache 2.0协议等。"
+    assert events(classifier, text) == []
+
+
+def test_a_hyphenated_one_letter_variant_stays_in_the_name() -> None:
+    table = load_license_table()
+    assert model_name("Command", "-R is a research release", table) == "Command-R"
+    assert model_name("Command", " A+ ships today", table) == "Command A+"
+
+
+def test_an_outside_organisation_switching_names_its_product(
+    classifier: LicenseEventClassifier,
+) -> None:
+    doc = make_document(
+        "The project changed the terms from October onwards.",
+        title="FooBase switches from AGPLv3 to SSPL",
+    )
+    found = [(e.kind, e.model, e.subject_kind, e.to_license) for e in classifier.classify(doc)]
+    assert found == [("relicense", "FooBase", "software", "SSPL-1.0")]
+
+
+def test_bracketed_tiers_keep_their_own_licenses(classifier: LicenseEventClassifier) -> None:
+    text = (
+        "Black Forest Labs released FLUX.2 [turbo] under Apache 2.0, while [plus] uses a "
+        "non-commercial license."
+    )
+    assert {(e[2], e[4]) for e in events(classifier, text)} == {
+        ("FLUX.2 [turbo]", "Apache-2.0"),
+        ("FLUX.2 [plus]", "LicenseRef-Non-Commercial"),
+    }

@@ -1,4 +1,4 @@
-"""relevance.v2: the shipped model, its decisions on real items, evidence, registry and training."""
+"""relevance.v3: the shipped model, its decisions on real items, evidence, registry and training."""
 
 from __future__ import annotations
 
@@ -18,10 +18,14 @@ from classifiers.relevance import (
     DENSE_FEATURES,
     MODEL_PATH,
     NO_TOPIC,
+    REGIMES,
+    SHORT_WORDS,
+    TITLE_ONLY_WORDS,
     RelevanceClassifier,
     dense_features,
     is_degenerate,
     load_lexicon,
+    regime_of,
     relevance_terms,
     word_count,
 )
@@ -102,7 +106,7 @@ def test_text_without_a_known_term_scores_zero_and_is_not_relevant(classifier):
 
 def test_registry_lists_relevance_first_without_building_it():
     rows = registry.describe()
-    assert rows[0]["fullname"] == "relevance.v2"
+    assert rows[0]["fullname"] == "relevance.v3"
     assert rows[0]["output_key"] == "relevance"
     assert registry.registration("relevance").result_type is RelevanceScore
 
@@ -112,7 +116,7 @@ def test_registry_lists_relevance_first_without_building_it():
     ["not json", "[]", json.dumps({"format": "lumi.relevance/1", "vocabulary": ["a"]})],
 )
 def test_malformed_model_file_raises_classifier_not_configured(tmp_path, content):
-    path = tmp_path / "relevance.v2.json"
+    path = tmp_path / "relevance.v3.json"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(ClassifierNotConfigured, match="lumi train relevance"):
         RelevanceClassifier(path)
@@ -162,7 +166,7 @@ def test_training_on_a_small_synthetic_set_writes_a_loadable_model(tmp_path):
 
 
 def test_shipped_model_is_the_default_path():
-    assert MODEL_PATH.name == "relevance.v2.json" and MODEL_PATH.is_file()
+    assert MODEL_PATH.name == "relevance.v3.json" and MODEL_PATH.is_file()
 
 
 def test_numpy_inference_reproduces_the_scikit_learn_scores():
@@ -289,7 +293,56 @@ def test_an_item_without_a_body_is_title_only_and_feeds_of_ai_labs_are_flagged()
 
 def test_title_only_items_have_their_own_calibration(classifier):
     assert classifier.title_threshold != classifier.threshold
-    assert (classifier.title_cal_a, classifier.title_cal_b) != (classifier.cal_a, classifier.cal_b)
+    assert classifier.regimes["title_only"][:2] != classifier.regimes["body"][:2]
+
+
+def test_a_short_body_is_its_own_regime_with_its_own_threshold(classifier):
+    short = "The lab released a new open-weight model today, with a report on its benchmarks."
+    assert TITLE_ONLY_WORDS <= word_count(short) < SHORT_WORDS
+    features = dict(zip(DENSE_FEATURES, dense_features(short, "A new model"), strict=True))
+    assert features["short_text"] == 1.0 and features["title_only"] == 0.0
+    assert regime_of(dense_features(short, "A new model")) == "short"
+    assert regime_of(dense_features(PLAIN_AI_POST * 3, "A new model")) == "body"
+    assert regime_of(dense_features("", "A new model")) == "title_only"
+    assert classifier.threshold_for(short) == classifier.short_threshold
+    assert classifier.threshold_for(PLAIN_AI_POST * 3) == classifier.threshold
+    assert set(classifier.regimes) == set(REGIMES)
+
+
+def test_a_title_naming_an_ai_accelerator_counts_as_ai_compute():
+    title = "Renting H100 nodes by the hour"
+    features = dict(zip(DENSE_FEATURES, dense_features("", title), strict=True))
+    assert features["title_compute"] == 1.0 and features["title_other"] == 0.0
+    assert {g for _, g, _ in load_lexicon().matches("GB200 racks with NVLink")} == {"compute"}
+    # case decides: LoRA (low-rank adapters) is AI vocabulary, LoRa (the radio) is not
+    assert [g for _, g, _ in load_lexicon().matches("a LoRA adapter")] == ["core"]
+    assert load_lexicon().matches("a LoRa radio mesh") == []
+
+
+def test_thresholds_are_the_middle_of_the_near_best_cuts_not_the_single_best():
+    import numpy as np
+
+    from classifiers.train import RELEVANCE_F1_TOLERANCE, _plateau_threshold
+
+    # one cut is best by far: the threshold lies between the items it separates
+    probs = np.array([0.95, 0.9, 0.85, 0.6, 0.3, 0.2])
+    y = np.array([1, 1, 1, 0, 0, 0])
+    assert 0.6 < _plateau_threshold(probs, y) < 0.85
+    # a run of cuts within the tolerance of the best: the threshold splits the run in two
+    rng = np.random.default_rng(0)
+    probs = np.sort(rng.uniform(size=300))[::-1]
+    y = (rng.uniform(size=300) < probs).astype(int)
+    cut = _plateau_threshold(probs, y)
+
+    def f1(t: float) -> float:
+        pred = probs >= t
+        return 2 * int((pred & (y == 1)).sum()) / (int(pred.sum()) + int(y.sum()))
+
+    cuts = (probs[:-1] + probs[1:]) / 2
+    scores = np.array([f1(t) for t in cuts])
+    near = cuts[scores >= scores.max() - RELEVANCE_F1_TOLERANCE]
+    assert len(near) > 3 and f1(cut) >= scores.max() - RELEVANCE_F1_TOLERANCE
+    assert abs(int((near > cut).sum()) - int((near < cut).sum())) <= 1
 
 
 def test_malformed_lexicon_raises_classifier_not_configured(tmp_path):
@@ -354,3 +407,33 @@ def test_every_relevance_correction_names_a_stored_passage_and_a_reason():
     assert corrections
     for c in corrections:
         assert c["source"] in sources and isinstance(c["relevant"], bool) and c["note"]
+
+
+def test_second_relevance_passage_file_uses_new_sites_and_the_split_of_each_site():
+    from classifiers.dataset import DEVSET_DIR, load_labels
+    from classifiers.train import split_of_site
+    from pipeline.corpus import PASSAGE_FILES, RELEVANCE_LABEL_FILES
+
+    new_file = DEVSET_DIR / "passages-relevance-2.jsonl"
+    rows = load_labels([new_file])
+    others = [p for p in sorted(DEVSET_DIR.glob(PASSAGE_FILES)) if p != new_file]
+    other_sites = {r.get("site") for r in load_labels(others)}
+    label_files = [DEVSET_DIR / n for n in RELEVANCE_LABEL_FILES]
+    other_sites |= {r.get("site") for r in load_labels(label_files)}
+    assert len(rows) >= 100
+    assert {r["relevant"] for r in rows} == {True, False}
+    for r in rows:
+        assert r["site"] not in other_sites, r["site"]
+        assert r["source"].startswith("http") and r["note"]
+        assert r["split"] == split_of_site(r["site"])
+        assert len(r["passage"]) <= 400
+
+
+def test_the_relevance_training_set_reads_the_second_passage_file(shared_data):
+    from pipeline.corpus import relevance_examples
+
+    train, held_out = relevance_examples(shared_data)
+    sites = {e.site for e in train + held_out}
+    assert {"hn.due.io", "crosscut.com", "nsjonline.com"} <= sites
+    beyond_labs = [e for e in train if not e.lab_feed and e.relevant]
+    assert len(beyond_labs) >= 300
