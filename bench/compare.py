@@ -22,20 +22,24 @@ readability-lxml, newspaper4k, goose3) and the shared extraction data
    ratio above 1 means Lumi is faster. CPU time of this process is the main measure (the
    machine may be shared), wall time is shown beside it.
 
-3. **Whole per-article path**: what Lumi does with one fetched page in an ingest cycle
-   (:func:`~pipeline.ingest.extract.extract_page`, :func:`~pipeline.ingest.extract.build_article`,
-   :func:`~pipeline.store.store_entry`, :func:`~pipeline.classify.classify_articles`,
-   :func:`~pipeline.publish.stories.assign_stories`,
-   :func:`~pipeline.publish.summaries.summarise_stories`, then the visible label with
-   :func:`~pipeline.publish.label.labelled_summary`) into a fresh SQLite store, against
-   bare ``trafilatura.extract`` and newspaper4k on the same pages, interleaved the same way;
-   with each stage's share of Lumi's time.
+3. **Whole per-article path**: what Lumi does with fetched pages, as the real pipeline
+   does it, into a fresh SQLite store: per page, as an ingest cycle does for each new entry,
+   :func:`~pipeline.ingest.extract.extract_page`, :func:`~pipeline.ingest.extract.build_article`
+   and :func:`~pipeline.store.store_entry` (its own transaction); per ``--batch`` articles
+   (default 20), as a cycle does once with everything it stored,
+   :func:`~pipeline.classify.classify_articles` and
+   :func:`~pipeline.publish.stories.assign_stories`; once for all the pages, as ``lumi
+   digest`` does for a day, :func:`~pipeline.publish.digest.prepare_day` (summaries for
+   the stories shown in full, at most ``LUMI_DIGEST_MAX_ITEMS``, off-topic ones included)
+   and the visible label of each summary. Against bare ``trafilatura.extract`` and
+   newspaper4k on the same pages, interleaved the same way; with each stage's share of
+   Lumi's time.
 
 ``--profile N`` adds the N functions with the most own time under cProfile for Lumi's
 extraction and for the whole path, and the share of own time per package.
 
 Usage: python bench/compare.py [--shared DIR] [--repeat R] [--limit N] [--skip-path]
-       [--skip-others] [--profile N] [--json]
+       [--skip-others] [--batch B] [--profile N] [--json]
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ import pstats
 import re
 import statistics
 import sys
+import sysconfig
 import tempfile
 import time
 import warnings
@@ -361,11 +366,22 @@ def ratios(seconds: dict[str, list[float]], reference: str) -> dict[str, float]:
 
 
 class LumiPath:
-    """Lumi's per-article work on one fetched page, into one SQLite store."""
+    """Lumi's work on fetched pages as an ingest cycle and the day's digest do it, into one
+    SQLite store.
+
+    Per page (what a cycle does for each new entry): extract, build the article, store it
+    in its own transaction. Per ``batch`` of pages (what a cycle does once with all the
+    articles it stored, :func:`pipeline.ingest.cycle` ``_after_store``): classify them and
+    assign them to stories. Once for all the pages (what ``lumi digest`` does for a day,
+    :func:`pipeline.publish.digest.prepare_day`): summarise the stories the digest shows
+    in full (at most ``LUMI_DIGEST_MAX_ITEMS``, off-topic stories included), then the
+    visible label of each summary. Every page is dated the same day, so all of them are one
+    day's news.
+    """
 
     STAGES = ("extract", "build", "store", "classify", "stories", "summarise", "label")
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, batch: int = 20) -> None:
         from pipeline.classify import classifier_config, load_classifiers
         from pipeline.records import FeedSource
         from pipeline.settings import load_settings
@@ -380,17 +396,17 @@ class LumiPath:
         self.classifiers = load_classifiers(config=self.config)
         self.stage_s = dict.fromkeys(self.STAGES, 0.0)
         self.now = datetime.now(UTC)
+        self.batch = batch
+        self.pending: list[int] = []
 
     def close(self) -> None:
         self.store.close()
 
-    def __call__(self, page: Page) -> str | None:
-        from pipeline.classify import classify_articles
+    def __call__(self, page: Page) -> int | None:
+        """Extract, build and store one page; the cycle's batch stages once ``batch``
+        articles wait. Returns the stored article's id."""
         from pipeline.errors import NoExtractableText
         from pipeline.ingest.extract import build_article, extract_page
-        from pipeline.publish.label import disclosure_for, labelled_summary
-        from pipeline.publish.stories import assign_stories
-        from pipeline.publish.summaries import summarise_stories
         from pipeline.records import FeedEntry
         from pipeline.store import store_entry
 
@@ -412,34 +428,66 @@ class LumiPath:
             summary="",
             content="",
             author=None,
-            published=extracted.date or self.now,
+            published=self.now,
             updated=None,
         )
         article = build_article(entry, extracted, fetched_at=self.now)
         t = self._lap("build", t)
         stored = store_entry(self.store, article, entry)
-        t = self._lap("store", t)
+        self._lap("store", t)
+        self.pending.append(stored.article_id)
+        if len(self.pending) >= self.batch:
+            self.end_cycle()
+        return stored.article_id
+
+    def end_cycle(self) -> None:
+        """Classify the stored articles and group them into stories, as a cycle does once
+        it has stored its entries."""
+        from pipeline.classify import classify_articles
+        from pipeline.publish.stories import assign_stories
+
+        if not self.pending:
+            return
+        t = time.process_time()
         classify_articles(
-            self.store, [stored.article_id], classifiers=self.classifiers, config=self.config
+            self.store, self.pending, classifiers=self.classifiers, config=self.config
         )
         t = self._lap("classify", t)
-        story_ids = sorted(
-            {
-                a.story_id
-                for a in assign_stories(self.store, [stored.article_id], settings=self.settings)
-            }
-        )
-        t = self._lap("stories", t)
-        summaries = summarise_stories(self.store, story_ids, self.settings)
+        assign_stories(self.store, self.pending, settings=self.settings)
+        self._lap("stories", t)
+        self.pending = []
+
+    def digest(self) -> list[str]:
+        """Summarise the day's stories the digest shows in full, then read each stored
+        summary back and give it its visible label."""
+        from zoneinfo import ZoneInfo
+
+        from pipeline.publish.digest import period_bounds, prepare_day
+        from pipeline.publish.label import disclosure_for, labelled_summary
+        from pipeline.publish.stories import stories_between
+        from pipeline.store.summaries import latest_summary
+
+        self.end_cycle()
+        day = self.now.astimezone(ZoneInfo(self.settings.timezone)).date()
+        t = time.process_time()
+        # every story may be shown (``lumi digest --all``): the pages are general news, most
+        # of it outside the AI news a real day's digest summarises, and leaving it out would
+        # leave most of the summariser's work out of the measure
+        prepare_day(self.store, day, self.settings, include_off_topic=True)
         t = self._lap("summarise", t)
-        label = ""
-        for summary in summaries.values():
-            disclosure = disclosure_for(
-                summary.method, settings=self.settings, generated_at=self.now
-            )
-            label = labelled_summary(disclosure, summary.at_a_glance)
+        labels = []
+        stories = stories_between(self.store, *period_bounds(day, 1, self.settings.timezone))
+        with self.store.session() as session:
+            for story in stories:
+                summary = latest_summary(session, story.id)
+                if summary is None:
+                    continue
+                disclosure = disclosure_for(
+                    summary.method, settings=self.settings, generated_at=self.now
+                )
+                labels.append(labelled_summary(disclosure, summary.at_a_glance))
         self._lap("label", t)
-        return label
+        return labels
 
     def _lap(self, stage: str, started: float) -> float:
         now = time.process_time()
@@ -449,6 +497,7 @@ class LumiPath:
 
 # --- profiling -----------------------------------------------------------------------------
 
+_STDLIB = sysconfig.get_paths()["stdlib"] + "/"
 _PACKAGE = re.compile(r"site-packages/([A-Za-z0-9_]+)|/(pipeline|classifiers)/")
 
 
@@ -465,6 +514,8 @@ def profile(run: Callable[[], Any], top: int) -> dict[str, Any]:
         package = (match.group(1) or match.group(2)) if match else "python/builtins"
         by_package[package] = by_package.get(package, 0.0) + own
         short = filename.split("site-packages/")[-1].split(str(REPO) + "/")[-1]
+        if short.startswith(_STDLIB):
+            short = short[len(_STDLIB) :]
         rows.append(
             {
                 "function": f"{short}:{line}:{func}",
@@ -516,6 +567,7 @@ def run_bench(
     path: bool = True,
     others: bool = True,
     top: int = 0,
+    batch: int = 20,
 ) -> dict[str, Any]:
     """Measure quality, extraction speed and (with ``path``) the whole per-article path."""
     runs = extractors()
@@ -561,27 +613,30 @@ def run_bench(
         }
 
     if path:
-        result["whole_path"] = _whole_path(pages, runs, repeat)
+        result["whole_path"] = _whole_path(pages, runs, repeat, batch)
     if top:
         result["profile"] = {"extraction": profile(lambda: [_lumi(p) for p in pages], top)}
         if path:
             with tempfile.TemporaryDirectory() as tmp:
-                lumi_path = LumiPath(Path(tmp))
+                lumi_path = LumiPath(Path(tmp), batch)
                 result["profile"]["whole_path"] = profile(
-                    lambda: [lumi_path(p) for p in pages], top
+                    lambda: ([lumi_path(p) for p in pages], lumi_path.digest()), top
                 )
                 lumi_path.close()
     return result
 
 
-def _whole_path(pages: Sequence[Page], runs: dict[str, Extractor], repeat: int) -> dict[str, Any]:
+def _whole_path(
+    pages: Sequence[Page], runs: dict[str, Extractor], repeat: int, batch: int
+) -> dict[str, Any]:
     cpu: dict[str, list[float]] = {}
     wall: dict[str, list[float]] = {}
     stages: list[dict[str, float]] = []
     for r in range(repeat):  # a fresh store each repeat: every page is a new article
         with tempfile.TemporaryDirectory() as tmp:
-            lumi_path = LumiPath(Path(tmp))
-            lumi_path(pages[0])
+            lumi_path = LumiPath(Path(tmp), batch)
+            lumi_path(pages[0])  # models, caches and the summariser load untimed
+            lumi_path.digest()
             lumi_path.stage_s = dict.fromkeys(LumiPath.STAGES, 0.0)
             timed: dict[str, Callable[[Page], Any]] = {
                 "lumi_path": lumi_path,
@@ -591,6 +646,11 @@ def _whole_path(pages: Sequence[Page], runs: dict[str, Extractor], repeat: int) 
             # rotate from a different start each repeat
             order = list(timed)[r % 3 :] + list(timed)[: r % 3]
             c, w, _ = interleaved({k: timed[k] for k in order}, pages[1:], 1)
+            # the last cycle's batch and the day's digest, after the last page
+            w0, c0 = time.perf_counter(), time.process_time()
+            lumi_path.digest()
+            c["lumi_path"][0] += time.process_time() - c0
+            w["lumi_path"][0] += time.perf_counter() - w0
             for name in timed:
                 cpu.setdefault(name, []).append(c[name][0])
                 wall.setdefault(name, []).append(w[name][0])
@@ -600,11 +660,13 @@ def _whole_path(pages: Sequence[Page], runs: dict[str, Extractor], repeat: int) 
     share = {s: round(v / (sum(total.values()) or 1.0), 4) for s, v in total.items()}
     return {
         "pages": len(pages) - 1,
+        "batch": batch,
         "cpu_s_median": {n: round(statistics.median(s), 3) for n, s in cpu.items()},
         "wall_s_median": {n: round(statistics.median(s), 3) for n, s in wall.items()},
         "lumi_speed_vs": _rounded(ratios(cpu, "lumi_path")),
         "lumi_speed_vs_wall": _rounded(ratios(wall, "lumi_path")),
         "stage_share": share,
+        "stage_cpu_s_median": _rounded(total),
     }
 
 
@@ -658,7 +720,10 @@ def _print(result: dict[str, Any]) -> None:
             )
     path = result.get("whole_path")
     if path:
-        print(f"\nwhole per-article path, {path['pages']} pages x {result['repeat']} repeats")
+        print(
+            f"\nwhole per-article path, {path['pages']} pages x {result['repeat']} repeats, "
+            f"cycles of {path['batch']} articles, one digest"
+        )
         for name, s in path["cpu_s_median"].items():
             print(
                 f"{name:22s} CPU {s:7.2f} s  wall {path['wall_s_median'][name]:7.2f} s  "
@@ -686,6 +751,13 @@ def main() -> int:
     parser.add_argument(
         "--skip-others", action="store_true", help="scrapinghub only (no trafilatura/mozilla)"
     )
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=20,
+        metavar="B",
+        help="whole path: articles a cycle classifies and groups at once (default 20)",
+    )
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="top N functions")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
@@ -703,6 +775,7 @@ def main() -> int:
         path=not args.skip_path,
         others=not args.skip_others,
         top=args.profile,
+        batch=args.batch,
     )
     if args.json:
         print(json.dumps(result, indent=2))

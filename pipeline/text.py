@@ -30,6 +30,8 @@ BOMS: tuple[tuple[bytes, str], ...] = (
 _SNIFF = 8192
 #: Share of control characters above which bytes are not text.
 _CONTROL_SHARE = 0.05
+# Control bytes other than tab, newline, vertical tab, form feed and carriage return.
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
 
 
 def words(text: str, *, fold: bool = True) -> list[str]:
@@ -58,5 +60,5 @@ def looks_binary(data: bytes) -> bool:
         return False
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls / len(head) > _CONTROL_SHARE

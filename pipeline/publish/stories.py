@@ -139,10 +139,9 @@ def _shingle_hashes(text: str) -> np.ndarray:
         grams = {
             " ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)
         }
-    values = [
-        int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "big") for g in grams
-    ]
-    return np.array(values, dtype=np.uint64)
+    # each shingle's 8-byte BLAKE2b digest read as a big-endian integer, all in one buffer
+    digests = b"".join([hashlib.blake2b(g.encode(), digest_size=8).digest() for g in grams])
+    return np.frombuffer(digests, dtype=">u8").astype(np.uint64)
 
 
 def text_signature(text: str) -> TextSignature:

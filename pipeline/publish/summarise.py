@@ -376,19 +376,21 @@ def third_person(sentence: str, publisher: str, proper: frozenset[str] = frozens
     return lead + text
 
 
+#: A word inside a sentence: after a lower-case letter, comma or semicolon and a space.
+_INSIDE_WORD = re.compile(r"(?<=[a-z,;]) ([A-Za-z][\w’'-]*)")
+
+
 def _proper_words(texts: Sequence[ArticleText]) -> frozenset[str]:
     """Capitalised words the sources write capitalised inside sentences more often than in
     lower case (names, not sentence starts)."""
-    upper: Counter[str] = Counter()
-    lower: Counter[str] = Counter()
+    seen: Counter[str] = Counter()
     for t in texts:
-        for m in re.finditer(r"(?<=[a-z,;]) ([A-Za-z][\w’'-]*)", t.text):
-            word = m.group(1)
-            if word[0].isupper():
-                upper[word] += 1
-            else:
-                lower[word.capitalize()] += 1
-    return frozenset(w for w, n in upper.items() if n > lower[w])
+        seen.update(_INSIDE_WORD.findall(t.text))
+    lower: Counter[str] = Counter()
+    for word, n in seen.items():
+        if not word[0].isupper():
+            lower[word.capitalize()] += n
+    return frozenset(w for w, n in seen.items() if w[0].isupper() and n > lower[w])
 
 
 # --- the extractive summariser ---------------------------------------------------------------
@@ -469,10 +471,11 @@ def _published_form(sentence: str, publisher: str | None, proper: frozenset[str]
     return f"{publisher} writes: “{sentence}”"
 
 
-def _candidates(texts: Sequence[ArticleText], publisher: str | None = None) -> list[_Sentence]:
+def _candidates(
+    texts: Sequence[ArticleText], publisher: str | None, proper: frozenset[str]
+) -> list[_Sentence]:
     found: list[_Sentence] = []
     seen: set[str] = set()
-    proper = _proper_words(texts)
     for doc, item in enumerate(texts):
         pos = 0
         for sentence in _units(item.text):
@@ -1064,11 +1067,11 @@ def summarise_story(
     texts = [dataclasses.replace(t, text=strip_boilerplate(t.text).text) for t in texts]
     publisher = publisher or _source_publisher(texts, classification)
     titles = [t.title for t in texts if t.title.strip()]
-    sentences = _candidates(texts, publisher)
+    proper = _proper_words(texts)
+    sentences = _candidates(texts, publisher, proper)
     _score(sentences, texts)
     subjects = _actor_names(classification, subject=True)
     facts = facts_sentence(classification, texts, publisher)
-    proper = _proper_words(texts)
     subject_evidence = [
         str(a.get("evidence") or "")
         for a in (classification or {}).get("actors") or ()
