@@ -41,7 +41,7 @@ from sqlalchemy import delete, func, select, update
 
 from pipeline.ingest.cycle import run_cycle
 from pipeline.ingest.registry import load_registry
-from pipeline.publish.digest import digest_filename
+from pipeline.publish.digest import STALE_TEMP_SECONDS, digest_filename
 from pipeline.reclassify import BATCH as RECLASSIFY_BATCH
 from pipeline.settings import load_settings
 from pipeline.store import (
@@ -344,11 +344,18 @@ def test_a_digest_killed_during_export_leaves_only_complete_files(world, tmp_pat
     _assert_complete_or_absent(killed, reference)
     # the one-shot command keeps no ledger: the scheduled digest's rows are as they were
     assert digest_runs(world["store"]) == runs_before
+    left = [p for p in exports.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp")]
+    assert left, "the killed export left its unreplaced temporary files"
+    hour_ago = time.time() - STALE_TEMP_SECONDS - 60
+    for tmp in left:
+        os.utime(tmp, (hour_ago, hour_ago))  # as if the kill was long ago
     rerun = lumi(world["env"], "digest", args=["--date", day])
     _out, err = rerun.communicate(timeout=120)
     assert rerun.returncode == 0, err
     assert visible_files(exports) == reference
     assert digest_runs(world["store"]) == runs_before
+    # the next export of those files swept the stale temporary ones away
+    assert not [p for p in exports.iterdir() if p.name.startswith(".")]
 
 
 def test_a_service_killed_during_its_digest_writes_the_day_once_after_restarts(world) -> None:

@@ -34,6 +34,7 @@ import tempfile
 from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
@@ -691,6 +692,21 @@ def story_days(store: Store, timezone: str) -> tuple[date, date] | None:
 # --- writing -------------------------------------------------------------------------------------
 
 
+#: A temporary export file older than this was left by a process killed mid-export (an
+#: export takes seconds); younger ones may belong to another instance writing right now.
+STALE_TEMP_SECONDS = 3600
+
+
+def _sweep_stale_temps(path: Path) -> None:
+    """Remove the temporary files a killed export of ``path`` left behind."""
+    cutoff = datetime.now().timestamp() - STALE_TEMP_SECONDS
+    with contextlib.suppress(OSError):
+        for tmp in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
+            with contextlib.suppress(OSError):
+                if tmp.stat().st_mtime < cutoff:
+                    tmp.unlink()
+
+
 def _write_export(files: Sequence[tuple[Path, bytes]]) -> None:
     """Write every file of one export, or none of them.
 
@@ -699,6 +715,8 @@ def _write_export(files: Sequence[tuple[Path, bytes]]) -> None:
     read-only, disk full) removes the temporary files and leaves the previous export as it
     was: no half-written or mixed export is ever visible.
     """
+    for path, _ in files:
+        _sweep_stale_temps(path)
     temps: list[str] = []
     try:
         for path, data in files:
