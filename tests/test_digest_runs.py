@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
 import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -135,6 +139,30 @@ def test_a_stale_claim_is_taken_over(store) -> None:
     assert claim_digest_day(store, DAY, "other", now=start + CLAIM_TIMEOUT + timedelta(seconds=1))
     (run,) = digest_runs(store)
     assert run.instance == "other" and run.outcome == "running"
+
+
+def test_a_claim_of_a_gone_process_on_this_host_is_taken_over_at_once(store) -> None:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # reaped: its pid names no process now
+    start = _at(DAY)
+    here = socket.gethostname()
+    assert claim_digest_day(store, DAY, f"{here}:{child.pid}:dead0000", now=start)
+    assert claim_digest_day(store, DAY, "restarted", now=start + timedelta(seconds=5))
+    (run,) = digest_runs(store)
+    assert run.instance == "restarted" and run.outcome == "running"
+
+
+def test_a_claim_of_a_live_process_or_another_host_waits_for_its_timeout(store) -> None:
+    start = _at(DAY)
+    here = socket.gethostname()
+    for day, holder in (
+        (DAY, f"{here}:{os.getppid()}:live0000"),  # a process that is running
+        (DAY + timedelta(days=1), f"elsewhere.example:{2**22 + 7}:far00000"),  # not ours to check
+        (DAY + timedelta(days=2), "instance-of-another-shape"),
+    ):
+        assert claim_digest_day(store, day, holder, now=start)
+        assert not claim_digest_day(store, day, "restarted", now=start + timedelta(seconds=5))
+        assert {r.day: r.instance for r in digest_runs(store)}[day] == holder
 
 
 def test_an_invalid_digest_day_is_a_config_error() -> None:

@@ -2,12 +2,15 @@
 
 A day is claimed with an INSERT on its primary key, so of two instances that try the same
 day only one succeeds; the other sees the row and leaves the day alone. A claim that was
-never finished (its instance crashed) may be taken over after :data:`CLAIM_TIMEOUT`, and a
-day whose writing failed may be claimed again.
+never finished (its instance crashed) may be taken over after :data:`CLAIM_TIMEOUT`, or at
+once when its instance ran on this host and that process is gone; a day whose writing
+failed may be claimed again.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -46,6 +49,23 @@ class DigestRun:
     started_at: datetime
     finished_at: datetime | None
     outcome: str
+
+
+def gone_local_instance(instance: str) -> bool:
+    """Whether ``instance`` (``host:pid:nonce``, see ``instance_id``) ran on this host and its
+    process no longer exists. Anything else (another host, a live or unknowable process, a
+    name of another shape) is False: such a claim waits for its timeout."""
+    host, _, rest = instance.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists but is not ours to signal
+        return False
+    return False
 
 
 def claim_digest_day(
@@ -87,6 +107,26 @@ def claim_digest_day(
                         DigestRunRow.started_at < now - timeout,
                     ),
                 ),
+            )
+            .values(instance=instance, started_at=now, finished_at=None, outcome=RUNNING)
+            .returning(DigestRunRow.day)
+        )
+        if taken.first() is not None:
+            return True
+        # a claim of a process on this host that no longer exists is dead now, not in 30 min
+        holder = session.scalar(
+            select(DigestRunRow.instance).where(
+                DigestRunRow.day == day, DigestRunRow.finished_at.is_(None)
+            )
+        )
+        if holder is None or not gone_local_instance(holder):
+            return False
+        taken = session.execute(
+            update(DigestRunRow)
+            .where(
+                DigestRunRow.day == day,
+                DigestRunRow.instance == holder,
+                DigestRunRow.finished_at.is_(None),
             )
             .values(instance=instance, started_at=now, finished_at=None, outcome=RUNNING)
             .returning(DigestRunRow.day)
