@@ -152,6 +152,17 @@ def test_a_claim_of_a_gone_process_on_this_host_is_taken_over_at_once(store) -> 
     assert run.instance == "restarted" and run.outcome == "running"
 
 
+def test_a_claim_under_this_process_pid_by_an_earlier_instance_is_taken_over(store) -> None:
+    # a restarted container's service is PID 1 again: the earlier PID 1 is gone
+    start = _at(DAY)
+    me = f"{socket.gethostname()}:{os.getpid()}:now00000"
+    assert claim_digest_day(store, DAY, f"{socket.gethostname()}:{os.getpid()}:old00000", now=start)
+    assert claim_digest_day(store, DAY, me, now=start + timedelta(seconds=5))
+    assert not claim_digest_day(store, DAY, me, now=start + timedelta(seconds=6))
+    (run,) = digest_runs(store)
+    assert run.instance == me
+
+
 def test_a_claim_of_a_live_process_or_another_host_waits_for_its_timeout(store) -> None:
     start = _at(DAY)
     here = socket.gethostname()

@@ -51,14 +51,18 @@ class DigestRun:
     outcome: str
 
 
-def gone_local_instance(instance: str) -> bool:
+def gone_local_instance(instance: str, me: str) -> bool:
     """Whether ``instance`` (``host:pid:nonce``, see ``instance_id``) ran on this host and its
-    process no longer exists. Anything else (another host, a live or unknowable process, a
-    name of another shape) is False: such a claim waits for its timeout."""
+    process no longer exists; ``me`` is the asking instance. Anything else (another host, a
+    live or unknowable process, a name of another shape) is False: such a claim waits for
+    its timeout."""
     host, _, rest = instance.partition(":")
     pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
+    if host != socket.gethostname() or not pid_text.isdigit() or instance == me:
         return False
+    if int(pid_text) == os.getpid():
+        # another instance under our own pid (a container's PID 1 restarted) has ended
+        return True
     try:
         os.kill(int(pid_text), 0)
     except ProcessLookupError:
@@ -119,7 +123,7 @@ def claim_digest_day(
                 DigestRunRow.day == day, DigestRunRow.finished_at.is_(None)
             )
         )
-        if holder is None or not gone_local_instance(holder):
+        if holder is None or not gone_local_instance(holder, instance):
             return False
         taken = session.execute(
             update(DigestRunRow)
