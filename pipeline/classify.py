@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from classifiers import errors as classifier_errors
 from classifiers.base import MAX_TEXT_CHARS, ClassifierConfig
 from pipeline import errors
-from pipeline.store import Store, articles_to_classify, store_classification
+from pipeline.store import Store, articles_to_classify
+from pipeline.store.classifications import store_classifications
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings
@@ -123,20 +124,15 @@ def classify_articles(
             ]
             with translated_errors():
                 found = classify_batch(docs, active)
-            for article, classifications in zip(articles, found, strict=True):
-                for c in classifications:
-                    if store_classification(
-                        session,
-                        article.id,
-                        c.classifier,
-                        c.version,
-                        article.content_hash,
-                        c.to_json(),
-                    ):
-                        stored += 1
-                    else:
-                        unchanged += 1
-                done += 1
+            rows = [
+                (article.id, c.classifier, c.version, article.content_hash, c.to_json())
+                for article, classifications in zip(articles, found, strict=True)
+                for c in classifications
+            ]
+            new = store_classifications(session, rows)
+            stored += new
+            unchanged += len(rows) - new
+            done += len(articles)
     return ClassifyStats(
         done,
         stored,

@@ -15,6 +15,7 @@ from pipeline.records import Article, FeedEntry, FeedSource
 from pipeline.store import (
     ArticleRow,
     ArticleSourceRow,
+    ClassificationRow,
     FeedRow,
     count_rows,
     current_revision,
@@ -173,6 +174,51 @@ def test_classification_is_stored_once_per_version_and_content_hash(store) -> No
         assert store_classification(s, article_id, "actors", "v1", "0" * 64, [{"name": "X"}])
         assert not store_classification(s, article_id, "actors", "v1", "0" * 64, [])
         assert store_classification(s, article_id, "actors", "v2", "0" * 64, [])
+
+
+def test_a_batch_insert_stores_only_new_results_and_counts_them(store) -> None:
+    from pipeline.store.classifications import store_classifications
+
+    with store.session() as s:
+        sync_feeds(s, _sources())
+        first, _, _ = insert_article(s, _article(), _entry("one", "guid:1"))
+        second, _, _ = insert_article(
+            s, _article("https://example.org/b"), _entry("one", "guid:2", "https://example.org/b")
+        )
+    rows = [
+        (first, "actors", "v1", "0" * 64, [{"name": "X"}]),
+        (second, "actors", "v1", "0" * 64, []),
+    ]
+    with store.session() as s:
+        assert store_classifications(s, rows) == 2
+    with store.session() as s:
+        assert store_classifications(s, [*rows, (first, "actors", "v2", "0" * 64, [])]) == 1
+        assert store_classifications(s, []) == 0
+    with store.session() as s:
+        assert count_rows(s, ClassificationRow) == 3
+        stored = {(r.article_id, r.version): r.result for r in s.scalars(select(ClassificationRow))}
+    assert stored[(first, "v1")] == [{"name": "X"}] and stored[(second, "v1")] == []
+
+
+def test_classifying_stored_articles_twice_stores_each_result_once(store) -> None:
+    from pipeline.classify import classify_articles
+
+    with store.session() as s:
+        sync_feeds(s, _sources())
+        ids = [
+            insert_article(
+                s,
+                _article(f"https://example.org/{n}"),
+                _entry("one", f"guid:{n}", f"https://example.org/{n}"),
+            )[0]
+            for n in range(3)
+        ]
+    first = classify_articles(store, ids, only=["actors", "risk_themes"])
+    again = classify_articles(store, ids, only=["actors", "risk_themes"])
+    assert (first.articles, first.stored, first.unchanged) == (3, 6, 0)
+    assert (again.articles, again.stored, again.unchanged) == (3, 0, 6)
+    with store.session() as s:
+        assert count_rows(s, ClassificationRow) == 6
 
 
 def test_feed_state_round_trips_aware_utc_datetimes(store) -> None:

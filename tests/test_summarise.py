@@ -11,7 +11,7 @@ from pipeline.ingest.extract import build_article
 from pipeline.ingest.parse import parse_feed
 from pipeline.publish.checks import summary_problems
 from pipeline.publish.stories import assign_stories
-from pipeline.publish.summaries import summarise_stories
+from pipeline.publish.summaries import summarise_missing, summarise_stories, unsummarised
 from pipeline.publish.summarise import SHORT_NOTE, facts_sentence, summarise_story, who_sentence
 from pipeline.records import Article, ArticleText, FeedEntry, FeedSource, Summary
 from pipeline.settings import load_settings
@@ -270,6 +270,17 @@ def test_an_unchanged_story_is_summarised_once_and_a_reclassified_one_again(stor
     assert INJECTION in {s.heading: s.text for s in guided.sections}["Risk."]
     with store.session() as s:
         assert count_rows(s, SummaryRow) == 2
+
+
+def test_summarise_missing_reports_the_stories_it_had_work_for(store):
+    story_id, _ = store_story(store)
+    settings = load_settings(env={})
+    assert unsummarised(store, [story_id, 424242], settings) == [story_id]
+    assert summarise_missing(store, [story_id, 424242], settings) == [story_id]
+    assert unsummarised(store, [story_id], settings) == []
+    assert summarise_missing(store, [story_id], settings) == []
+    with store.session() as s:
+        assert count_rows(s, SummaryRow) == 1
 
 
 def test_unknown_story_ids_are_skipped(store):

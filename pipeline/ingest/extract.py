@@ -69,7 +69,7 @@ TEASER_MAX_WORDS = 120
 #: A page whose text has fewer words than this is "nothing extracted".
 MIN_PAGE_WORDS = 3
 #: Language identification looks at this many characters at most.
-LANGUAGE_PREFIX_CHARS = 2000
+LANGUAGE_PREFIX_CHARS = 1500
 #: Fewer letters than this and the language is not guessed.
 LANGUAGE_MIN_LETTERS = 20
 #: Below this probability the guess counts as uncertain.
@@ -132,6 +132,31 @@ _config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "100")
 _HTML_PARSER = lxml.html.HTMLParser(
     remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False
 )
+
+
+def _html_class_lookup() -> etree.ElementNamespaceClassLookup:
+    """lxml.html's element classes, chosen inside lxml rather than by its Python ``lookup``.
+
+    ``lxml.html.HtmlElementClassLookup`` calls back into Python for every element the
+    extractor touches (half a million calls on the scrapinghub pages, about 6% of Lumi's
+    extraction time); a name-keyed namespace lookup over a default-class lookup gives every
+    element, comment and entity the very same class without the callback.
+    """
+    lookup = etree.ElementNamespaceClassLookup(
+        etree.ElementDefaultClassLookup(
+            element=lxml.html.HtmlElement,
+            comment=lxml.html.HtmlComment,
+            pi=lxml.html.HtmlProcessingInstruction,
+            entity=lxml.html.HtmlEntity,
+        )
+    )
+    classes = lookup.get_namespace(None)
+    for tag, cls in lxml.html.HtmlElementClassLookup._default_element_classes.items():
+        classes[tag] = cls
+    return lookup
+
+
+_HTML_PARSER.set_element_class_lookup(_html_class_lookup())
 
 _identifier: Any = None
 _identifier_lock = threading.Lock()

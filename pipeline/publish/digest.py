@@ -520,7 +520,7 @@ def prepare_day(
     Returns:
         The counts, for :meth:`PreparedDay.describe`.
     """
-    from pipeline.publish.summaries import summarise_stories, unsummarised
+    from pipeline.publish.summaries import summarise_missing
 
     start, end = period_bounds(day, days, settings.timezone)
     window = timedelta(days=settings.story_window_days)
@@ -534,8 +534,7 @@ def prepare_day(
         stories, current = _period_stories(session, start, end)
         ranked, _ = _candidates(session, stories, current, include_off_topic=include_off_topic)
     shown = [c.story.id for c in ranked[: settings.digest_max_items] if not c.partial]
-    missing = unsummarised(store, shown, settings)
-    summarise_stories(store, missing, settings)
+    missing = summarise_missing(store, shown, settings)
     return PreparedDay(len(grouped), len({a.story_id for a in grouped}), len(missing))
 
 

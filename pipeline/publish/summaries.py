@@ -6,7 +6,7 @@ a hash of its inputs so an unchanged story is never summarised twice, and asks t
 paraphraser (:mod:`pipeline.publish.llm`) when it is configured, falling back to the
 extractive summary on any failure. :func:`stored_summaries` reads what the stage stored and
 never writes (the digest's read path); :func:`unsummarised` says which stories the stage
-still has work for.
+still has work for, and :func:`summarise_missing` does that work and says for which.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from pipeline.store import (
 )
 from pipeline.store.feeds import article_publishers
 
-__all__ = ["stored_summaries", "summarise_stories", "unsummarised"]
+__all__ = ["stored_summaries", "summarise_missing", "summarise_stories", "unsummarised"]
 
 log = logging.getLogger("lumi.summarise")
 
@@ -144,14 +144,36 @@ def summarise_stories(
     Returns:
         The summary to publish for each story id.
     """
+    return _summarise(store, story_ids, settings, now=now)[0]
+
+
+def summarise_missing(
+    store: Store,
+    story_ids: Sequence[int],
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+) -> list[int]:
+    """:func:`summarise_stories` for ``story_ids``, reading each story's inputs once;
+    returns the stories it had work for, as :func:`unsummarised` would have listed them
+    before the call."""
+    return _summarise(store, story_ids, settings, now=now)[1]
+
+
+def _summarise(
+    store: Store, story_ids: Sequence[int], settings: Settings, *, now: datetime | None
+) -> tuple[dict[int, Summary], list[int]]:
     config = LLMConfig.from_settings(settings)
     results: dict[int, Summary] = {}
+    worked: list[int] = []
     stop_reason: str | None = None
     for story_id in dict.fromkeys(story_ids):
         with store.session() as session:
             inputs = _inputs(session, story_id, config)
             if inputs is None:
                 continue
+            if not inputs.complete:
+                worked.append(story_id)
             extractive = inputs.extractive
             if extractive is None:
                 extractive = store_summary(session, story_id, inputs.summarise())
@@ -203,7 +225,7 @@ def summarise_stories(
         results[story_id] = dataclasses.replace(
             extractive, fallback_reason=reason, unsupported=unsupported
         )
-    return results
+    return results, worked
 
 
 def _unsupported(failure: LLMFailure) -> tuple[str, ...]:

@@ -178,16 +178,19 @@ def stored_results(
 
 def store_classifications(
     session: Session, results: Sequence[tuple[int, str, str, str, Any]]
-) -> None:
-    """Store many results at once, each (article id, classifier, version, content hash,
-    result); one already stored under the same version and content hash is left as it is."""
+) -> int:
+    """Store many results in one statement, each (article id, classifier, version, content
+    hash, result); one already stored under the same version and content hash is left as it
+    is. Returns how many were new."""
     if not results:
-        return
+        return 0
     now = utcnow()
-    session.execute(
-        dialect_insert(session, ClassificationRow).on_conflict_do_nothing(
+    inserted = session.execute(
+        dialect_insert(session, ClassificationRow)
+        .on_conflict_do_nothing(
             index_elements=["article_id", "classifier", "version", "content_hash"]
-        ),
+        )
+        .returning(ClassificationRow.id),
         [
             {
                 "article_id": article_id,
@@ -200,6 +203,7 @@ def store_classifications(
             for article_id, classifier, version, content_hash, result in results
         ],
     )
+    return len(inserted.all())
 
 
 #: What a stored result row is read as: (id, article id, classifier, version, result).
