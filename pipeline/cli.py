@@ -158,8 +158,11 @@ def _root(
 
 def _open_store(settings: Settings) -> Store:
     from pipeline.store import open_store
+    from pipeline.store.engine import RetryPolicy
 
-    return open_store(settings.database_url)
+    store = open_store(settings.database_url)
+    store.retry = RetryPolicy(deadline_s=settings.db_retry_seconds)
+    return store
 
 
 def _registry(settings: Settings) -> tuple[FeedSource, ...]:

@@ -107,6 +107,15 @@ SETTINGS: tuple[Setting, ...] = (
         "postgresql+psycopg://user@host/db, then run `lumi db upgrade`.",
         _db_url,
     ),
+    Setting(
+        "db_retry_seconds",
+        90.0,
+        "float",
+        "How long a transaction that failed with a transient database fault (a lock held by "
+        "another writer, a PostgreSQL deadlock or lost connection) is run again, in seconds, "
+        "with a doubling backoff, before the fault is reported.",
+        _positive,
+    ),
     Setting("feeds", "feeds.yaml", "path", "Path of the feed registry (YAML)."),
     Setting(
         "export_dir", "digests", "path", "Folder where `lumi digest` and `lumi run` write digests."
@@ -434,6 +443,7 @@ class Settings:
     sources: Mapping[str, str]
 
     database_url = _Value[str]()
+    db_retry_seconds = _Value[float]()
     feeds = _Value[Path]()
     export_dir = _Value[Path]()
     timezone = _Value[str]()

@@ -335,6 +335,25 @@ def test_a_write_lock_held_30_s_fails_a_short_retry_in_one_line_and_the_default_
         store.close()
 
 
+def test_lumi_db_retry_seconds_sets_how_long_lumi_fetch_retries_a_held_lock(
+    tmp_path, loopback_server
+):
+    expected = _reference_sources(tmp_path, loopback_server)
+    db = tmp_path / "lumi.db"
+    open_store(f"sqlite:///{db}").close()
+    env = {**_env(tmp_path, loopback_server, f"sqlite:///{db}"), "LUMI_DB_RETRY_SECONDS": "1"}
+    done = threading.Event()
+    with _write_lock(db, 100.0, until=done):
+        try:
+            proc = _lumi(["fetch", "--all"], env)
+        finally:
+            done.set()
+    assert proc.returncode == 1, proc.stderr
+    line = _one_error_line(proc)
+    assert "busy" in line and "gave up after" in line
+    _cycle_stores_everything(f"sqlite:///{db}", loopback_server, expected)
+
+
 def test_a_reclassify_batch_rerun_after_a_lock_counts_and_stores_each_result_once(
     tmp_path, loopback_server, monkeypatch
 ):
