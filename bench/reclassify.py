@@ -26,7 +26,6 @@ Usage: python bench/reclassify.py [--shared DIR] [--articles N] [--workers 1,2]
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import random
@@ -42,6 +41,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))  # the archive-row helper the tests use
 
 BATCH = 1000
 #: CPU seconds of the last in-process run (beside its wall time)
@@ -78,6 +78,7 @@ def synthetic_articles(
 def build_archive(url: str, entries: Sequence[tuple[str, list[str]]], n: int) -> None:
     """Store ``n`` synthetic articles (:func:`synthetic_articles`) in a new database at
     ``url``, every other one linked to a feed with a publisher."""
+    from crashes import article_row
     from sqlalchemy import insert
 
     from pipeline.store import ArticleRow, ArticleSourceRow, FeedRow, open_store
@@ -103,17 +104,13 @@ def build_archive(url: str, entries: Sequence[tuple[str, list[str]]], n: int) ->
 
         for i, (title, text) in enumerate(synthetic_articles(entries, n)):
             rows.append(
-                {
-                    "id": i + 1,
-                    "key": f"https://news.example/{i}",
-                    "url": f"https://news.example/{i}",
-                    "title": title,
-                    "text": text,
-                    "text_source": "feed",
-                    "content_hash": hashlib.sha256(text.encode()).hexdigest(),
-                    "language": "en",
-                    "fetched_at": start + timedelta(seconds=i),
-                }
+                article_row(
+                    f"https://news.example/{i}",
+                    title,
+                    text,
+                    start + timedelta(seconds=i),
+                    id=i + 1,
+                )
             )
             if i % 2 == 0:
                 sources.append(

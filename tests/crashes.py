@@ -139,6 +139,22 @@ _TEMPLATES = (
 )
 
 
+def article_row(url: str, title: str, text: str, fetched_at: Any, **columns: Any) -> dict:
+    """The ``articles`` row of an English feed-text article at ``url``, for a bulk insert
+    (its content hash computed from ``text``); ``columns`` adds or overrides columns."""
+    return {
+        "key": url,
+        "url": url,
+        "title": title,
+        "text": text,
+        "text_source": "feed",
+        "content_hash": hashlib.sha256(text.encode()).hexdigest(),
+        "language": "en",
+        "fetched_at": fetched_at,
+        **columns,
+    }
+
+
 def archive_articles(store: Store, articles: int, *, first: int = 0) -> None:
     """Store ``articles`` small unclassified articles straight into the archive (no feed),
     numbered from ``first``."""
@@ -150,16 +166,12 @@ def archive_articles(store: Store, articles: int, *, first: int = 0) -> None:
         session.execute(
             insert(ArticleRow),
             [
-                {
-                    "key": f"https://archive.example/{n}",
-                    "url": f"https://archive.example/{n}",
-                    "title": text.split(".")[0],
-                    "text": text,
-                    "text_source": "feed",
-                    "content_hash": hashlib.sha256(text.encode()).hexdigest(),
-                    "language": "en",
-                    "fetched_at": utcnow() - timedelta(hours=n - first),
-                }
+                article_row(
+                    f"https://archive.example/{n}",
+                    text.split(".")[0],
+                    text,
+                    utcnow() - timedelta(hours=n - first),
+                )
                 for n, text in texts
             ],
         )

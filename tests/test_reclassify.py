@@ -4,7 +4,6 @@ processes and on a Dask cluster, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from crashes import article_row
 from sqlalchemy import delete, insert, select, update
 
 from classifiers.api import Classification
@@ -60,17 +60,9 @@ def _fill(store: Store, shared: Path, n: int = ARTICLES) -> None:
         s.execute(
             insert(ArticleRow),
             [
-                {
-                    "id": i + 1,
-                    "key": f"https://news.example/{i}",
-                    "url": f"https://news.example/{i}",
-                    "title": title,
-                    "text": text,
-                    "text_source": "feed",
-                    "content_hash": hashlib.sha256(text.encode()).hexdigest(),
-                    "language": "en",
-                    "fetched_at": START + timedelta(hours=i),
-                }
+                article_row(
+                    f"https://news.example/{i}", title, text, START + timedelta(hours=i), id=i + 1
+                )
                 for i, (title, text) in enumerate(texts)
             ],
         )
