@@ -6,8 +6,10 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -22,6 +24,7 @@ from pipeline.settings import load_settings
 from pipeline.store import (
     ArticleSourceRow,
     FeedRow,
+    Store,
     claim_feeds,
     engine_for,
     feed_leases,
@@ -354,30 +357,38 @@ def test_the_scheduler_runs_one_cycle_at_a_time_and_coalesces_missed_runs(store)
 # --- articles a stopped cycle left without a story ------------------------------------------
 
 
-def test_articles_a_stopped_cycle_left_are_grouped_once_older_than_a_lease(tmp_path) -> None:
+@contextmanager
+def _stranded_wire(store: Store) -> Iterator[tuple[Any, list[FeedSource], Callable[[], int]]]:
+    """A feed's 3 entries stored but not grouped into stories, as if the cycle had been
+    killed after storing: yields the settings, the sources and a count of grouped articles,
+    with the feed still served."""
     from sqlalchemy import delete, func
 
     from pipeline.store import StoryArticleRow
 
+    with LoopbackServer() as server:
+        server.add_response(
+            "/wire.xml", _rss("wire"), headers={"Content-Type": "application/rss+xml"}
+        )
+        sources = [FeedSource("wire", server.url("/wire.xml"), "Wire", "en")]
+        settings = load_settings({}).replace(
+            allowed_addresses=[server.host_port], fetch_pages=False, lease_seconds=60
+        )
+        assert run_cycle(store, settings, sources, classify=False).new == 3
+        with store.session() as session:
+            session.execute(delete(StoryArticleRow))
+
+        def grouped() -> int:
+            with store.session() as session:
+                return int(session.scalar(select(func.count(StoryArticleRow.id))) or 0)
+
+        yield settings, sources, grouped
+
+
+def test_articles_a_stopped_cycle_left_are_grouped_once_older_than_a_lease(tmp_path) -> None:
     store = open_store(f"sqlite:///{tmp_path / 'lumi.db'}")
     try:
-        with LoopbackServer() as server:
-            server.add_response(
-                "/wire.xml", _rss("wire"), headers={"Content-Type": "application/rss+xml"}
-            )
-            sources = [FeedSource("wire", server.url("/wire.xml"), "Wire", "en")]
-            settings = load_settings({}).replace(
-                allowed_addresses=[server.host_port], fetch_pages=False, lease_seconds=60
-            )
-            assert run_cycle(store, settings, sources, classify=False).new == 3
-            # as if the cycle had been killed after storing, before grouping
-            with store.session() as session:
-                session.execute(delete(StoryArticleRow))
-
-            def grouped() -> int:
-                with store.session() as session:
-                    return int(session.scalar(select(func.count(StoryArticleRow.id))) or 0)
-
+        with _stranded_wire(store) as (settings, sources, grouped):
             # a cycle still within the lease leaves them: their own cycle may be running
             run_cycle(store, settings, sources, classify=False)
             assert grouped() == 0
@@ -587,26 +598,7 @@ def test_a_killed_holders_renewed_lease_still_runs_out(db_url: str, tmp_path: Pa
 
 
 def test_articles_of_a_feed_leased_elsewhere_are_left_to_its_running_cycle(store) -> None:
-    from sqlalchemy import delete, func
-
-    from pipeline.store import StoryArticleRow
-
-    with LoopbackServer() as server:
-        server.add_response(
-            "/wire.xml", _rss("wire"), headers={"Content-Type": "application/rss+xml"}
-        )
-        sources = [FeedSource("wire", server.url("/wire.xml"), "Wire", "en")]
-        settings = load_settings({}).replace(
-            allowed_addresses=[server.host_port], fetch_pages=False, lease_seconds=60
-        )
-        assert run_cycle(store, settings, sources, classify=False).new == 3
-        with store.session() as session:
-            session.execute(delete(StoryArticleRow))
-
-        def grouped() -> int:
-            with store.session() as session:
-                return int(session.scalar(select(func.count(StoryArticleRow.id))) or 0)
-
+    with _stranded_wire(store) as (settings, sources, grouped):
         # another instance's cycle, longer than a lease, still holds the feed
         later = utcnow() + timedelta(minutes=2)
         claim_feeds(store, later, "running", until=later + LEASE, only=["wire"])
