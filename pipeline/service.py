@@ -11,12 +11,9 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import signal
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +29,7 @@ from pipeline.store import (
     claim_digest_day,
     finish_digest_day,
     first_archive_day,
+    instance_id,
     release_held_leases,
     utcnow,
     written_digest_days,
@@ -168,7 +166,7 @@ class Service:
         self._http: ThreadingHTTPServer | None = None
         self._serving = False
         #: names this instance's claims in ``digest_runs`` and its leases on feeds
-        self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.instance = instance_id()
         self._cycle_running = threading.Lock()
         #: the last database fault of a cycle or digest, until a later one succeeds
         self.database_fault: str | None = None

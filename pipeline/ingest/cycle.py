@@ -13,11 +13,8 @@ import dataclasses
 import functools
 import hashlib
 import logging
-import os
 import random
-import socket
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -45,6 +42,7 @@ from pipeline.store import (
     Store,
     claim_feeds,
     entry_fingerprint,
+    instance_id,
     known_article_keys,
     known_entries,
     pending_by_feed,
@@ -60,14 +58,9 @@ from pipeline.store import (
     utcnow,
 )
 
-__all__ = ["CycleReport", "FeedOutcome", "instance_id", "run_cycle"]
+__all__ = ["CycleReport", "FeedOutcome", "run_cycle"]
 
 log = logging.getLogger("lumi.ingest")
-
-
-def instance_id() -> str:
-    """A name for this process in the database (leases, digest claims): host, pid, nonce."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 #: Statuses whose Retry-After we honour and which never count toward disabling a feed.

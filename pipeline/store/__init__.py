@@ -85,6 +85,7 @@ from pipeline.store.feeds import (
     sync_registry,
     update_feeds,
 )
+from pipeline.store.instances import gone_local_instance, instance_id
 from pipeline.store.llm import llm_failure, record_llm_failure, record_usage, tokens_used
 from pipeline.store.models import (
     ArticleRow,
@@ -166,9 +167,11 @@ __all__ = [
     "finish_digest_day",
     "first_archive_day",
     "first_seen_range",
+    "gone_local_instance",
     "has_article",
     "head_revision",
     "insert_article",
+    "instance_id",
     "known_article_keys",
     "known_entries",
     "latest_classifications",

@@ -9,8 +9,6 @@ failed may be claimed again.
 
 from __future__ import annotations
 
-import os
-import socket
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -19,6 +17,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.store.engine import Store, dialect_insert
+from pipeline.store.instances import gone_local_instance
 from pipeline.store.models import ArticleRow, DigestRunRow, utcnow
 
 __all__ = [
@@ -49,27 +48,6 @@ class DigestRun:
     started_at: datetime
     finished_at: datetime | None
     outcome: str
-
-
-def gone_local_instance(instance: str, me: str) -> bool:
-    """Whether ``instance`` (``host:pid:nonce``, see ``instance_id``) ran on this host and its
-    process no longer exists; ``me`` is the asking instance. Anything else (another host, a
-    live or unknowable process, a name of another shape) is False: such a claim waits for
-    its timeout."""
-    host, _, rest = instance.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit() or instance == me:
-        return False
-    if int(pid_text) == os.getpid():
-        # another instance under our own pid (a container's PID 1 restarted) has ended
-        return True
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # exists but is not ours to signal
-        return False
-    return False
 
 
 def claim_digest_day(
