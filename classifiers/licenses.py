@@ -112,7 +112,7 @@ _RELICENSE = re.compile(
     r"|return(?:s|ed|ing)?\b[^.;:]{0,60}?\bto\b|rather\s+than\s+(?:the\s+|an?\s+)?(?-i:[A-Z])"
     r"|modifi\w*\s+(?:leur|sa|son)\s+licence"
     r"|licen[cs](?:e|ing)\s+change"
-    r"|replac(?:e|es|ed|ing)\s+(?:[\w'’-]+\s+){0,4}?(?:licen[cs]e|terms)"
+    r"|replac(?:e|es|ed|ing)\s+(?:[\w'’“”-]+\s+){0,6}?(?:licen[cs]e|terms)"
     r"|no\s+longer\s+(?:under|licen[cs]ed|released|available)"
     r"|previously\s+(?:\w+\s+){0,2}?(?:under|licen[cs]ed)"
     r"|adopt(?:s|ed|ing)?\b|instead\s+of\b|new\s+version\s+of\s+(?:our|its|their)\b|in\s+place\s+of\b|embrac\w*"
@@ -155,7 +155,7 @@ _FROM_MARK = re.compile(
     r"\s+under|no\s+longer\s+under|away\s+from|dropping|drops|abandoning|was\s+under"
     r"|were\s+under|formerly\s+under|formerly|off|(?:goodbye|farewell)\s+to)\s+"
     r"(?:the\s+|its\s+|their\s+|an?\s+|our\s+)?"
-    r"(?:[\w-]+[\s:–—-]+){0,3}$"
+    r"(?:[\w-]+[\s:–—-]+){0,3}[“\"‘]?$"
     # "So far, the toolkit relied on the Apache 2.0 license": the state a change leaves
     r"|\b(?:so\s+far|until\s+now|until\s+recently|up\s+to\s+now|bisher)\b[^.;:]{0,50}$",
     re.IGNORECASE,
@@ -169,7 +169,7 @@ _NEW_LICENSE_PHRASE = re.compile(
 _NEW_VERB_BEFORE = re.compile(
     r"\b(?:publish|introduc|unveil|launch|announc|releas|debut|draft|updat|revis|finali[sz]"
     r"|creat|propos|roll|develop|co-develop|brought|writ|wrote)\w*\s+(?:[\w'’.-]+\s+){0,4}?"
-    r"[“”\"‘]?$"
+    r"[“”\"‘*_]*$"
     # "a publié la version 3 de la licence", "veröffentlichte Version 2 der", "publicó la
     # versión 4.0 de la licencia"
     r"|\b(?:publi|présent|lanc|veröffentlich|introdu|dévoil)\w*\s+(?:la\s+|die\s+)?"
@@ -668,6 +668,30 @@ class LicenseTable:
                 return info
         return None
 
+    @property
+    def _by_lower_id(self) -> dict[str, LicenseInfo]:
+        return {i.id.lower(): i for i in self.licenses}
+
+    def _card_fields(self, sentence: str, found: list[LicenseMatch]) -> list[LicenseMatch]:
+        """Licenses of a model card's metadata lines: ``license: mit`` (an SPDX id in any
+        case) and ``license_name: yi-license`` (a name the forms do not know becomes
+        ``LicenseRef-Yi-License``)."""
+        out = []
+        for m in _CARD_FIELD.finditer(sentence):
+            value = m.group("v")
+            start, end = m.start("v"), m.end("v")
+            if any(f.start < end and start < f.end for f in found):
+                continue
+            if m.group("field") == "license":
+                info = self._by_lower_id.get(value.lower())
+                if info is not None:
+                    out.append(LicenseMatch(info.id, start, end, value))
+            elif value.lower() not in ("other", "unknown", "license"):
+                words = [w for w in re.split(r"[-_.\s]+", value) if w]
+                ref = "LicenseRef-" + "-".join(w[:1].upper() + w[1:] for w in words)
+                out.append(LicenseMatch(ref, start, end, value, listed=False))
+        return out
+
     def find(self, sentence: str) -> list[LicenseMatch]:
         """License mentions in ``sentence``: longest first on overlap, in text order.
 
@@ -698,6 +722,7 @@ class LicenseTable:
                 continue
             ref = "LicenseRef-" + "-".join(re.sub(r"[^\w.]", "", w) for w in words)
             found.append(LicenseMatch(ref, m.start(1), m.end(), m.group(0), listed=False))
+        found += self._card_fields(sentence, found)
         # listed licenses first, then the longest match wins an overlap
         kept: list[LicenseMatch] = []
         for match in sorted(found, key=lambda x: (not x.listed, x.start - x.end, x.start)):
@@ -707,7 +732,17 @@ class LicenseTable:
         for owner, pattern, license_id in self.vendor_forms:
             if owner in sentence:
                 for m in pattern.finditer(sentence):
-                    if all(m.end() <= k.start or m.start() >= k.end for k in kept):
+                    overlap = [k for k in kept if not (m.end() <= k.start or m.start() >= k.end)]
+                    if (
+                        overlap
+                        and _owned_by(sentence, owner, m.start())
+                        and all(k.id in _FAMILY_IDS for k in overlap)
+                    ):
+                        # "Microsoft's research license": the vendor's own text, not the
+                        # research-only family the words alone would name
+                        kept = [k for k in kept if k not in overlap]
+                        overlap = []
+                    if not overlap:
                         kept.append(LicenseMatch(license_id, m.start(), m.end(), m.group(0)))
         kept.sort(key=lambda x: x.start)
         merged: list[LicenseMatch] = []
@@ -747,6 +782,26 @@ class LicenseTable:
         return out
 
 
+# licenses named only by their family ("a research license"); a vendor's possessive before
+# the words names the vendor's own text instead
+_FAMILY_IDS = frozenset({"LicenseRef-Research-Only", "LicenseRef-Non-Commercial"})
+
+
+def _owned_by(sentence: str, owner: str, start: int) -> bool:
+    """Whether the words at ``start`` follow ``owner``'s possessive ("Microsoft's own ")."""
+    before = sentence[max(0, start - 60) : start]
+    return re.search(rf"\b{re.escape(owner)}['’]s\s+(?:own\s+)?$", before) is not None
+
+
+_COMPARED_BEFORE = re.compile(
+    r"\b(?:competitive\s+with|compared?\s+(?:to|with)|outperform\w*|rival(?:s|ing)?|beat(?:s|ing)?"
+    r"|vs\.?|versus|than|on\s+par\s+with|match(?:es|ing)|against)\s+(?:the\s+|[\w.]+['’]s\s+)?$",
+    re.IGNORECASE,
+)
+# A model card's metadata line: "license: mit", "| | license_name: modified-mit |".
+_CARD_FIELD = re.compile(
+    r"(?m)^[\s|]*(?P<field>license|license_name)\s*:\s*(?P<v>[A-Za-z][\w.+-]*)\s*\|?\s*$"
+)
 _WITH_MARK = re.compile(r"\b(?:with|by)\s+(?:the\s+|an?\s+)?$", re.IGNORECASE)
 # "AGPL was replaced with the SSPL": the license before the verb is the one left behind.
 _REPLACED_AFTER = re.compile(
@@ -1101,6 +1156,8 @@ class LicenseEventClassifier:
                 events.setdefault(event.identity(), event)
         for event in self._suite_events(doc):
             events.setdefault(event.identity(), event)
+        for event in self._adopted_it(doc):
+            events.setdefault(event.identity(), event)
         return tuple(e for e in merge_events(list(events.values())) if self._reviewable(e))
 
     def _suite_events(self, doc: Document) -> list[LicenseEvent]:
@@ -1129,6 +1186,42 @@ class LicenseEventClassifier:
                 actor = doc.publisher
             actor = actor or _org_subject(text)
             out.append(LicenseEvent("new_license", actor, None, None, None, _clip(text, 0), 0.6))
+        return out
+
+    def _adopted_it(self, doc: Document) -> list[LicenseEvent]:
+        """Models moved to a license the sentence before names, by pronoun: "the Linux
+        Foundation released OpenMDW-1.1. Nvidia adopted it across Cosmos and Nemotron"."""
+        if " it " not in doc.text:
+            return []
+        spans = _spans(doc)
+        out: list[LicenseEvent] = []
+        units: list[_Unit] | None = None
+        for n, (start, end) in enumerate(spans):
+            if n == 0 or _ADOPTED_IT.search(doc.text, start, end) is None:
+                continue
+            text = doc.text[start:end]
+            if self.table.find(text):
+                continue
+            before = [m for m in self.table.find(doc.text[slice(*spans[n - 1])])]
+            before = [m for m in before if m.id not in _FAMILY_IDS]
+            if len({m.id for m in before}) != 1:
+                continue
+            units = units or self._units(doc, spans)
+            unit = units[n + 1]
+            evidence = _clip(text, 0)
+            license_id = before[0].id
+            if not unit.models:
+                actor = self._actor_in(unit)
+                if actor is not None:
+                    out.append(LicenseEvent("new_license", actor, None, None, license_id, evidence))
+                continue
+            for mention, _s, e in unit.models:
+                model = model_name(mention.rule.form, text[e:], self.table)
+                out.append(
+                    LicenseEvent(
+                        "relicense", mention.actor.name, model, None, license_id, evidence, 0.7
+                    )
+                )
         return out
 
     @staticmethod
@@ -1215,8 +1308,20 @@ class LicenseEventClassifier:
             # "... released under Apache 2.0. That is a hard break from its earlier releases,
             # which shipped under CC-BY-NC": the license the release leaves behind
             left_behind = next(iter(self.table.find(following)), None)
+        earlier = self._earlier_state(units, index, text)
         found: list[LicenseEvent] = []
         for event in self._events(unit, matches, units, index + 1, owner, first_person, announced):
+            if (
+                earlier is not None
+                and event.kind == "release"
+                and event.model
+                and earlier.id != event.to_license
+            ):
+                # "Previous Gemma versions used the Gemma Terms of Use. [...] Gemma 4 is
+                # released under Apache 2.0": the license earlier versions left behind
+                event = dataclasses.replace(
+                    event, kind="relicense", from_license=earlier.id or None
+                )
             if left_behind is not None and event.kind == "release" and event.model:
                 if left_behind.id != event.to_license:
                     event = dataclasses.replace(
@@ -1320,6 +1425,28 @@ class LicenseEventClassifier:
             else e
             for e in out
         ]
+
+    def _earlier_state(self, units: list[_Unit], index: int, text: str) -> LicenseMatch | None:
+        """The license an earlier state had, when this sentence or one of the two before it
+        (or the one after it) says earlier versions shipped under another license ("Previous Gemma
+        versions used ...", "initialement disponible ... sous licence contrôlée"); a
+        sentinel match with an empty id when the earlier license is unnamed."""
+        for n in (index + 1, index, index - 1, index + 2):
+            if n < 1 or n >= len(units):
+                continue
+            sentence = units[n].text
+            cue = _EARLIER_STATE.search(sentence)
+            if cue is None:
+                continue
+            if n == index + 1:
+                # in the release sentence itself the cue must come before the license
+                own = self.table.find(sentence)
+                if own and own[0].start < cue.start():
+                    continue
+                return LicenseMatch("", 0, 0, "")
+            named = [m for m in self.table.find(sentence) if m.id not in _FAMILY_IDS]
+            return named[0] if named else LicenseMatch("", 0, 0, "")
+        return None
 
     def _with_actor(
         self,
@@ -1472,6 +1599,10 @@ class LicenseEventClassifier:
         if first_person and owner:
             # "we release X under MIT, unlike Llama": our sentence is about our models
             outside = [o for o in outside if o[0].actor.name == owner] or outside
+        # "Phi-3-mini, MIT license, competitive with GPT-3.5": a benchmark rival is no subject
+        outside = [
+            o for o in outside if not _COMPARED_BEFORE.search(text[max(0, o[1] - 40) : o[1]])
+        ] or outside
         evidence = _clip(text, matches[0].start)
         subject = _subject(text, matches, outside)
         # "can I ... release it as cc-by-nc-4.0?": a question introduces no license text
@@ -1481,7 +1612,10 @@ class LicenseEventClassifier:
         new_events = []
         for match in new:
             info = self.table.get(match.id)
-            actor = (info.actor if info else None) or self._actor_in(unit, matches)
+            steward = info.steward if info and info.steward and info.steward in text else None
+            # "the Linux Foundation released OpenMDW-1.1, built with Amazon, Meta ...": the
+            # steward the sentence names writes the text, not the members it lists
+            actor = (info.actor if info else None) or steward or self._actor_in(unit, matches)
             new_events.append(
                 LicenseEvent("new_license", actor, None, None, match.id, evidence, 0.8)
             )
@@ -2209,6 +2343,24 @@ _PRIOR_TERMS = re.compile(
     r"|\b(?:abandon\w*|replac\w*|drop\w*|ditch\w*|(?:departure|break)\s+from)\s+(?:[\w'’-]+\s+){0,4}?"
     r"(?:previous|prior|earlier|former|original|old|custom|own|bespoke|restrictive)\s+"
     r"(?:[\w-]+\s+){0,2}licen[cs]e",
+    re.IGNORECASE,
+)
+# An earlier state of the model's license: "Previous Gemma versions used ...", "Unlike its
+# predecessor, ...", "initialement disponible uniquement pour les chercheurs", "La
+# restricción anterior".
+_EARLIER_STATE = re.compile(
+    r"\b(?:previous|prior|earlier|older)\s+(?:[\w.-]+\s+){0,2}?(?:versions?|releases?|models?|generations?)"
+    r"\s+(?:used|were|had|shipped|came)\b"
+    r"|\bunlike\s+(?:its|their)\s+predecessors?\b"
+    r"|\binitialement\s+(?:\w+\s+){0,3}?(?:disponible|réservé|publié)\w*\b"
+    r"|\b(?:restricci[oó]n|licencia)\s+anterior\b|\binicialmente\s+(?:\w+\s+){0,3}?(?:disponible|bajo)\b"
+    r"|\bzuvor\s+(?:nur\s+)?unter\b|\burspr[üu]nglich\s+(?:nur\s+)?(?:unter|für)\b",
+    re.IGNORECASE,
+)
+# "Nvidia adopted it across Cosmos", "moved its models to it": a license named before
+_ADOPTED_IT = re.compile(
+    r"\b(?:adopt(?:s|ed|ing)?|embrac\w*|mov(?:e|es|ed|ing)\s+(?:[\w-]+\s+){0,4}?to"
+    r"|switch(?:es|ed|ing)?\s+(?:[\w-]+\s+){0,4}?to)\s+it\b",
     re.IGNORECASE,
 )
 _CUSTOM_WORD = re.compile(r"\b(?:custom|own|bespoke|proprietary)\b", re.IGNORECASE)
