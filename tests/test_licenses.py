@@ -1207,3 +1207,89 @@ def test_bracketed_tiers_keep_their_own_licenses(classifier: LicenseEventClassif
         ("FLUX.2 [turbo]", "Apache-2.0"),
         ("FLUX.2 [plus]", "LicenseRef-Non-Commercial"),
     }
+
+
+# --- license_events.v5: earlier states, pronouns, vendor possessives, model cards ----------
+
+
+def test_a_vendors_possessive_names_its_own_research_license_not_the_family(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Phi-2 ships under Microsoft's research license, so it is for research use only."
+    assert events(classifier, text) == [
+        ("release", "Microsoft", "Phi-2", None, "LicenseRef-Microsoft-Research")
+    ]
+
+
+def test_a_benchmark_rival_does_not_share_the_release(classifier: LicenseEventClassifier) -> None:
+    text = "Microsoft released Phi-4 under the MIT license, competitive with GPT-4o on maths."
+    assert {(k, a, t) for k, a, _m, _f, t in events(classifier, text)} == {
+        ("release", "Microsoft", "MIT")
+    }
+
+
+def test_earlier_versions_under_another_license_make_the_release_a_relicense(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "Previous Gemma versions used the Gemma Terms of Use, which worried legal teams. "
+        "Gemma 4 is released under the Apache 2.0 license."
+    )
+    assert events(classifier, text) == [
+        ("relicense", "Google", "Gemma 4", "LicenseRef-Gemma-Terms", "Apache-2.0")
+    ]
+
+
+def test_an_earlier_research_only_state_told_after_the_release_makes_it_a_relicense(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "Microsoft a publié Phi-4 sur Hugging Face sous une licence MIT. "
+        "Le modèle était initialement disponible uniquement pour les chercheurs."
+    )
+    assert events(classifier, text) == [("relicense", "Microsoft", "Phi-4", None, "MIT")]
+
+
+def test_a_new_license_that_replaces_the_original_one_is_the_target_of_the_change(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "NVIDIA updated the Nemotron terms. The new “NVIDIA Nemotron Open Model License” "
+        "replaces the original “NVIDIA Open Model License” for Nemotron."
+    )
+    found = events(classifier, text)
+    assert found[0][:2] == ("relicense", "NVIDIA")
+    assert {(k, f, t) for k, _a, _m, f, t in found} == {
+        (
+            "relicense",
+            "LicenseRef-NVIDIA-Open-Model",
+            "LicenseRef-NVIDIA-Nemotron-Open-Model",
+        )
+    }
+
+
+def test_a_license_released_by_its_steward_is_new_and_adopting_it_moves_the_models(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "The Linux Foundation released **OpenMDW-1.1**, drafted with Meta, IBM and Microsoft. "
+        "NVIDIA adopted it across Cosmos and Nemotron."
+    )
+    assert set(events(classifier, text)) == {
+        ("new_license", "Linux Foundation", None, None, "LicenseRef-OpenMDW-1.1"),
+        ("relicense", "NVIDIA", "Cosmos", None, "LicenseRef-OpenMDW-1.1"),
+        ("relicense", "NVIDIA", "Nemotron", None, "LicenseRef-OpenMDW-1.1"),
+    }
+
+
+def test_model_card_metadata_names_the_license_by_id_or_by_name(
+    classifier: LicenseEventClassifier,
+) -> None:
+    card = "---\nlibrary_name: transformers\nlicense: apache-2.0\n---\n\n# Granite-3.0-8B"
+    assert events(classifier, card, title="ibm-granite/Granite-3.0-8B README.md") == [
+        ("release", "IBM", "Granite-3.0", None, "Apache-2.0")
+    ]
+    named = "license: other\nlicense_name: zephyrine-model-license\nlicense_link: LICENSE"
+    assert [e[4] for e in events(classifier, named, title="Zephyrine-7B")] == [
+        "LicenseRef-Zephyrine-Model-License"
+    ]
