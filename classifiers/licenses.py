@@ -185,7 +185,11 @@ _DEFINED_AFTER = re.compile(
     r"|published|launched|drafted)\b"
     r"|^[\s,]*(?:\([^)]*\)\s*)?(?:is|are|was|were)\s+(?:an?\s+)?(?:[\w-]+\s+){0,6}?"
     r"(?:created|introduced|designed|developed|written|drafted|authored|released)\s+"
-    r"(?:by|specifically|for|in\s+\d{4})\b",
+    r"(?:by|specifically|for|in\s+\d{4})\b"
+    # "The Blue Oak Model License 1.0.0 is the new state-of-the-art permissive license"
+    r"|^[\s,]*(?:\([^)]*\)\s*)?(?:is|was)\s+(?:the|a)\s+new\s+(?:[\w-]+\s+){0,5}?licen[cs]e\b"
+    # "OpenMDW ... was born out of the effort to ..."
+    r"|^[\s,]*(?:\([^)]*\)\s*)?(?:was|were)\s+born\s+(?:out\s+of|from)\b",
     re.IGNORECASE,
 )
 # A draft is no published license text; a license named for compatibility is not the news.
@@ -241,7 +245,9 @@ _RELEASE_CUE = re.compile(
     r"(?:under|with|models?|weights|licen[cs]e|Lizenz|licencia|releases?)\b|open[- ]?source\s*\("
     r"|availab\w*"
     r"|licen[cs]ed|distribut\w*|comes?\s+with|carr(?:y|ies)|upload\w*|introduc\w*|unveil\w*"
-    r"|debut\w*|drop(?:s|ped)|put\s+out|(?:is|are|was|were|remains?)\s+(?:now\s+|still\s+)?"
+    r"|debut\w*|drop(?:s|ped)|put\s+out|land(?:s|ed)\b(?=[^.;]{0,40}?\bunder\b)"
+    # "Grok 2.5 ..., its license, called the Grok 2 Community License, ..."
+    r"|\bits\s+licen[cs]e\s*,?\s+(?:called|named|is|was)\b|(?:is|are|was|were|remains?)\s+(?:now\s+|still\s+)?"
     r"(?:under|covered)|weights\s+(?:are\s+)?under|uses?(?!\s+of\b)|adopt\w*|offer\w*|provid\w*"
     r"|veröffentlich\w*|unter\s+(?:der|die|einer)|steht\s+unter|lizenziert|verfügbar"
     r"|bereitgestellt|publi\w*|sous\s+licence|disponible\w*|distribu\w*|lanc\w*|lanz\w*"
@@ -529,7 +535,7 @@ _PRONOUN_START = re.compile(
     r"^\W*(?:(?:It|They|Both|All|Each|These|Those)\b|它们|它|该模型|这些模型)"
 )
 _UNLISTED = re.compile(
-    r"\b((?:[A-Z][\w.+]*[\s-]+){1,4})Licen[cs]e(?:\s+Agreement)?\b"
+    r"\b([A-Z][\w.+]*[\s-]+(?:(?:[A-Z][\w.+]*|\d+(?:\.\d+)*)[\s-]+){0,3})Licen[cs]e(?:\s+Agreement)?\b"
     r"(?!\s+(?i:plan|key|fee|change|faq|update|file|compliance|server|manager|text|model"
     r"|generator|checker|scanner|wizard|chooser|picker|selector)s?\b)"
 )
@@ -668,6 +674,28 @@ class LicenseTable:
                 return info
         return None
 
+    def _named_owner_first(self, found: list[LicenseMatch]) -> list[LicenseMatch]:
+        """A vendor's generic form inside a longer unlisted name that another organisation
+        leads ("Databricks Open Model License" holds NVIDIA's bare "Open Model License")
+        names the other organisation's license."""
+        unlisted = [u for u in found if not u.listed]
+        if not unlisted:
+            return found
+        out = []
+        for match in found:
+            info = self.get(match.id) if match.listed else None
+            owner = info.actor if info else None
+            if owner and any(
+                u.end == match.end
+                and u.start < match.start
+                and owner.lower() not in u.text.lower()
+                and not _UNLISTED_STOP_WORDS.fullmatch(u.text[: match.start - u.start].strip())
+                for u in unlisted
+            ):
+                continue
+            out.append(match)
+        return out
+
     @property
     def _by_lower_id(self) -> dict[str, LicenseInfo]:
         return {i.id.lower(): i for i in self.licenses}
@@ -723,6 +751,7 @@ class LicenseTable:
             ref = "LicenseRef-" + "-".join(re.sub(r"[^\w.]", "", w) for w in words)
             found.append(LicenseMatch(ref, m.start(1), m.end(), m.group(0), listed=False))
         found += self._card_fields(sentence, found)
+        found = self._named_owner_first(found)
         # listed licenses first, then the longest match wins an overlap
         kept: list[LicenseMatch] = []
         for match in sorted(found, key=lambda x: (not x.listed, x.start - x.end, x.start)):
@@ -802,6 +831,7 @@ _COMPARED_BEFORE = re.compile(
 _CARD_FIELD = re.compile(
     r"(?m)^[\s|]*(?P<field>license|license_name)\s*:\s*(?P<v>[A-Za-z][\w.+-]*)\s*\|?\s*$"
 )
+_UNLISTED_STOP_WORDS = re.compile(r"(?:the|a|an|its|their|our|this|new)?", re.IGNORECASE)
 _WITH_MARK = re.compile(r"\b(?:with|by)\s+(?:the\s+|an?\s+)?$", re.IGNORECASE)
 # "AGPL was replaced with the SSPL": the license before the verb is the one left behind.
 _REPLACED_AFTER = re.compile(
@@ -817,6 +847,9 @@ _TO_MARK = re.compile(
 # change does not move to.
 _NOT_TARGET = re.compile(
     r"\bconver\w*\s+(?:[\w-]+\s+){0,3}?(?:to|into)\s+(?:the\s+)?$"
+    # "The client SDKs will remain under Apache v2": what does not change
+    r"|\b(?:remains?|stays?|continues?\s+to\s+be|kept)\s+(?:\w+\s+){0,2}?(?:under|with)\s+"
+    r"(?:the\s+)?(?:[\w-]+\s+){0,2}$"
     r"|\b(?:alongside|in\s+addition\s+to|besides)\s+(?:its\s+|the\s+|their\s+)?(?:existing\s+)?"
     r"(?:[\w-]+\s+(?:and\s+)?){0,3}$",
     re.IGNORECASE,
@@ -978,16 +1011,13 @@ def load_license_table(path: Path = DATA_PATH) -> LicenseTable:
         generic = re.sub(r"\s+Agreement$", "", info.name[len(key) :].strip())
         words = generic.split()
         if len(words) >= 2 and words[-1] == "License" and not any(c.isdigit() for c in generic):
-            vendor_forms.append(
-                (
-                    key,
-                    re.compile(
-                        rf"(?<![\w-]){_form_regex(generic)}(?:\s+Agreement)?(?![\w-])",
-                        re.IGNORECASE,
-                    ),
-                    info.id,
-                )
+            pattern = re.compile(
+                rf"(?<![\w-]){_form_regex(generic)}(?:\s+Agreement)?(?![\w-])", re.IGNORECASE
             )
+            # "the Mistral model ... ships under a non-production license": the organisation
+            # named without its "AI"
+            for name in dict.fromkeys((key, key.removesuffix(" AI"))):
+                vendor_forms.append((name, pattern, info.id))
     # the longest name first: "Llama 3.1" before "Llama 3" when both are in the sentence
     vendor_forms.sort(key=lambda v: len(v[0]), reverse=True)
     trigger = re.compile(
@@ -1615,7 +1645,13 @@ class LicenseEventClassifier:
             steward = info.steward if info and info.steward and info.steward in text else None
             # "the Linux Foundation released OpenMDW-1.1, built with Amazon, Meta ...": the
             # steward the sentence names writes the text, not the members it lists
-            actor = (info.actor if info else None) or steward or self._actor_in(unit, matches)
+            actor = (
+                (info.actor if info else None)
+                or steward
+                or self._actor_in(unit, matches)
+                # a new version of a general license text, no organisation named: its steward
+                or (info.steward if info else None)
+            )
             new_events.append(
                 LicenseEvent("new_license", actor, None, None, match.id, evidence, 0.8)
             )
@@ -1888,7 +1924,14 @@ class LicenseEventClassifier:
             if _NOT_NEW_BEFORE.search(before) or _NEW_IS_BEFORE.search(before):
                 continue  # "the Last Call Draft of GPLv3", "compatible with version 2.0 of ..."
             verb = _NEW_VERB_BEFORE.search(before) or _NEW_VERB_AFTER.match(after)
-            if _CALLED_BEFORE.search(before) and _MADE_VERB.search(text, 0, match.start):
+            own = outside and re.search(r"\bits\s+licen[cs]e\b[^.;:]{0,30}$", before)
+            if (
+                _CALLED_BEFORE.search(before)
+                and _MADE_VERB.search(text, 0, match.start)
+                # "Grok 2.5 ..., its license, called the Grok 2 Community License": the
+                # model's license, not a new text
+                and not own
+            ):
                 # "the Linux Foundation released a license applicable to LLM models called
                 # the OpenMDW License"
                 found.append(match)

@@ -1293,3 +1293,57 @@ def test_model_card_metadata_names_the_license_by_id_or_by_name(
     assert [e[4] for e in events(classifier, named, title="Zephyrine-7B")] == [
         "LicenseRef-Zephyrine-Model-License"
     ]
+
+
+def test_what_remains_under_a_license_is_not_what_a_change_moves_to(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "The client SDKs will remain under Apache v2 and the manual will move to CC BY-SA 4.0."
+    assert {e[4] for e in events(classifier, text)} == {"CC-BY-SA-4.0"}
+
+
+def test_a_license_presented_as_the_new_license_or_born_of_an_effort_is_a_new_text(
+    classifier: LicenseEventClassifier,
+) -> None:
+    new = "The Blue Oak Model License 1.0.0 is the new permissive license for software."
+    assert events(classifier, new) == [
+        ("new_license", "Blue Oak Council", None, None, "BlueOak-1.0.0")
+    ]
+    born = "OpenMDW, the Open Model, Data and Weights License, was born out of the MOF work."
+    assert events(classifier, born) == [
+        ("new_license", "Linux Foundation", None, None, "OpenMDW-1.0")
+    ]
+
+
+def test_another_organisations_name_before_a_vendors_generic_form_names_its_own_license(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Databricks Open Model License\nBy using any portion of DBRX you accept these terms."
+    assert events(classifier, text) == [
+        ("release", "Databricks", "DBRX", None, "LicenseRef-Databricks-Open-Model")
+    ]
+
+
+def test_a_vendor_license_named_without_the_vendor_beside_its_short_name(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Codestral, the Mistral model for code, ships under a non-production license."
+    assert events(classifier, text) == [
+        ("release", "Mistral AI", "Codestral", None, "LicenseRef-Mistral-Non-Production")
+    ]
+
+
+def test_a_models_license_called_by_its_versioned_name_is_a_release_not_a_new_text(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "xAI announced Grok 2.5 as open, its license, called the Grok 2 Community License."
+    assert events(classifier, text) == [
+        ("release", "xAI", "Grok 2.5", None, "LicenseRef-Grok-2-Community")
+    ]
+
+
+def test_a_model_that_landed_under_a_license_is_released(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Its first model, Mistral 7B, landed in September 2023 under the Apache 2.0 license."
+    assert events(classifier, text) == [("release", "Mistral AI", "Mistral", None, "Apache-2.0")]
