@@ -514,6 +514,18 @@ _ORG_STOP = {
     "People",
     "Users",
     "Developers",
+    # conjunctions opening a clause
+    "While",
+    "Although",
+    "Though",
+    "Because",
+    "Since",
+    "If",
+    "When",
+    "As",
+    "After",
+    "Before",
+    "Once",
 }
 # "... | Mistral AI", "... - Elastic Blog": the byline at the end of a page title.
 _TITLE_BYLINE = re.compile(r"\s[|–—-]\s+(?P<org>[A-Z][\w&. ]{1,30}?)(?:\s+(?:Blog|News))?\s*$")
@@ -749,6 +761,16 @@ class LicenseTable:
             if not words:
                 continue
             ref = "LicenseRef-" + "-".join(re.sub(r"[^\w.]", "", w) for w in words)
+            version = _VERSION_OF_BEFORE.search(sentence, 0, m.start(1))
+            if version is not None:
+                # "version 3 of the GNU General Public License": the listed version's id
+                named = " ".join(m.group(0).split()) + " version " + version.group(1)
+                listed = [x for x in self.find(named) if x.listed]
+                if len(listed) == 1 and listed[0].start == 0:
+                    found.append(
+                        LicenseMatch(listed[0].id, m.start(1), m.end(), m.group(0), listed=True)
+                    )
+                    continue
             found.append(LicenseMatch(ref, m.start(1), m.end(), m.group(0), listed=False))
         found += self._card_fields(sentence, found)
         found = self._named_owner_first(found)
@@ -832,6 +854,7 @@ _CARD_FIELD = re.compile(
     r"(?m)^[\s|]*(?P<field>license|license_name)\s*:\s*(?P<v>[A-Za-z][\w.+-]*)\s*\|?\s*$"
 )
 _UNLISTED_STOP_WORDS = re.compile(r"(?:the|a|an|its|their|our|this|new)?", re.IGNORECASE)
+_VERSION_OF_BEFORE = re.compile(r"\bversion\s+(\d+(?:\.\d+)*)\s+of\s+(?:the\s+)?$", re.I)
 _WITH_MARK = re.compile(r"\b(?:with|by)\s+(?:the\s+|an?\s+)?$", re.IGNORECASE)
 # "AGPL was replaced with the SSPL": the license before the verb is the one left behind.
 _REPLACED_AFTER = re.compile(
@@ -1421,7 +1444,11 @@ class LicenseEventClassifier:
                 if named is None and event.kind == "release":
                     # "The sentence-transformers/multi-qa-mpnet-base-dot-v1 model is licensed
                     # under ...", a model page titled "Teuken-7B"
-                    named = _repo_model(text, self.table) or _title_model(doc.title, self.table)
+                    named = (
+                        _repo_model(text, self.table)
+                        or _title_model(doc.title, self.table)
+                        or _sized_subject(text, self.table)
+                    )
                 if named is not None:
                     named = _bracket_tier(named, text, matches, event.to_license)
                 event = dataclasses.replace(event, model=named)
@@ -1720,6 +1747,8 @@ class LicenseEventClassifier:
             or (announced and bool(_software_names(text, matches)))
             # "BigScience released BLOOM under OpenRAIL": a named thing put out under it
             or _RELEASED_NAME_UNDER.search(text) is not None
+            # "Zephyrine-7B is released under ...": a sized name is a model's
+            or _SIZED_SUBJECT.search(text) is not None
         )
         # a bare license line or "Released under ..., it ..." counts only for a model found
         # nearby
@@ -2080,11 +2109,13 @@ class LicenseEventClassifier:
 
 
 def _spans(doc: Document) -> Sequence[tuple[int, int]]:
-    """The document's sentences, with CJK sentences ("。") split further."""
+    """The document's sentences, with CJK sentences ("。") split further and a sentence
+    broken by a hard line wrap ("under a standard permissive\nApache 2.0 license") joined."""
+    sentences = _joined_wraps(doc.text, doc.sentences)
     if not _CJK.search(doc.text):
-        return doc.sentences
+        return sentences
     out: list[tuple[int, int]] = []
-    for start, end in doc.sentences:
+    for start, end in sentences:
         piece = doc.text[start:end]
         cut = start
         for m in _CJK_BOUNDARY.finditer(piece):
@@ -2093,6 +2124,31 @@ def _spans(doc: Document) -> Sequence[tuple[int, int]]:
                 cut = start + m.start()
         if cut < end:
             out.append((cut, end))
+    return tuple(out)
+
+
+_WRAP_END = re.compile(r"[a-z,]$")
+_WRAP_GAP = re.compile(r"[ \t]*\n[ \t]*")
+_WRAP_START = re.compile(r"[A-Za-z0-9]")
+
+
+def _joined_wraps(text: str, sentences: Sequence[tuple[int, int]]) -> Sequence[tuple[int, int]]:
+    """Sentences with hard line wraps joined: a line ending in a lower-case word or a comma,
+    one line break, and a line going on with a word."""
+    if "\n" not in text:
+        return sentences
+    out: list[tuple[int, int]] = []
+    for start, end in sentences:
+        if (
+            out
+            and _WRAP_END.search(text, out[-1][0], out[-1][1])
+            and _WRAP_GAP.fullmatch(text, out[-1][1], start)
+            and _WRAP_START.match(text, start)
+            and len(text[out[-1][0] : out[-1][1]].split()) >= 6
+        ):
+            out[-1] = (out[-1][0], end)
+            continue
+        out.append((start, end))
     return tuple(out)
 
 
@@ -2194,9 +2250,13 @@ def _org_subject(text: str) -> str | None:
             described = text[m.end("org") : m.end()]
             if _PRODUCT_APPOSITIVE.search(described) and not _MAKER_APPOSITIVE.search(described):
                 continue  # "Terraform, a popular infrastructure as code tool, announced"
-            if org.split()[0] not in _ORG_STOP:
-                return org
+            if org.split()[0] in _ORG_STOP or _SIZED_NAME.search(org):
+                continue  # "While Lucie-7B is released": a conjunction, a sized model
+            return org
     return None
+
+
+_SIZED_NAME = re.compile(r"-\d+(?:\.\d+)?[BbMm]\b")
 
 
 _ORG_TAIL = re.compile(r"(?:\s+(?:Now|Today|Also|Officially|Finally|Just))+$")
@@ -2541,6 +2601,20 @@ def _strip_sizes(name: str, table: LicenseTable) -> str:
 def _repo_model(text: str, table: LicenseTable) -> str | None:
     """The model a Hugging Face style repository id names ("org/name model")."""
     m = _REPO_ID.search(text)
+    return _strip_sizes(m.group("m"), table) if m else None
+
+
+# "While Lucie-7B is released under ...": a sized name as the subject of the release
+_SIZED_SUBJECT = re.compile(
+    r"(?<![\w/.-])(?P<m>[A-Z][\w.]*(?:-[\w.]+)*-\d+(?:\.\d+)?[BbMm](?:-[\w.]+)*)\s+"
+    r"(?:is|was|are|were|has\s+been|will\s+be)\s+(?:now\s+|also\s+|fully\s+)?"
+    r"(?:released|licen[cs]ed|available|published|distributed|open-sourced)\b"
+)
+
+
+def _sized_subject(text: str, table: LicenseTable) -> str | None:
+    """A model the registry does not know, named with its size as a release's subject."""
+    m = _SIZED_SUBJECT.search(text)
     return _strip_sizes(m.group("m"), table) if m else None
 
 

@@ -1347,3 +1347,31 @@ def test_a_model_that_landed_under_a_license_is_released(
 ) -> None:
     text = "Its first model, Mistral 7B, landed in September 2023 under the Apache 2.0 license."
     assert events(classifier, text) == [("release", "Mistral AI", "Mistral", None, "Apache-2.0")]
+
+
+def test_a_sentence_broken_by_a_hard_line_wrap_is_read_whole(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "We publicly release every one of our Granite 3.0 models under a standard permissive\n"
+        "Apache 2.0 license for research and commercial use."
+    )
+    assert events(classifier, text) == [("release", "IBM", "Granite 3.0", None, "Apache-2.0")]
+
+
+def test_a_sized_model_outside_the_registry_is_the_subject_of_its_release(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "While Zephyrine-7B is released under the Apache 2.0 license, its data is not."
+    assert events(classifier, text) == [("release", None, "Zephyrine", None, "Apache-2.0")]
+
+
+def test_version_n_of_a_license_named_without_its_version_is_that_version(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "The Free Software Foundation today released version 3 of the GNU General Public License."
+    )
+    assert events(classifier, text) == [
+        ("new_license", "Free Software Foundation", None, None, "GPL-3.0-only")
+    ]
