@@ -1729,6 +1729,25 @@ class LicenseEventClassifier:
         )
         if generic or _PAST_STATE.match(text):
             # "Previously, MongoDB was licensed under the AGPLv3": the license left behind
+            changed = [
+                u
+                for u in (
+                    units[position - 1],
+                    units[position + 1] if position + 1 < len(units) else None,
+                )
+                if u is not None
+                and u.start >= 0
+                and (_RELICENSE.search(u.text) or _LICENSE_UPDATED.search(u.text))
+                and not self.table.find(u.text)
+            ]
+            if _PAST_STATE.match(text) and changed and not generic:
+                # "... has updated the license of its software. Previously, it was under the
+                # AGPLv3": a change whose new license the passage does not name
+                actor = self._actor_in(unit, matches) or self._actor_in(changed[0])
+                return new_events + [
+                    LicenseEvent("relicense", actor, None, m.id, None, evidence, 0.6)
+                    for m in matches[:1]
+                ]
             return new_events
         # "License: Apache-2.0", or a line that is nothing but the license ("Modified MIT
         # license."): a model card's or a spec table's license entry
@@ -2464,6 +2483,12 @@ _EARLIER_STATE = re.compile(
 _ADOPTED_IT = re.compile(
     r"\b(?:adopt(?:s|ed|ing)?|embrac\w*|mov(?:e|es|ed|ing)\s+(?:[\w-]+\s+){0,4}?to"
     r"|switch(?:es|ed|ing)?\s+(?:[\w-]+\s+){0,4}?to)\s+it\b",
+    re.IGNORECASE,
+)
+# "has updated the open source license that applies to ...": a change, license unnamed
+_LICENSE_UPDATED = re.compile(
+    r"\b(?:updat|chang|revis|modifi|amend)\w*\s+(?:(?:the|its|their|our)\s+)?(?:[\w-]+\s+){0,3}?"
+    r"licen[cs](?:e|es|ing)\b",
     re.IGNORECASE,
 )
 _CUSTOM_WORD = re.compile(r"\b(?:custom|own|bespoke|proprietary)\b", re.IGNORECASE)

@@ -1375,3 +1375,15 @@ def test_version_n_of_a_license_named_without_its_version_is_that_version(
     assert events(classifier, text) == [
         ("new_license", "Free Software Foundation", None, None, "GPL-3.0-only")
     ]
+
+
+def test_a_past_license_beside_an_announced_license_update_is_what_the_change_leaves(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "Zentrix has updated the open source license that applies to its database server. "
+        "Previously, the Zentrix software was licensed under the GNU AGPLv3."
+    )
+    assert full_events(classifier, text) == {
+        ("relicense", "Zentrix", "Zentrix", "software", "AGPL-3.0-only", None)
+    }
