@@ -258,7 +258,7 @@ _RELEASE_CUE = re.compile(
     r"|^\W*under\s+(?:its|their)|with\s+(?:an?\s+)?(?:[\w.-]+\s+){0,2}licen[cs]e"
     r"|con\s+(?:una\s+|la\s+)?licencia|(?:grâce\s+à|avec)\s+(?:leur\s+|sa\s+|son\s+|une\s+|la\s+)?licence"
     r"|mit\s+(?:einer\s+|der\s+)?(?:[\w-]+\s+)?Lizenz)\b"
-    r"|开源|发布|采用|使用|选择|遵循|授权|推出|许可下|适用|開源|發布|採用|授權",
+    r"|开源|发布|采用|使用|选择|遵循|授权|推出|许可下|适用|協議開放|协议开放|開源|發布|採用|授權",
     re.IGNORECASE,
 )
 _REVISED_BEFORE = re.compile(

@@ -1387,3 +1387,12 @@ def test_a_past_license_beside_an_announced_license_update_is_what_the_change_le
     assert full_events(classifier, text) == {
         ("relicense", "Zentrix", "Zentrix", "software", "AGPL-3.0-only", None)
     }
+
+
+def test_chinese_modified_mit_opened_under_its_license_is_a_release(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Kimi K3 模型由月之暗面发布。许可:\n- 模型权重基于修改版MIT许可协议开放。"
+    assert events(classifier, text) == [
+        ("release", "Moonshot AI", "Kimi K3", None, "LicenseRef-Modified-MIT")
+    ]
