@@ -846,7 +846,10 @@ def _owned_by(sentence: str, owner: str, start: int) -> bool:
 
 _COMPARED_BEFORE = re.compile(
     r"\b(?:competitive\s+with|compared?\s+(?:to|with)|outperform\w*|rival(?:s|ing)?|beat(?:s|ing)?"
-    r"|vs\.?|versus|than|on\s+par\s+with|match(?:es|ing)|against)\s+(?:the\s+|[\w.]+['’]s\s+)?$",
+    r"|vs\.?|versus|than|on\s+par\s+with|match(?:es|ing)|against"
+    r"|compet\w*\s+con|frente\s+a|rivali\w*\s+avec|concurren\w*|face\s+à"
+    r"|gegen)\s+(?:the\s+|el\s+|la\s+|le\s+|die\s+|der\s+|[\w.]+['’]s\s+)?"
+    r"(?:(?:reconocido|famoso|célèbre)\s+)?(?:(?:modelo|modèle|Modell)\s+(?:de\s+|d['’]\s*)?)?$",
     re.IGNORECASE,
 )
 # A model card's metadata line: "license: mit", "| | license_name: modified-mit |".
@@ -2123,6 +2126,8 @@ class LicenseEventClassifier:
                 continue
             if _PLATFORM_BEFORE.search(unit.text[max(0, start - 40) : start]):
                 continue
+            if _COMPARED_BEFORE.search(unit.text[max(0, start - 50) : start]):
+                continue  # "promete competir con el modelo de OpenAI": a rival
             return mention.actor.name
         return None
 

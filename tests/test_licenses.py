@@ -1396,3 +1396,13 @@ def test_chinese_modified_mit_opened_under_its_license_is_a_release(
     assert events(classifier, text) == [
         ("release", "Moonshot AI", "Kimi K3", None, "LicenseRef-Modified-MIT")
     ]
+
+
+def test_a_rival_named_after_the_license_is_not_the_releasing_organisation(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "DeepSeek ha lanzado su modelo DeepSeek-R1. Este modelo está disponible bajo una "
+        "licencia MIT y promete competir con el modelo de OpenAI."
+    )
+    assert events(classifier, text) == [("release", "DeepSeek", "DeepSeek-R1", None, "MIT")]
