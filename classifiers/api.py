@@ -271,7 +271,7 @@ def classify_document(
 
     Args:
         doc: the prepared document (:func:`classifiers.base.make_document`).
-        only: classifier names or versioned names (``["actors"]``, ``["risk_themes.v3"]``);
+        only: classifier names or versioned names (``["actors"]``, ``["risk_themes.v4"]``);
             ``None`` runs every configured classifier and skips those not configured.
         config: the caller's configuration (default :class:`ClassifierConfig`).
 

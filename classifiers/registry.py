@@ -87,11 +87,11 @@ _LAZY: dict[str, tuple[str, str, tuple[str, ...], str, type, tuple[str, ...], st
     ),
     "classifiers.risk_themes": (
         "risk_themes",
-        "v3",
+        "v4",
         RISK_THEMES,
         "risk_themes",
         ThemeScore,
-        ("themes.yaml", "risk_themes.v3.json"),
+        ("themes.yaml", "risk_themes.v4.json"),
         "RiskThemeClassifier",
     ),
 }

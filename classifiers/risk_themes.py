@@ -1,10 +1,10 @@
-"""risk_themes.v3: multi-label risk themes with calibrated scores and body evidence.
+"""risk_themes.v4: multi-label risk themes with calibrated scores and body evidence.
 
 The model is a per-theme logistic regression over word and bigram TF-IDF features of the
 article body plus the weighted hits of the evidence rules in ``data/themes.yaml``; each
 theme's score is Platt-calibrated on cross-validated decision values and compared with a
 threshold chosen on inner folds (see :mod:`classifiers.train`). The shipped model is plain
-JSON (``data/risk_themes.v3.json``) and inference is reimplemented here with numpy, so
+JSON (``data/risk_themes.v4.json``) and inference is reimplemented here with numpy, so
 loading never unpickles anything and scikit-learn is only needed to train.
 
 A theme is reported when its calibrated score reaches its threshold **and** one of its
@@ -61,7 +61,7 @@ __all__ = [
 ]
 
 DATA_DIR = Path(__file__).parent / "data"
-MODEL_PATH = DATA_DIR / "risk_themes.v3.json"
+MODEL_PATH = DATA_DIR / "risk_themes.v4.json"
 THEMES_PATH = DATA_DIR / "themes.yaml"
 BUILD_COMMAND = "lumi train --shared SHARED_DATA_DIR"
 MODEL_FORMAT = "lumi.risk_themes/2"
@@ -444,10 +444,10 @@ def _rule_vector(hits: Sequence[list[tuple[int, float]]], n_words: int) -> np.nd
 
 
 class RiskThemeClassifier:
-    """Multi-label risk-theme classifier (``risk_themes.v3``), loaded from JSON.
+    """Multi-label risk-theme classifier (``risk_themes.v4``), loaded from JSON.
 
     Args:
-        model_path: the JSON model (default: the shipped ``data/risk_themes.v3.json``).
+        model_path: the JSON model (default: the shipped ``data/risk_themes.v4.json``).
         themes_path: the theme definitions (default: ``data/themes.yaml``).
         model: an already-parsed model dict (used instead of ``model_path``).
         rules: already loaded theme rules (used instead of ``themes_path``).
@@ -458,7 +458,7 @@ class RiskThemeClassifier:
     """
 
     name = "risk_themes"
-    version = "v3"
+    version = "v4"
     labels: tuple[str, ...] = RISK_THEMES
     output_key = "risk_themes"
 

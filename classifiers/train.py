@@ -1,10 +1,12 @@
-"""Training for risk_themes.v3 (and relevance.v3): reproducible, cross-validated, plain JSON.
+"""Training for risk_themes.v4 (and relevance.v3): reproducible, cross-validated, plain JSON.
 
 ``train_risk_themes`` materialises the labelled development set, fits one logistic
 regression per theme over word/bigram TF-IDF of the article body plus rule features, and
 writes the JSON model that :class:`RiskThemeClassifier` loads. Each theme's regularisation
-strength and class weighting, its sigmoid calibration and its threshold are chosen on
-inner folds grouped by site; the final regression is then fitted on every passage.
+strength and class weighting, its evidence gates, its sigmoid calibration and its threshold
+are chosen on inner folds grouped by site (the simplest setting within
+``SELECTION_TOLERANCE`` of the best inner F1); the final regression is then fitted on every
+passage.
 
 The figures it reports are nested and grouped by source: the outer folds never split one
 site's passages between training and test, the whole procedure (vocabulary, hyper-parameter
@@ -99,6 +101,12 @@ MIN_EVIDENCE_GRID = (0.0, 1.5, 2.5, 4.0)
 MIN_SHARE_GRID = (0.0, 0.1, 0.2, 0.3)
 #: Fewer passages than this to choose hyper-parameters on: choose on all passages.
 MIN_SELECTION = 30
+#: Per theme, the setting kept is the first, in grid order (strongest regularisation, then
+#: no evidence gate, then no share gate first), whose inner F1 is within this much of the
+#: best: on a few dozen positives a gap this small is one or two passages, and the best
+#: setting alone moved from fold to fold (a share gate chosen on security advisories then
+#: dropped the security of safety reports).
+SELECTION_TOLERANCE = 0.02
 #: Per theme, the (C, class_weight) pairs tried on the inner folds, strongest
 #: regularisation first (ties keep the earlier pair).
 HYPER_GRID: tuple[tuple[float, str | None], ...] = (
@@ -145,8 +153,9 @@ class ThemeMetrics:
 class TrainReport:
     """What ``train_risk_themes`` did and how well the procedure generalises to new sites.
 
-    ``relevant_*`` are micro figures over the passages whose corpus entry is labelled
-    relevant (``relevance_labelled`` passages have a relevance label at all);
+    ``themes`` are per-theme figures over every passage; ``relevant_themes`` the same over
+    the passages whose corpus entry is labelled relevant, and ``relevant_*`` micro figures
+    over those (``relevance_labelled`` passages have a relevance label at all);
     ``test_sites_*`` over the passages of "test"-split sites, which rule writing never
     looked at. ``title_only`` passages have no body text: their expected themes are none.
     """
@@ -171,11 +180,13 @@ class TrainReport:
     relevant_micro_f1: float = 0.0
     test_sites_passages: int = 0
     test_sites_micro_f1: float = 0.0
+    relevant_themes: tuple[ThemeMetrics, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """A plain dict for ``--json`` output."""
         data = dataclasses.asdict(self)
         data["themes"] = [t.to_json() for t in self.themes]
+        data["relevant_themes"] = [t.to_json() for t in self.relevant_themes]
         return data
 
 
@@ -394,7 +405,8 @@ def fit_risk_themes(
     Per theme, the (C, class weight) pair of :data:`HYPER_GRID`, the training weight of
     passages outside ``select_on`` of :data:`OTHER_WEIGHT_GRID` and the least evidence
     weight of :data:`MIN_EVIDENCE_GRID` and the least share of the passage's rule weight of
-    :data:`MIN_SHARE_GRID` with the best F1 on inner folds are kept; the sigmoid
+    :data:`MIN_SHARE_GRID` are chosen on inner folds: the first setting, in grid order,
+    whose inner F1 is within :data:`SELECTION_TOLERANCE` of the best is kept; the sigmoid
     calibration and the threshold are fitted on those inner out-of-fold decision values,
     counting a passage as predicted only when its counted body rule hits reach the evidence
     weight and the share (as :meth:`RiskThemeClassifier.classify` does).
@@ -460,7 +472,7 @@ def fit_risk_themes(
         chosen = chosen_all if y[chosen_all].sum() >= MIN_POSITIVES else np.ones(len(y), bool)
         # Down-weighting the other passages only means something when some are left out.
         other_grid = OTHER_WEIGHT_GRID if not chosen.all() else (1.0,)
-        best: tuple[float, float, Any, float, float, float, np.ndarray] | None = None
+        tried: list[tuple[float, float, Any, float, float, float, np.ndarray]] = []
         for other in other_grid:
             weights = np.where(chosen, 1.0, other)
             for c, cw in HYPER_GRID:
@@ -469,10 +481,11 @@ def fit_risk_themes(
                     for min_share in MIN_SHARE_GRID:
                         shown = (gate[:, j] >= least) & (share[:, j] >= min_share)
                         f1, _ = _best_cut(np.where(shown, oof, -np.inf)[chosen], y[chosen])
-                        if best is None or f1 > best[0] + 1e-12:
-                            best = (f1, c, cw, other, least, min_share, oof)
-        assert best is not None
-        inner_f1, c, cw, other, least, min_share, oof = best
+                        tried.append((f1, c, cw, other, least, min_share, oof))
+        top = max(t[0] for t in tried)
+        inner_f1, c, cw, other, least, min_share, oof = next(
+            t for t in tried if t[0] >= top - SELECTION_TOLERANCE - 1e-12
+        )
         seen = np.isfinite(oof)
         a, b = _theme_platt(oof[seen], y[seen]) if len(set(y[seen])) == 2 else (-1.0, 0.0)
         shown = (gate[:, j] >= least) & (share[:, j] >= min_share) & seen
@@ -502,7 +515,7 @@ def fit_risk_themes(
     model = {
         "format": MODEL_FORMAT,
         "name": "risk_themes",
-        "version": "v3",
+        "version": "v4",
         "sklearn_version": sklearn_version,
         "features": {
             **FEATURES,
@@ -520,6 +533,7 @@ def fit_risk_themes(
             "min_evidence_grid": list(MIN_EVIDENCE_GRID),
             "min_share_grid": list(MIN_SHARE_GRID),
             "other_weight_grid": list(OTHER_WEIGHT_GRID),
+            "selection_tolerance": SELECTION_TOLERANCE,
             "inner_folds": INNER_FOLDS,
             "calibration": "sigmoid on inner grouped out-of-fold decision values",
             "evidence": "a theme is reported only when one of its rules hits a body sentence",
@@ -552,7 +566,7 @@ def _digest(labels: Sequence[dict[str, Any]]) -> str:
 
 
 #: The file ``lumi train`` writes, in the current directory, when no output is named.
-DEFAULT_OUTPUT = Path("risk_themes.v3.trained.json")
+DEFAULT_OUTPUT = Path("risk_themes.v4.trained.json")
 
 
 def output_path(
@@ -560,7 +574,7 @@ def output_path(
     cwd: Path | None = None,
     *,
     default: Path = DEFAULT_OUTPUT,
-    shipped: str = "classifiers/data/risk_themes.v3.json",
+    shipped: str = "classifiers/data/risk_themes.v4.json",
 ) -> Path:
     """Where ``lumi train`` writes the model.
 
@@ -689,26 +703,31 @@ def train_risk_themes(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(payload + "\n", encoding="utf-8")
 
-    metrics, f1s = [], []
-    for theme in RISK_THEMES:
-        gold = [{theme} & g for g in sets]
-        got = [{theme} & p for p in predicted]
-        p, r, f = _micro(gold, got)
-        f1s.append(f)
-        spec = final.model["themes"][theme]
-        metrics.append(
-            ThemeMetrics(
-                theme,
-                sum(len(g) for g in gold),
-                round(p, 4),
-                round(r, 4),
-                round(f, 4),
-                spec["mode"],
-                spec["threshold"],
-            )
-        )
-    mp, mr, mf = _micro(sets, predicted)
     rel = [i for i, flag in enumerate(flags) if flag]
+
+    def per_theme(idx: Sequence[int]) -> list[ThemeMetrics]:
+        out = []
+        for theme in RISK_THEMES:
+            gold = [{theme} & sets[i] for i in idx]
+            got = [{theme} & predicted[i] for i in idx]
+            p, r, f = _micro(gold, got)
+            spec = final.model["themes"][theme]
+            out.append(
+                ThemeMetrics(
+                    theme,
+                    sum(len(g) for g in gold),
+                    round(p, 4),
+                    round(r, 4),
+                    round(f, 4),
+                    spec["mode"],
+                    spec["threshold"],
+                )
+            )
+        return out
+
+    metrics = per_theme(range(len(items)))
+    f1s = [t.f1 for t in metrics]
+    mp, mr, mf = _micro(sets, predicted)
     rp, rr, rf = _micro([sets[i] for i in rel], [predicted[i] for i in rel])
     test = [i for i, site in enumerate(sites) if split_of_site(site) == "test"]
     _, _, tf = _micro([sets[i] for i in test], [predicted[i] for i in test])
@@ -733,22 +752,32 @@ def train_risk_themes(
         relevant_micro_f1=round(rf, 4),
         test_sites_passages=len(test),
         test_sites_micro_f1=round(tf, 4),
+        relevant_themes=tuple(per_theme(rel)),
     )
 
 
 def format_train_report(report: TrainReport) -> str:
     """A readable table of the cross-validated figures."""
     lines = [
-        f"risk_themes.v3 trained on {report.passages} passages from {report.sites} sites "
+        f"risk_themes.v4 trained on {report.passages} passages from {report.sites} sites "
         f"({report.folds}-fold nested cross-validation grouped by site, seed {report.seed}; "
         f"{report.title_only} title-only passages expect no theme)",
-        f"{'theme':<18} {'support':>7} {'P':>6} {'R':>6} {'F1':>6}  mode   threshold",
+        f"{'theme':<18} {'support':>7} {'P':>6} {'R':>6} {'F1':>6}  mode   threshold"
+        + ("   | relevant: support      P      R     F1" if report.relevant_themes else ""),
     ]
+    relevant = {t.theme: t for t in report.relevant_themes}
     for t in report.themes:
-        lines.append(
+        line = (
             f"{t.theme:<18} {t.support:>7} {t.precision:>6.3f} {t.recall:>6.3f} {t.f1:>6.3f}"
             f"  {t.mode:<6} {t.threshold:.3f}"
         )
+        if t.theme in relevant:
+            r = relevant[t.theme]
+            line += (
+                f"       |          {r.support:>7} {r.precision:>6.3f} {r.recall:>6.3f} "
+                f"{r.f1:>6.3f}"
+            )
+        lines.append(line)
     lines.append(
         f"{'micro':<18} {'':>7} {report.micro_precision:>6.3f} {report.micro_recall:>6.3f} "
         f"{report.micro_f1:>6.3f}"

@@ -62,7 +62,7 @@ def test_classify_json_prints_one_contract_object_per_input_in_order(tmp_path):
             "relevance": "v3",
             "actors": "v2",
             "license_events": "v4",
-            "risk_themes": "v3",
+            "risk_themes": "v4",
         }
         for item in obj["actors"] + obj["license_events"] + obj["risk_themes"]:
             assert item["evidence"]

@@ -103,7 +103,7 @@ def test_build_all_skips_an_unconfigured_classifier_unless_asked(
         ),
     )
     monkeypatch.setattr(registry, "_instances", {})
-    assert "risk_themes.v3" not in registry.build_all()
+    assert "risk_themes.v4" not in registry.build_all()
     with pytest.raises(ClassifierNotConfigured):
         registry.build_all(only=["risk_themes"])
 

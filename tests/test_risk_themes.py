@@ -1,4 +1,4 @@
-"""risk_themes.v3: JSON model parity with scikit-learn, reproducible training, thresholds,
+"""risk_themes.v4: JSON model parity with scikit-learn, reproducible training, thresholds,
 body-only evidence, context-gated rules, grouped folds, hostile inputs, and the shipped
 model."""
 
@@ -75,7 +75,7 @@ def fitted():
 
 @pytest.fixture(scope="module")
 def classifier(fitted, tmp_path_factory) -> RiskThemeClassifier:
-    path = tmp_path_factory.mktemp("model") / "risk_themes.v3.json"
+    path = tmp_path_factory.mktemp("model") / "risk_themes.v4.json"
     path.write_text(json.dumps(fitted.model), encoding="utf-8")
     return RiskThemeClassifier(path)
 
@@ -294,15 +294,17 @@ def test_shipped_model_is_small_json_built_from_the_current_rules():
     )
     assert model["training"]["passages"] > 0
     clf = RiskThemeClassifier()
-    assert (clf.name, clf.version, clf.labels) == ("risk_themes", "v3", RISK_THEMES)
+    assert (clf.name, clf.version, clf.labels) == ("risk_themes", "v4", RISK_THEMES)
+    assert model["version"] == "v4"
 
 
-def test_risk_themes_v3_is_registered_with_its_model_file():
+def test_risk_themes_v4_is_registered_with_its_model_file():
     entry = registry.registration("risk_themes")
-    assert entry.fullname == "risk_themes.v3"
-    assert "risk_themes.v3.json" in entry.data_files
-    assert MODEL_PATH.name == "risk_themes.v3.json"
-    assert all("risk_themes.v1" not in r["fullname"] for r in registry.describe())
+    assert entry.fullname == "risk_themes.v4"
+    assert "risk_themes.v4.json" in entry.data_files
+    assert MODEL_PATH.name == "risk_themes.v4.json"
+    assert MODEL_PATH.is_file()
+    assert all(r["fullname"] != "risk_themes.v3" for r in registry.describe())
 
 
 @pytest.mark.parametrize("body", ["", "Comments", "Jailbreak: attackers exploit prompt injection"])
@@ -469,3 +471,69 @@ def test_attack_surface_and_dual_use_knowledge_are_security_evidence():
         >= 2.5
     )
     assert _theme_weight("Dual-use knowledge in AI models helps malicious actors.", "security") >= 4
+
+
+def test_a_setting_is_kept_only_when_it_beats_the_simpler_one_by_the_tolerance(monkeypatch):
+    import classifiers.train as train
+
+    texts, titles, labels = _corpus()
+    monkeypatch.setattr(train, "SELECTION_TOLERANCE", 1.0)
+    simplest = fit_risk_themes(texts, titles, labels, seed=0)
+    for theme in RISK_THEMES:
+        spec = simplest.model["themes"][theme]
+        # every setting is within a tolerance of 1: the first of the grid is kept
+        assert (spec["C"], spec["class_weight"]) == train.HYPER_GRID[0]
+        assert spec["min_evidence"] == train.MIN_EVIDENCE_GRID[0]
+        assert spec["min_share"] == train.MIN_SHARE_GRID[0]
+    assert simplest.model["features"]["selection_tolerance"] == 1.0
+    monkeypatch.setattr(train, "SELECTION_TOLERANCE", 0.0)
+    best = fit_risk_themes(texts, titles, labels, seed=0)
+    for theme in RISK_THEMES:
+        assert (
+            best.model["themes"][theme]["inner_f1"] >= (simplest.model["themes"][theme]["inner_f1"])
+        )
+
+
+def test_security_controls_boundaries_and_data_theft_are_security_evidence():
+    text = (
+        "The AI lab hardened and red-teamed its research environments. A monitor flags "
+        "any violation of a security boundary, data theft or a stolen admin credential."
+    )
+    assert _theme_weight(text, "security") >= 7
+
+
+def test_cells_concentrated_and_portable_laptops_are_not_vendor_dependence():
+    assert _theme_weight("The cells tolerated concentration well.", "vendor_dependence") == 0
+    assert _theme_weight("AI on portable hardware such as laptops.", "vendor_dependence") == 0
+    assert _theme_weight("Most AI models rely on matrix operations.", "vendor_dependence") == 0
+    assert (
+        _theme_weight(
+            "Control is concentrated in a few clouds; we rely on foreign providers.",
+            "vendor_dependence",
+        )
+        >= 3
+    )
+
+
+def test_privacy_requirements_and_memory_controls_are_privacy_evidence():
+    assert (
+        _theme_weight(
+            "For firms with strict data privacy requirements, AI runs on-prem.", "privacy"
+        )
+        >= 2.5
+    )
+    assert _theme_weight("You can edit or delete individual memories.", "privacy") >= 1.5
+    assert _theme_weight("We never train on your data.", "privacy") >= 2.5
+
+
+def test_compliance_with_environmental_standards_is_not_regulation():
+    assert (
+        _theme_weight("The AI study is compliant with international standards.", "regulation")
+        <= 0.5
+    )
+    assert _theme_weight("The AI app must comply with the AI Act.", "regulation") >= 3
+
+
+def test_a_catastrophic_loss_in_battle_is_not_catastrophic_ai_risk():
+    assert _theme_weight("Carriers exposed to catastrophic loss in the Pacific.", "safety") == 0
+    assert _theme_weight("Models could contribute to catastrophic risks.", "safety") >= 3
