@@ -1,4 +1,4 @@
-"""license_events.v4: releases, relicensing and new license texts, per model version.
+"""license_events.v5: releases, relicensing and new license texts, per model version.
 
 Knowledge lives in ``data/licenses.yaml``: every license's id (SPDX where SPDX has one, else
 ``LicenseRef-…``), surface forms, commercial-use and OSI flags and key restrictions, plus the
@@ -40,6 +40,18 @@ shipped under X" as the license a release leaves (and no release of the earlier 
 Large 3 and Small 4" -> "Mistral Large 3"), new versions in French, German and Spanish ("a
 publié la version 3 de la licence"), and no release from a headline naming neither a model
 nor an organisation.
+
+v5 reads earlier states ("Previous Gemma versions used X. Gemma 4 is released under Y",
+"initialement disponible uniquement pour les chercheurs", "Previously, X was licensed under Y"
+beside an announced update) as relicenses; "The new X replaces the original Y"; a license
+released or presented as new by its steward ("the Linux Foundation released OpenMDW-1.1",
+"is the new ... license", "was born out of"); "adopted it across Cosmos and Nemotron" after a
+license; a vendor's possessive ("Microsoft's research license") and its short name ("the
+Mistral model ... a non-production license"); another organisation before a vendor's generic
+form ("Databricks Open Model License"); model-card metadata (``license: mit``,
+``license_name: yi-license``); hard line wraps; sized names outside the registry as a
+release's subject; benchmark rivals (in English, Spanish, French and German) as neither
+subject nor actor; and what "remains under" a license as no change.
 
 Actor and model mentions come from the actor classifier's analysis of the same document, so
 the text is tokenized once for both classifiers.
@@ -530,8 +542,12 @@ _ORG_STOP = {
 # "... | Mistral AI", "... - Elastic Blog": the byline at the end of a page title.
 _TITLE_BYLINE = re.compile(r"\s[|–—-]\s+(?P<org>[A-Z][\w&. ]{1,30}?)(?:\s+(?:Blog|News))?\s*$")
 # "All models in the series ...", "The models are ...", "Both ...": every model just named.
+# "Furthermore, both ...": a discourse adverb before the sentence's subject
+_LEAD = (
+    r"^\W*(?:(?:Furthermore|Moreover|Additionally|Also|In\s+addition|Importantly|Notably),?\s+)?"
+)
 _PLURAL_START = re.compile(
-    r"^\W*(?:(?:All|Both)\b|(?:The|These|Those|Its|Their)\s+(?:[\w-]+\s+){0,2}?"
+    _LEAD + r"(?:(?i:all|both)\b|(?:The|These|Those|Its|Their)\s+(?:[\w-]+\s+){0,2}?"
     r"(?:models|variants|versions|checkpoints|weights)\b|They\b|它们|这些模型)"
 )
 _SIBLING = re.compile(
@@ -544,7 +560,11 @@ _APPLIES_TO = re.compile(
     r"\s+(?:applies|covers|includes|affects|extends)\b"
 )
 _PRONOUN_START = re.compile(
-    r"^\W*(?:(?:It|They|Both|All|Each|These|Those)\b|它们|它|该模型|这些模型)"
+    _LEAD + r"(?:(?:It|They|Both|All|Each|These|Those|(?-i:both|all))\b|它们|它|该模型|这些模型)"
+)
+# "Mistral AI offers both models under ...": every model just named
+_PLURAL_OBJECT = re.compile(
+    r"\b(?:both|all)\s+(?:(?:of\s+)?(?:the|its|their)\s+)?(?:[\w-]+\s+)?models\b", re.I
 )
 _UNLISTED = re.compile(
     r"\b([A-Z][\w.+]*[\s-]+(?:(?:[A-Z][\w.+]*|\d+(?:\.\d+)*)[\s-]+){0,3})Licen[cs]e(?:\s+Agreement)?\b"
@@ -1130,7 +1150,7 @@ class MentionCandidate:
 
 @register(
     "license_events",
-    "v4",
+    "v5",
     labels=LICENSE_EVENT_KINDS,
     output_key="license_events",
     result_type=LicenseEvent,
@@ -1138,7 +1158,7 @@ class MentionCandidate:
     data_files=("licenses.yaml", "actors.yaml"),
 )
 class LicenseEventClassifier:
-    """Find license events (``license_events.v4``) in a document.
+    """Find license events (``license_events.v5``) in a document.
 
     Args:
         table_path: the license table YAML (default: the shipped ``data/licenses.yaml``).
@@ -1152,7 +1172,7 @@ class LicenseEventClassifier:
     """
 
     name = "license_events"
-    version = "v4"
+    version = "v5"
     labels: tuple[str, ...] = LICENSE_EVENT_KINDS
     output_key = "license_events"
 
@@ -1807,7 +1827,7 @@ class LicenseEventClassifier:
                         )
                     )
                 continue
-            if _PLURAL_START.match(text):
+            if _PLURAL_START.match(text) or _PLURAL_OBJECT.search(text, 0, matches[0].start):
                 group = self._previous_models(units, position, owner)
                 if len(group) > 1:
                     events += [
