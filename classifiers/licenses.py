@@ -109,6 +109,10 @@ _RELICENSE = re.compile(
     r"|(?:drop|remov|lift|scrap|abandon)\w*\s+(?:\w+\s+){0,2}?(?:non-?commercial|research[- ]only)"
     r"|updat(?:e|es|ed|ing)\s+(?:the\s+|its\s+|their\s+)licen[cs]\w*\s+(?:of|for|to)\b"
     r"|wechsel\w*\s+(?:\w+\s+){0,4}?(?:zu|auf)\b|umgestellt|neu\s+lizenziert|relizenzier\w*"
+    # "künftig unter der AGPLv3 statt der MIT-Lizenz", "désormais sous", "en adelante bajo"
+    r"|\b(?:statt|anstelle|anstatt)\b|\b(?:künftig|zukünftig|désormais|dorénavant)\b"
+    r"|\bà\s+l['’]avenir\b|\ben\s+adelante\b|\ba\s+partir\s+de\s+ahora\b|\ben\s+lugar\s+de\b"
+    r"|\bau\s+lieu\s+de\b"
     r"|(?:passe|passent|passé)\s+(?:\w+\s+){0,3}?(?:à|sous)\b|change\w*\s+de\s+licence"
     r"|cambi\w*\s+(?:\w+\s+){0,3}?(?:a|de\s+licencia)\b|nueva\s+licencia"
     r"|(?:later|since)\s+(?:been\s+)?(?:updated|moved|changed|switched)\s+to\b"
@@ -164,6 +168,7 @@ _FROM_FAMILY = re.compile(
 _FROM_FAMILY_ZH = re.compile(r"(?:从|由)(?:原有的?|之前的?)?(?P<nc>非商业|非商用)|(?P<ro>仅限研究)")
 _FROM_MARK = re.compile(
     r"\b(?:from|shift\w*\s+from|replacing|replaces|replaced|instead\s+of|rather\s+than|previously(?:\s+\w+)?"
+    r"|statt|anstelle|anstatt|au\s+lieu\s+de|en\s+lugar\s+de|von|desde"
     r"\s+under|no\s+longer\s+under|away\s+from|dropping|drops|abandoning|was\s+under"
     r"|were\s+under|formerly\s+under|formerly|off|(?:goodbye|farewell)\s+to)\s+"
     r"(?:the\s+|its\s+|their\s+|an?\s+|our\s+)?"
@@ -239,7 +244,9 @@ _NEW_NEAR = re.compile(
 _NEW_VERB_AFTER = re.compile(
     r"^[\s,]*(?:\([^)]*\)\s*)?(?:,\s*)?(?:which\s+)?(?:was\s+|is\s+|has\s+been\s+|were\s+)?"
     r"(?:just\s+|now\s+|officially\s+)?(?:published|introduced|unveiled|launched|announced"
-    r"|released|drafted|updated|revised|finali[sz]ed|created|proposed)\b",
+    r"|released|drafted|updated|revised|finali[sz]ed|created|proposed"
+    # "hat die OpenMDW-Lizenz vorgestellt", "la licence ... présentée", "presentó la licencia"
+    r"|vorgestellt|eingeführt|präsentiert|présentée?|dévoilée?|presentad[ao])\b",
     re.IGNORECASE,
 )
 _UNDER_BEFORE = re.compile(
@@ -868,7 +875,7 @@ _COMPARED_BEFORE = re.compile(
     r"\b(?:competitive\s+with|compared?\s+(?:to|with)|outperform\w*|rival(?:s|ing)?|beat(?:s|ing)?"
     r"|vs\.?|versus|than|on\s+par\s+with|match(?:es|ing)|against"
     r"|compet\w*\s+con|frente\s+a|rivali\w*\s+avec|concurren\w*|face\s+à"
-    r"|gegen)\s+(?:the\s+|el\s+|la\s+|le\s+|die\s+|der\s+|[\w.]+['’]s\s+)?"
+    r"|gegen|since|seit|depuis)\s+(?:the\s+|el\s+|la\s+|le\s+|die\s+|der\s+|[\w.]+['’]s\s+)?"
     r"(?:(?:reconocido|famoso|célèbre)\s+)?(?:(?:modelo|modèle|Modell)\s+(?:de\s+|d['’]\s*)?)?$",
     re.IGNORECASE,
 )
@@ -887,7 +894,8 @@ _REPLACED_AFTER = re.compile(
 _PAIR_GAP = re.compile(r"\s*(?:to|→|->|=>|zu|à|a)\s+(?:the\s+|la\s+|der\s+)?", re.IGNORECASE)
 # "from non-commercial to Apache 2.0": the license right after "to" is the new one.
 _TO_MARK = re.compile(
-    r"(?:(?<!goodbye\s)(?<!farewell\s)\bto|\bzu|\bà|为|至)\s*(?:the\s+|an?\s+|la\s+|der\s+)?$", re.I
+    r"(?:(?<!goodbye\s)(?<!farewell\s)\bto|\bzu|\bauf|\bà|\bal|为|至)\s*(?:the\s+|an?\s+|la\s+|der\s+|die\s+|den\s+)?$",
+    re.I,
 )
 # "with a 36-month conversion time to Apache-2.0", "alongside its existing RSALv2": licenses a
 # change does not move to.
@@ -933,7 +941,7 @@ def _with_version(table: LicenseTable, match: LicenseMatch, sentence: str) -> Li
 # What may name "license" right after a license's name, in the languages Lumi reads:
 # "Apache-2.0-Lizenz", "MIT 许可证", "Apache 2.0 协议".
 _LICENSE_WORD = (
-    r"licen[cs](?:e|ed|ing)?\b|lizenz\w*|licencia\b|lesen\b|lisensi\b"
+    r"licen[cs](?:e|ed|ing)?\b|lizenz(?!iert)\w*|licencia\b|lesen\b|lisensi\b"
     r"|许可证?|协议|授权|許可證?|協議|授權"
 )
 # Where a short form ("MIT", "Apache") counts without a following "license": right after
@@ -2543,7 +2551,8 @@ _NO_CHANGE_BEFORE = re.compile(
 
 _SPECULATION = re.compile(r"\b(?:may|might|could|considers?|considering|if|whether)\b", re.I)
 _FROM_JUST_BEFORE = re.compile(
-    r"\b(?:from|von|de|desde|从)\s*(?:the\s+|an?\s+|der\s+|la\s+|el\s+)?$", re.IGNORECASE
+    r"\b(?:from|von|de|desde|从)\s*(?:the\s+|an?\s+|der\s+|den\s+|dem\s+|die\s+|la\s+|el\s+|les\s+|los\s+)?$",
+    re.IGNORECASE,
 )
 _PAIR_GAP_FROM_TO = re.compile(
     r"\s*(?:\([^)]{1,40}\)\s*)?(?:,\s*)?(?:to|zu|auf|à|a|al|到|为)\s*"
@@ -2607,6 +2616,10 @@ def _row_changes(text: str, matches: Sequence[LicenseMatch], evidence: str) -> l
     return out
 
 
+# German change verbs stand at the end of the clause, after the license they move to
+_VERB_FINAL = re.compile(r"umgestellt|relizenzier|neu\s+lizenziert", re.IGNORECASE)
+
+
 def _changes_license(text: str, matches: Sequence[LicenseMatch]) -> bool:
     """True when a change cue ("switches to", "now ships under", "replacing …") governs one
     of the licenses of the sentence, not some other object ("moving training to …")."""
@@ -2626,6 +2639,11 @@ def _changes_license(text: str, matches: Sequence[LicenseMatch]) -> bool:
         for lic in matches:
             if cue.start() - 10 <= lic.start <= cue.end() + reach:
                 return True
+            if (
+                _VERB_FINAL.match(cue.group(0))
+                and cue.start() - _CUE_REACH <= lic.end <= cue.start()
+            ):
+                return True  # "hat Nemotron 3 auf die OpenMDW-Lizenz umgestellt"
     return False
 
 

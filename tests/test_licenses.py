@@ -1406,3 +1406,56 @@ def test_a_rival_named_after_the_license_is_not_the_releasing_organisation(
         "licencia MIT y promete competir con el modelo de OpenAI."
     )
     assert events(classifier, text) == [("release", "DeepSeek", "DeepSeek-R1", None, "MIT")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Google hat die Lizenz von Gemma 4 von den Gemma-Nutzungsbedingungen auf Apache 2.0 "
+            "umgestellt.",
+            ("relicense", "Google", "Gemma 4", "LicenseRef-Gemma-Terms", "Apache-2.0"),
+        ),
+        (
+            "NVIDIA hat Nemotron 3 auf die OpenMDW-Lizenz umgestellt.",
+            ("relicense", "NVIDIA", "Nemotron 3", None, "OpenMDW-1.0"),
+        ),
+        (
+            "Gemma 4 ist ab sofort unter Apache 2.0 lizenziert.",
+            ("release", "Google", "Gemma 4", None, "Apache-2.0"),
+        ),
+        (
+            "Laut Mistral AI steht Devstral 2 unter einer modifizierten MIT-Lizenz.",
+            ("release", "Mistral AI", "Devstral 2", None, "LicenseRef-Modified-MIT"),
+        ),
+        (
+            "Le modèle Devstral 2 est publié sous une licence MIT modifiée.",
+            ("release", "Mistral AI", "Devstral 2", None, "LicenseRef-Modified-MIT"),
+        ),
+        (
+            "Die Linux Foundation hat die OpenMDW-Lizenz vorgestellt.",
+            ("new_license", "Linux Foundation", None, None, "OpenMDW-1.0"),
+        ),
+        (
+            "OpenAI veröffentlicht mit gpt-oss erstmals seit GPT-2 offene Gewichte unter der "
+            "Apache-2.0-Lizenz.",
+            ("release", "OpenAI", "gpt-oss", None, "Apache-2.0"),
+        ),
+    ],
+)
+def test_more_german_and_french_phrasing(
+    classifier: LicenseEventClassifier, text: str, expected: tuple
+) -> None:
+    assert events(classifier, text) == [expected]
+
+
+def test_instead_of_in_german_and_french_names_the_license_left_behind(
+    classifier: LicenseEventClassifier,
+) -> None:
+    for text in (
+        "Das Projekt Zentrix DB wird künftig unter der AGPLv3 statt der MIT-Lizenz vertrieben.",
+        "Zentrix DB sera désormais distribué sous AGPLv3 au lieu de la licence MIT.",
+    ):
+        assert {(e[0], e[3], e[4]) for e in events(classifier, text)} == {
+            ("relicense", "MIT", "AGPL-3.0-only")
+        }
