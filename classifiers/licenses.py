@@ -693,6 +693,9 @@ class LicenseTable:
     vendor_forms: tuple[tuple[str, re.Pattern[str], str], ...] = ()
     #: every key of ``keys`` once, looked up once per sentence
     all_keys: frozenset[str] = frozenset()
+    #: Chinese names of model families and organisations ("文心" -> ERNIE, "百度" -> Baidu)
+    cjk_families: tuple[tuple[str, str], ...] = ()
+    cjk_organisations: tuple[tuple[str, str], ...] = ()
 
     def _versioned(self, sentence: str, match: LicenseMatch) -> LicenseMatch:
         """A versionless form followed by a version ("OpenMDW 1.2") names that version."""
@@ -1081,6 +1084,10 @@ def load_license_table(path: Path = DATA_PATH) -> LicenseTable:
     return LicenseTable(
         licenses=tuple(licenses),
         keep_words=frozenset(str(w).lower() for w in names.get("keep", [])),
+        cjk_families=tuple((str(k), str(v)) for k, v in (names.get("cjk_families") or {}).items()),
+        cjk_organisations=tuple(
+            (str(k), str(v)) for k, v in (names.get("cjk_organisations") or {}).items()
+        ),
         drop_words=frozenset(str(w).lower() for w in names.get("drop", [])),
         patterns=tuple(patterns),
         trigger=trigger,
@@ -1132,7 +1139,7 @@ def model_name(family: str, following: str, table: LicenseTable) -> str:
     if bracket is not None:
         # "FLUX.1 [schnell]", "FLUX.1 [dev]": the variant is written in brackets
         out += f" [{bracket.group(1)}]"
-    return out
+    return out.strip()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -1210,6 +1217,15 @@ class LicenseEventClassifier:
         self._cjk_families = {
             f.form.lower(): f for f in actors.registry.forms if f.kind == "family"
         }
+        latin = {f.form: f for f in actors.registry.forms if f.kind == "family"}
+        for chinese, family in self.table.cjk_families:
+            if family in latin:
+                # "文心大模型4.5" -> "ERNIE 4.5": the family's own spelling, then its version
+                self._cjk_families[chinese.lower()] = dataclasses.replace(
+                    latin[family], form=family + " "
+                )
+                families.append(chinese)
+        families.sort(key=len, reverse=True)
         self._cjk_family = re.compile(
             r"(?<![A-Za-z0-9_])(?:" + "|".join(re.escape(f) for f in families) + r")"
             r"(?![a-z])",
@@ -1224,6 +1240,10 @@ class LicenseEventClassifier:
             and f.context is None
             and (len(f.form) > 3 or (_CJK.search(f.form) and len(f.form) >= 2))
         }
+        names = {f.actor.name: f for f in actors.registry.forms if f.kind == "name"}
+        for chinese, name in self.table.cjk_organisations:
+            if name in names:
+                orgs[chinese] = names[name]
         self._cjk_orgs = {form.lower(): rule for form, rule in orgs.items()}
         self._cjk_org = re.compile(
             r"(?<![A-Za-z0-9_])(?:"

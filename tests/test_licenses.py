@@ -1459,3 +1459,14 @@ def test_instead_of_in_german_and_french_names_the_license_left_behind(
         assert {(e[0], e[3], e[4]) for e in events(classifier, text)} == {
             ("relicense", "MIT", "AGPL-3.0-only")
         }
+
+
+def test_chinese_names_of_families_and_organisations_glued_to_the_text(
+    classifier: LicenseEventClassifier,
+) -> None:
+    assert events(classifier, "百度宣布开源文心大模型5.0系列,采用Apache 2.0商用许可。") == [
+        ("release", "Baidu", "ERNIE 5.0", None, "Apache-2.0")
+    ]
+    assert events(classifier, "腾讯发布混元大模型,采用 MIT 许可证开源。") == [
+        ("release", "Tencent", "Hunyuan", None, "MIT")
+    ]
