@@ -168,6 +168,7 @@ _FROM_FAMILY = re.compile(
 _FROM_FAMILY_ZH = re.compile(r"(?:从|由)(?:原有的?|之前的?)?(?P<nc>非商业|非商用)|(?P<ro>仅限研究)")
 _FROM_MARK = re.compile(
     r"\b(?:from|shift\w*\s+from|replacing|replaces|replaced|instead\s+of|rather\s+than|previously(?:\s+\w+)?"
+    r"|abandon\w*|quitt\w*"
     r"|statt|anstelle|anstatt|au\s+lieu\s+de|en\s+lugar\s+de|von|desde"
     r"\s+under|no\s+longer\s+under|away\s+from|dropping|drops|abandoning|was\s+under"
     r"|were\s+under|formerly\s+under|formerly|off|(?:goodbye|farewell)\s+to)\s+"
@@ -268,7 +269,7 @@ _RELEASE_CUE = re.compile(
     # "Grok 2.5 ..., its license, called the Grok 2 Community License, ..."
     r"|\bits\s+licen[cs]e\s*,?\s+(?:called|named|is|was)\b|(?:is|are|was|were|remains?)\s+(?:now\s+|still\s+)?"
     r"(?:under|covered)|weights\s+(?:are\s+)?under|uses?(?!\s+of\b)|adopt\w*|offer\w*|provid\w*"
-    r"|veröffentlich\w*|unter\s+(?:der|die|einer)|steht\s+unter|lizenziert|verfügbar"
+    r"|veröffentlich\w*|unter\s+(?:der|die|einer)|steht\s+unter|steh(?:t|en)\b[^.;]{0,60}?\bunter\b|lizenziert|verfügbar"
     r"|bereitgestellt|publi\w*|sous\s+licence|disponible\w*|distribu\w*|lanc\w*|lanz\w*"
     r"|bajo\s+(?:la\s+)?licencia|libera\w*|(?:es|son)\s+de\s+licencia"
     # Malay / Indonesian: "dilepaskan di bawah lesen Apache-2.0"
@@ -567,7 +568,9 @@ _APPLIES_TO = re.compile(
     r"\s+(?:applies|covers|includes|affects|extends)\b"
 )
 _PRONOUN_START = re.compile(
-    _LEAD + r"(?:(?:It|They|Both|All|Each|These|Those|(?-i:both|all))\b|它们|它|该模型|这些模型)"
+    _LEAD + r"(?:(?:It|They|Both|All|Each|These|Those|(?-i:both|all))\b|它们|它|该模型|这些模型"
+    # "此次开源采用 Apache 2.0": "this release" in Chinese, simplified and traditional
+    r"|此次|本次|这次|這次|該模型|這些模型)"
 )
 # "Mistral AI offers both models under ...": every model just named
 _PLURAL_OBJECT = re.compile(
@@ -738,6 +741,19 @@ class LicenseTable:
             out.append(match)
         return out
 
+    def _version_of(self, sentence: str, match: LicenseMatch) -> LicenseMatch:
+        """ "Version 2.0 der Elastic-Lizenz", "version 3 of the Foo License": a versionless
+        listed license named with a version before it is the listed version."""
+        version = _VERSION_OF_BEFORE.search(sentence, 0, match.start)
+        info = self.get(match.id) if match.listed else None
+        if version is None or info is None or _ID_VERSION.search(match.id):
+            return match
+        name = re.sub(r"\s*\([^)]*\)", "", info.name)
+        found = [x for x in self.find(f"{name} {version.group(1)}") if x.listed]
+        if len(found) == 1 and found[0].id != match.id:
+            return dataclasses.replace(match, id=found[0].id)
+        return match
+
     @property
     def _by_lower_id(self) -> dict[str, LicenseInfo]:
         return {i.id.lower(): i for i in self.licenses}
@@ -840,7 +856,10 @@ class LicenseTable:
                 merged[-1] = k
                 continue
             merged.append(k)
-        kept = [self._with_policy(sentence, self._versioned(sentence, k)) for k in merged]
+        kept = [
+            self._with_policy(sentence, self._versioned(sentence, self._version_of(sentence, k)))
+            for k in merged
+        ]
         based = [bool(_BASED_ON.search(sentence[max(0, k.start - 40) : k.start])) for k in kept]
         out: list[LicenseMatch] = []
         for match, is_based in zip(kept, based, strict=True):
@@ -887,7 +906,10 @@ _CARD_FIELD = re.compile(
     r"(?m)^[\s|]*(?P<field>license|license_name)\s*:\s*(?P<v>[A-Za-z][\w.+-]*)\s*\|?\s*$"
 )
 _UNLISTED_STOP_WORDS = re.compile(r"(?:the|a|an|its|their|our|this|new)?", re.IGNORECASE)
-_VERSION_OF_BEFORE = re.compile(r"\bversion\s+(\d+(?:\.\d+)*)\s+of\s+(?:the\s+)?$", re.I)
+_VERSION_OF_BEFORE = re.compile(
+    r"\b(?:version|versión)\s+(\d+(?:\.\d+)*)\s+(?:of\s+(?:the\s+)?|der\s+|des\s+|de\s+(?:la\s+)?)$",
+    re.I,
+)
 _WITH_MARK = re.compile(r"\b(?:with|by)\s+(?:the\s+|an?\s+)?$", re.IGNORECASE)
 # "AGPL was replaced with the SSPL": the license before the verb is the one left behind.
 _REPLACED_AFTER = re.compile(

@@ -1470,3 +1470,29 @@ def test_chinese_names_of_families_and_organisations_glued_to_the_text(
     assert events(classifier, "腾讯发布混元大模型,采用 MIT 许可证开源。") == [
         ("release", "Tencent", "Hunyuan", None, "MIT")
     ]
+
+
+def test_french_abandon_for_a_dual_license_and_translated_bsd_names(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "Zentrix a décidé d’abandonner la licence BSD à trois clauses pour adopter une double "
+        "licence : Server Side Public License (SSPLv1) et GNU AGPLv3."
+    )
+    assert {(e[0], e[3], e[4]) for e in events(classifier, text)} == {
+        ("relicense", "BSD-3-Clause", "SSPL-1.0"),
+        ("relicense", "BSD-3-Clause", "AGPL-3.0-only"),
+    }
+
+
+def test_a_versionless_license_named_with_a_version_before_it_is_that_version() -> None:
+    table = load_license_table()
+    found = table.find("unter der neuen Version 2.0 der Elastic-Lizenz")
+    assert [m.id for m in found] == ["Elastic-2.0"]
+
+
+def test_this_release_in_chinese_refers_to_the_model_just_named(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "百度宣布將文心大模型5.0(ERNIE 5.0)全系列開源。此次開源采用Apache 2.0許可協議。"
+    assert events(classifier, text) == [("release", "Baidu", "ERNIE 5.0", None, "Apache-2.0")]
