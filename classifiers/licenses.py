@@ -1802,7 +1802,7 @@ class LicenseEventClassifier:
         )
         if generic or _PAST_STATE.match(text):
             # "Previously, MongoDB was licensed under the AGPLv3": the license left behind
-            changed = [
+            updates = [
                 u
                 for u in (
                     units[position - 1],
@@ -1813,10 +1813,10 @@ class LicenseEventClassifier:
                 and (_RELICENSE.search(u.text) or _LICENSE_UPDATED.search(u.text))
                 and not self.table.find(u.text)
             ]
-            if _PAST_STATE.match(text) and changed and not generic:
+            if _PAST_STATE.match(text) and updates and not generic:
                 # "... has updated the license of its software. Previously, it was under the
                 # AGPLv3": a change whose new license the passage does not name
-                actor = self._actor_in(unit, matches) or self._actor_in(changed[0])
+                actor = self._actor_in(unit, matches) or self._actor_in(updates[0])
                 return new_events + [
                     LicenseEvent("relicense", actor, None, m.id, None, evidence, 0.6)
                     for m in matches[:1]
