@@ -1317,7 +1317,7 @@ class LicenseEventClassifier:
     def _adopted_it(self, doc: Document) -> list[LicenseEvent]:
         """Models moved to a license the sentence before names, by pronoun: "the Linux
         Foundation released OpenMDW-1.1. Nvidia adopted it across Cosmos and Nemotron"."""
-        if " it " not in doc.text:
+        if " it" not in doc.text or _ADOPTED_IT_HINT.search(doc.text) is None:
             return []
         spans = _spans(doc)
         out: list[LicenseEvent] = []
@@ -2235,8 +2235,10 @@ def _joined_wraps(text: str, sentences: Sequence[tuple[int, int]]) -> Sequence[t
     for start, end in sentences:
         if (
             out
-            and _WRAP_END.search(text, out[-1][0], out[-1][1])
+            # plain string tests first: most sentence gaps hold no line break
+            and text.count("\n", out[-1][1], start) == 1
             and _WRAP_GAP.fullmatch(text, out[-1][1], start)
+            and _WRAP_END.search(text, out[-1][0], out[-1][1])
             and _WRAP_START.match(text, start)
             and len(text[out[-1][0] : out[-1][1]].split()) >= 6
         ):
@@ -2554,6 +2556,8 @@ _EARLIER_STATE = re.compile(
     r"|\bzuvor\s+(?:nur\s+)?unter\b|\burspr[üu]nglich\s+(?:nur\s+)?(?:unter|für)\b",
     re.IGNORECASE,
 )
+# a cheap test before _ADOPTED_IT: the words right before "it"
+_ADOPTED_IT_HINT = re.compile(r"\b(?:adopt(?:s|ed|ing)?|embrac\w*|to)\s+it\b", re.IGNORECASE)
 # "Nvidia adopted it across Cosmos", "moved its models to it": a license named before
 _ADOPTED_IT = re.compile(
     r"\b(?:adopt(?:s|ed|ing)?|embrac\w*|mov(?:e|es|ed|ing)\s+(?:[\w-]+\s+){0,4}?to"
