@@ -33,8 +33,8 @@ from pipeline.records import (
 from pipeline.store.engine import (
     Store,
     count_rows,
-    dialect_insert,
     in_chunks,
+    prepared_insert,
 )
 from pipeline.store.models import (
     ArticleRow,
@@ -275,6 +275,16 @@ def _distinct_entry(session: Session, article: Article, entry: FeedEntry) -> Art
     return dataclasses.replace(article, key=entry.own_key, canonical_url=None)
 
 
+def _new_article(insert: Any, table: Any) -> Any:
+    return insert.on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
+
+
+def _new_source(insert: Any, table: Any) -> Any:
+    return insert.on_conflict_do_nothing(index_elements=["feed_id", "entry_key"]).returning(
+        table.c.id
+    )
+
+
 def insert_article(
     session: Session,
     article: Article,
@@ -301,32 +311,25 @@ def insert_article(
     values: dict[str, Any] = {f.name: getattr(article, f.name) for f in dataclasses.fields(article)}
     if article.pending_text:
         values["next_page_attempt_at"] = next_page_attempt_at
-    result = session.execute(
-        dialect_insert(session, ArticleRow)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(ArticleRow.id)
-    )
+    result = session.execute(prepared_insert(session, ArticleRow, _new_article), values)
     row = result.first()
     created = row is not None
     article_id = row[0] if row is not None else article_id_for_key(session, article.key)
     if article_id is None:
         raise StoreError(f"article {article.key!r} vanished while being stored", url=article.url)
     linked = session.execute(
-        dialect_insert(session, ArticleSourceRow)
-        .values(
-            article_id=article_id,
-            feed_id=entry.feed_id,
-            entry_key=entry.dedupe_key,
-            guid=entry.guid,
-            url=entry.url,
-            title=entry.title,
-            published=entry.published,
-            seen_at=article.fetched_at,
-            entry_hash=entry_fingerprint(entry),
-        )
-        .on_conflict_do_nothing(index_elements=["feed_id", "entry_key"])
-        .returning(ArticleSourceRow.id)
+        prepared_insert(session, ArticleSourceRow, _new_source),
+        {
+            "article_id": article_id,
+            "feed_id": entry.feed_id,
+            "entry_key": entry.dedupe_key,
+            "guid": entry.guid,
+            "url": entry.url,
+            "title": entry.title,
+            "published": entry.published,
+            "seen_at": article.fetched_at,
+            "entry_hash": entry_fingerprint(entry),
+        },
     )
     return article_id, created, linked.first() is not None
 

@@ -76,6 +76,7 @@ __all__ = [
     "migrate",
     "migrations_dir",
     "open_store",
+    "prepared_insert",
     "upgrade_database",
 ]
 
@@ -86,6 +87,26 @@ def dialect_insert(session: Session, table: Any) -> Any:
     if dialect == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+def prepared_insert(session: Session, model: Any, build: Callable[[Any, Any], Any]) -> Any:
+    """A dialect-specific INSERT into ``model``'s table, built once per dialect by
+    ``build(insert, table)`` (a module-level function adding e.g. ``on_conflict_do_nothing``
+    and ``returning``), for statements run once per row with their values given at
+    execution (``session.execute(statement, values)``).
+
+    A statement built afresh with ``.values(**row)`` for every row costs more to make
+    (argument coercion, a cache key over every value) than its execution on SQLite; this
+    one is made once, and its compiled form is reused from the engine's cache.
+    """
+    return _prepared_insert(session.get_bind().dialect.name, model, build)
+
+
+@functools.cache
+def _prepared_insert(dialect: str, model: Any, build: Callable[[Any, Any], Any]) -> Any:
+    table = model.__table__
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return build(insert, table)
 
 
 def migrations_dir() -> Path:

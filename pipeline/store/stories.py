@@ -23,7 +23,7 @@ from pipeline.records import (
     StorySource,
 )
 from pipeline.store.articles import stored_article
-from pipeline.store.engine import dialect_insert, in_chunks
+from pipeline.store.engine import in_chunks, prepared_insert
 from pipeline.store.models import (
     ArticleRow,
     ArticleSourceRow,
@@ -96,17 +96,20 @@ def create_story(session: Session, title: str, seen_at: datetime, *, now: dateti
     """Store a new story first and last seen at ``seen_at``; returns its id."""
     return int(
         session.execute(
-            dialect_insert(session, StoryRow)
-            .values(
-                title=title,
-                first_seen_at=seen_at,
-                last_seen_at=seen_at,
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(StoryRow.id)
+            prepared_insert(session, StoryRow, _new_story),
+            {
+                "title": title,
+                "first_seen_at": seen_at,
+                "last_seen_at": seen_at,
+                "created_at": now,
+                "updated_at": now,
+            },
         ).scalar_one()
     )
+
+
+def _new_story(insert: Any, table: Any) -> Any:
+    return insert.returning(table.c.id)
 
 
 def delete_story(session: Session, story_id: int) -> None:
@@ -118,23 +121,25 @@ def add_membership(session: Session, membership: StoryMembership) -> bool:
     """Store an article's membership; False when the article already has a story (the
     stored one stands: a concurrent run assigned it first)."""
     inserted = session.execute(
-        dialect_insert(session, StoryArticleRow)
-        .values(
-            story_id=membership.story_id,
-            article_id=membership.article_id,
-            reason=membership.reason,
-            score=membership.score,
-            matched_article_id=membership.matched_article_id,
-            published_at=membership.published_at,
-            text_hash=membership.text_hash,
-            signature=membership.signature,
-            shingles=membership.shingles,
-            merged_at=membership.merged_at,
-        )
-        .on_conflict_do_nothing(index_elements=["article_id"])
-        .returning(StoryArticleRow.id)
+        prepared_insert(session, StoryArticleRow, _new_membership),
+        {
+            "story_id": membership.story_id,
+            "article_id": membership.article_id,
+            "reason": membership.reason,
+            "score": membership.score,
+            "matched_article_id": membership.matched_article_id,
+            "published_at": membership.published_at,
+            "text_hash": membership.text_hash,
+            "signature": membership.signature,
+            "shingles": membership.shingles,
+            "merged_at": membership.merged_at,
+        },
     ).first()
     return inserted is not None
+
+
+def _new_membership(insert: Any, table: Any) -> Any:
+    return insert.on_conflict_do_nothing(index_elements=["article_id"]).returning(table.c.id)
 
 
 def refresh_membership(
