@@ -1849,6 +1849,21 @@ class LicenseEventClassifier:
         cue = label or _RELEASE_CUE.search(_masked(text, matches)) or weak
         if not has_anchor or not cue:
             return new_events
+        # "What is not true is that Gemma is governed by ... Apache-2.0 or MIT", "is not
+        # Apache 2.0": a license the model is said not to have
+        kept_matches: list[LicenseMatch] = []
+        negated: LicenseMatch | None = None
+        for m in matches:
+            if _NEGATED_BEFORE.search(text[max(0, m.start - 80) : m.start]) or (
+                negated is not None and _LIST_OR.fullmatch(text, negated.end, m.start)
+            ):
+                negated = m  # "... like Apache-2.0 or MIT": the rest of the list too
+                continue
+            negated = None
+            kept_matches.append(m)
+        matches = kept_matches
+        if not matches:
+            return new_events
         if subject is not None:
             kind, product = subject
             actor = self._actor_in(unit, matches)
@@ -2570,6 +2585,17 @@ _LICENSE_UPDATED = re.compile(
     r"licen[cs](?:e|es|ing)\b",
     re.IGNORECASE,
 )
+_NEGATED_BEFORE = re.compile(
+    r"(?:\b(?:not|never)|n['’]t)\s+(?:(?:yet|really|actually|truly|currently|even)\s+)?"
+    r"(?:(?:released|licen[cs]ed|governed|distributed|available|offered|covered|published)\s+)?"
+    r"(?:(?:under|by|with)\s+)?(?:(?:an?|the)\s+)?(?:(?:standard|true|real|permissive|open-source"
+    r"|open\s+source|OSI-approved)\s+)*(?:licen[cs]es?\s+)?(?:(?:like|such\s+as)\s+)?$"
+    r"|\bnot\b[^.;:]{0,70}\b(?:like|such\s+as)\s+$"
+    r"|\b(?:nicht|kein\w*)\s+(?:unter\s+)?(?:der\s+|einer\s+)?$|\bn['’]est\s+pas\s+(?:sous\s+)?$"
+    r"|\bno\s+(?:es|está)\s+(?:bajo\s+)?$",
+    re.IGNORECASE,
+)
+_LIST_OR = re.compile(r"\s*(?:,\s*)?(?:or|and|oder|und|ou|et|o|y)?\s*(?:the\s+)?|\s*,\s*")
 _CUSTOM_WORD = re.compile(r"\b(?:custom|own|bespoke|proprietary)\b", re.IGNORECASE)
 _LICENSED_AFTER = re.compile(r"[\s-]*licen[cs]ed", re.IGNORECASE)
 _OBJECT_AFTER = re.compile(r"\s+(?:[\w-]+\s+){0,2}?(?:code|software|projects?)\b", re.IGNORECASE)

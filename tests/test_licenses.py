@@ -1496,3 +1496,14 @@ def test_this_release_in_chinese_refers_to_the_model_just_named(
 ) -> None:
     text = "百度宣布將文心大模型5.0(ERNIE 5.0)全系列開源。此次開源采用Apache 2.0許可協議。"
     assert events(classifier, text) == [("release", "Baidu", "ERNIE 5.0", None, "Apache-2.0")]
+
+
+def test_a_license_the_model_is_said_not_to_have_is_no_release(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "What is not true is that Gemma is governed by a permissive licence like Apache-2.0 "
+        "or MIT. Gemma is released under the Gemma Terms of Use."
+    )
+    assert {e[4] for e in events(classifier, text)} == {"LicenseRef-Gemma-Terms"}
+    assert events(classifier, "Qwen models are not released under the Apache 2.0 license.") == []
