@@ -1277,16 +1277,17 @@ class LicenseEventClassifier:
     def classify(self, doc: Document) -> tuple[LicenseEvent, ...]:
         """License events in ``doc``, one per (kind, actor, model, subject, from, to)."""
         events: dict[tuple[Any, ...], LicenseEvent] = {}
-        for candidate in self.candidates(doc):
+        spans = _spans(doc)
+        for candidate in self.candidates(doc, spans):
             for event in candidate.rule_events:
                 events.setdefault(event.identity(), event)
-        for event in self._suite_events(doc):
+        for event in self._suite_events(doc, spans):
             events.setdefault(event.identity(), event)
-        for event in self._adopted_it(doc):
+        for event in self._adopted_it(doc, spans):
             events.setdefault(event.identity(), event)
         return tuple(e for e in merge_events(list(events.values())) if self._reviewable(e))
 
-    def _suite_events(self, doc: Document) -> list[LicenseEvent]:
+    def _suite_events(self, doc: Document, spans: Sequence[tuple[int, int]]) -> list[LicenseEvent]:
         """New versions of a suite of licenses named only by number ("released version 4.0
         of these licenses", "the 4.0 license suite"), with the organisation behind them: a
         steward the sentence, the one before it or the title names, else the announcer."""
@@ -1294,7 +1295,6 @@ class LicenseEventClassifier:
         # the rest of the classifier
         if "icens" not in doc.text and "icenc" not in doc.text:
             return []
-        spans = _spans(doc)
         out = []
         for n, (start, end) in enumerate(spans):
             if not any(doc.text.find(hint, start, end) >= 0 for hint in _SUITE_HINTS):
@@ -1314,12 +1314,11 @@ class LicenseEventClassifier:
             out.append(LicenseEvent("new_license", actor, None, None, None, _clip(text, 0), 0.6))
         return out
 
-    def _adopted_it(self, doc: Document) -> list[LicenseEvent]:
+    def _adopted_it(self, doc: Document, spans: Sequence[tuple[int, int]]) -> list[LicenseEvent]:
         """Models moved to a license the sentence before names, by pronoun: "the Linux
         Foundation released OpenMDW-1.1. Nvidia adopted it across Cosmos and Nemotron"."""
         if " it" not in doc.text or _ADOPTED_IT_HINT.search(doc.text) is None:
             return []
-        spans = _spans(doc)
         out: list[LicenseEvent] = []
         units: list[_Unit] | None = None
         for n, (start, end) in enumerate(spans):
@@ -1356,11 +1355,14 @@ class LicenseEventClassifier:
         text needs the organisation that wrote or adopted it."""
         return event.kind != "new_license" or event.actor is not None
 
-    def candidates(self, doc: Document) -> list[MentionCandidate]:
+    def candidates(
+        self, doc: Document, spans: Sequence[tuple[int, int]] | None = None
+    ) -> list[MentionCandidate]:
         """Every license mentioned in ``doc``, per sentence, with the events found for it
-        (events naming no license of the sentence go with its last license)."""
+        (events naming no license of the sentence go with its last license); ``spans`` are
+        the document's sentences as :func:`_spans` reads them, when the caller has them."""
         units: list[_Unit] | None = None
-        spans = _spans(doc)
+        spans = _spans(doc) if spans is None else spans
         candidates = [(-1, doc.title)] + [(i, doc.text[s:e]) for i, (s, e) in enumerate(spans)]
         owner: str | None = None
         speaker: str | None = None
@@ -1441,13 +1443,11 @@ class LicenseEventClassifier:
                 earlier is not None
                 and event.kind == "release"
                 and event.model
-                and earlier.id != event.to_license
+                and earlier != event.to_license
             ):
                 # "Previous Gemma versions used the Gemma Terms of Use. [...] Gemma 4 is
                 # released under Apache 2.0": the license earlier versions left behind
-                event = dataclasses.replace(
-                    event, kind="relicense", from_license=earlier.id or None
-                )
+                event = dataclasses.replace(event, kind="relicense", from_license=earlier or None)
             if left_behind is not None and event.kind == "release" and event.model:
                 if left_behind.id != event.to_license:
                     event = dataclasses.replace(
@@ -1556,11 +1556,11 @@ class LicenseEventClassifier:
             for e in out
         ]
 
-    def _earlier_state(self, units: list[_Unit], index: int, text: str) -> LicenseMatch | None:
-        """The license an earlier state had, when this sentence or one of the two before it
-        (or the one after it) says earlier versions shipped under another license ("Previous Gemma
-        versions used ...", "initialement disponible ... sous licence contrôlée"); a
-        sentinel match with an empty id when the earlier license is unnamed."""
+    def _earlier_state(self, units: list[_Unit], index: int, text: str) -> str | None:
+        """The id of the license an earlier state had, when this sentence or one of the two
+        before it (or the one after it) says earlier versions shipped under another license
+        ("Previous Gemma versions used ...", "initialement disponible ... sous licence
+        contrôlée"); ``""`` when the earlier license is unnamed, None with no such cue."""
         for n in (index + 1, index, index - 1, index + 2):
             if n < 1 or n >= len(units):
                 continue
@@ -1573,9 +1573,9 @@ class LicenseEventClassifier:
                 own = self.table.find(sentence)
                 if own and own[0].start < cue.start():
                     continue
-                return LicenseMatch("", 0, 0, "")
-            named = [m for m in self.table.find(sentence) if m.id not in _FAMILY_IDS]
-            return named[0] if named else LicenseMatch("", 0, 0, "")
+                return ""
+            named = [m.id for m in self.table.find(sentence) if m.id not in _FAMILY_IDS]
+            return named[0] if named else ""
         return None
 
     def _with_actor(
@@ -2051,7 +2051,7 @@ class LicenseEventClassifier:
         phrase = _NEW_LICENSE_PHRASE.search(text) is not None
         found = []
         for match in matches:
-            if match.id in ("LicenseRef-Non-Commercial", "LicenseRef-Research-Only"):
+            if match.id in _FAMILY_IDS:
                 continue  # a family of terms, never a new license text
             before = text[max(0, match.start - 70) : match.start]
             after = text[match.end : match.end + 60]
@@ -2923,10 +2923,9 @@ def _combine(first: LicenseEvent, second: LicenseEvent) -> LicenseEvent:
     kind = "relicense" if "relicense" in (first.kind, second.kind) else first.kind
     models = [m for m in (first.model, second.model) if m]
     richer = second if (second.from_license and not first.from_license) else first
-    families = ("LicenseRef-Non-Commercial", "LicenseRef-Research-Only")
     sources = [e.from_license for e in (first, second) if e.from_license]
     # a named license ("CC-BY-NC-4.0") says more than its family ("non-commercial terms")
-    source = next((f for f in sources if f not in families), sources[0] if sources else None)
+    source = next((f for f in sources if f not in _FAMILY_IDS), sources[0] if sources else None)
     return LicenseEvent(
         kind,  # type: ignore[arg-type]
         first.actor or second.actor,
