@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import gzip
-from pathlib import Path
-
-import lxml.html
 import pytest
 from lxml import etree
+from pages import page_tree, shared_pages
 from trafilatura.metadata import extract_author
 from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 
@@ -37,23 +34,6 @@ SYNTHETIC = """<html lang="en"><head><title>t</title></head><body>
 </body></html>"""
 
 
-def _tree(html: str | bytes) -> etree._Element:
-    text = x.decode_html(html) if isinstance(html, bytes) else html
-    if declaration := x._XML_DECLARATION.match(text):
-        text = text[declaration.end() :]
-    tree = lxml.html.document_fromstring(x._C0_CONTROLS.sub("", text), parser=x._HTML_PARSER)
-    etree.strip_elements(tree, *x._NEVER_TEXT, with_tail=False)
-    return tree
-
-
-def _shared_pages(shared_data: Path) -> list[bytes]:
-    extraction = shared_data / "extraction"
-    scrapinghub = extraction / "scrapinghub-article-extraction-benchmark/html"
-    pages = [gzip.decompress(p.read_bytes()) for p in sorted(scrapinghub.glob("*.html.gz"))]
-    pages += [p.read_bytes() for p in sorted(extraction.glob("trafilatura-eval/tests/*/*.html"))]
-    return pages
-
-
 def _assert_same_as_trafilatura(tree: etree._Element) -> None:
     for rank, expression in enumerate(AUTHOR_XPATHS):
         assert list(x._BYLINES.candidates(tree, rank)) == expression(tree), rank
@@ -72,17 +52,17 @@ def test_the_byline_tests_mirror_the_installed_trafilatura_expressions():
 
 
 def test_every_byline_rule_selects_what_trafilatura_selects():
-    tree = _tree(SYNTHETIC)
+    tree = page_tree(SYNTHETIC)
     _assert_same_as_trafilatura(tree)
     found = [len(list(x._BYLINES.candidates(tree, rank))) for rank in range(3)]
     assert all(found), found
 
 
 def test_the_byline_is_the_one_trafilatura_finds():
-    tree = _tree(SYNTHETIC)
+    tree = page_tree(SYNTHETIC)
     assert x._author(tree) == extract_author(tree) == "Ada Lovelace"
     # a byline holding a date and a photo is read without them
-    tree = _tree(
+    tree = page_tree(
         '<html><body><div class="sidebar"><span class="byline">Side Bar</span></div>'
         '<div class="byline"><time>2 May</time> Jane Doe <figure>photo</figure></div>'
         "<p>text</p></body></html>"
@@ -92,7 +72,7 @@ def test_the_byline_is_the_one_trafilatura_finds():
 
 @pytest.mark.parametrize("rank", [0, 1, 2])
 def test_the_byline_candidates_are_trafilaturas_on_real_pages(shared_data, rank):
-    for body in _shared_pages(shared_data)[rank::3]:
-        tree = _tree(body)
+    for body in shared_pages(shared_data)[rank::3]:
+        tree = page_tree(body)
         _assert_same_as_trafilatura(tree)
         assert x._author(tree) == extract_author(tree)
