@@ -1,12 +1,15 @@
-"""actors.v2: organisations that build or release AI models, with their role in the story.
+"""actors.v3: organisations that build or release AI models, with their role in the story.
 
 Knowledge lives in ``data/actors.yaml`` (names, aliases, model families, types, ambiguity
 rules). Matching uses spaCy's English tokenizer, with hyphens and letter/digit boundaries split
-so that ``Qwen2.5``, ``Llama-3.1-8B`` and ``DeepSeek-R1's`` all expose the family token, and two
-``PhraseMatcher`` objects: one on ``ORTH`` for forms that must match as written (short forms,
-ordinary words such as "Apple", "Meta" or "Zed") and one on ``LOWER`` for the rest. A form marked
-``needs_context`` counts only when a context word is in its sentence, when a version number
-follows it (``or_versioned``), or when the organisation is confirmed elsewhere in the article.
+so that ``Qwen2.5``, ``Llama-3.1-8B`` and ``DeepSeek-R1's`` all expose the family token (and
+every Chinese or Japanese character and a French elided article split off: ``百度发布``,
+``d'OpenAI``), and two ``PhraseMatcher`` objects: one on ``ORTH`` for forms that must match
+as written (short forms, ordinary words such as "Apple", "Meta" or "Zed") and one on ``LOWER``
+for the rest. A form marked ``needs_context`` counts only when a context word is in its
+sentence, when a version number follows it (``or_versioned``), or when the organisation is
+confirmed elsewhere in the article; a research lab's form also counts when another
+organisation's model family is in its sentence.
 
 Every actor has a ``role``: ``subject`` when it releases, announces or is what the story is
 about (named in the title, the grammatical subject of a release or announce verb, the feed's
@@ -19,9 +22,12 @@ come first.
 subject even when its name is never written.
 
 Organisations outside the registry are found from cues in the text ("X, a startup that
-trains ...", "Paris-based AI lab X", "X released its open-weight model", "researchers at
-X"), and, when ``ClassifierConfig.spacy_model`` loads a statistical pipeline, from its ORG
-entities next to such cues. They are typed from the cue's words when it says what they are
+trains ...", "X, the lab behind ...", "X, which trains models", "X's open-weight models",
+"Paris-based AI lab X", "X released its open-weight model", "researchers at X and Y", "a
+language model built by X and Y", "développé par X"), from the names of universities and
+public research institutes in a sentence about AI work (``research``), and, when
+``ClassifierConfig.spacy_model`` loads a statistical pipeline, from its ORG entities next to
+such cues. They are typed from the cue's words when it says what they are
 ("a chip company", "a government-backed lab"), else ``unknown``. Every other ORG entity of the
 statistical pipeline is reported by :meth:`ActorClassifier.candidates` for review.
 
@@ -81,6 +87,8 @@ _HYPHENS = "\u2010\u2011\u2012\u2013\u2212"
 # (str.translate looks every character up in a table: many times slower than str.replace)
 _NORMALISE = tuple((c, " ") for c in _INVISIBLE) + tuple((c, "-") for c in _HYPHENS)
 FormKind = Literal["name", "alias", "family"]
+# research-lab forms that are also licence names: next to a model they name the licence
+_LICENCE_NAMES = frozenset({"MIT"})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -151,8 +159,14 @@ def _words_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
     alternatives = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
     if not alternatives:
         return None
-    body = "|".join(re.escape(w) for w in alternatives)
-    return re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.IGNORECASE)
+    # Chinese and Japanese words have no word boundary: "百度" must count inside "百度发布".
+    body = "|".join(
+        ("" if re.match(_CJK_CHAR, w) else r"(?<![\w])")
+        + re.escape(w)
+        + ("" if re.search(rf"{_CJK_CHAR}\Z", w) else r"(?![\w])")
+        for w in alternatives
+    )
+    return re.compile(f"(?:{body})", re.IGNORECASE)
 
 
 def _expand(words: Any, sets: Mapping[str, list[str]], where: str) -> list[str]:
@@ -256,7 +270,10 @@ def tokenizer() -> Any:
     """The shared spaCy tokenizer pipeline (``spacy.blank("en")`` with extra infix splits).
 
     Hyphens always split, and so do letter/digit boundaries, so model names written
-    ``Qwen2.5-VL``, ``Llama-3.1-8B`` or ``gpt-oss-120b`` expose their family tokens.
+    ``Qwen2.5-VL``, ``Llama-3.1-8B`` or ``gpt-oss-120b`` expose their family tokens. Every
+    Chinese or Japanese character is a token of its own (those scripts write no spaces, so
+    ``百度发布`` and ``OpenAI昨日`` expose ``百度`` and ``OpenAI``), and a French or Italian
+    elided article splits off (``d'OpenAI``, ``l’ETH``).
     """
     import spacy
     from spacy.util import compile_infix_regex
@@ -267,6 +284,9 @@ def tokenizer() -> Any:
         r"-",
         r"(?<=[^\W\d_])(?=\d)",
         r"(?<=\d)(?=[^\W\d_])",
+        _CJK_CHAR,
+        r"(?<=\b[DdLlJjNnSsCcMmTt])['’](?=[^\W\d_])",
+        r"(?<=\b[Qq]u)['’](?=[^\W\d_])",
     ]
     spacy_tokenizer: Any = nlp.tokenizer
     spacy_tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
@@ -277,7 +297,10 @@ def tokenizer() -> Any:
 
 # A run of letters or of digits: spaCy never starts a token inside one (hyphens, punctuation
 # and letter/digit boundaries are where it splits), except through a tokenizer exception.
-_RUN = re.compile(r"[^\W\d_]+|\d+")
+# A Chinese or Japanese character (or CJK punctuation): always a token of its own.
+_CJK_CHAR = r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff0f]"
+_LETTER = r"[^\W\d_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+_RUN = re.compile(rf"{_CJK_CHAR}|{_LETTER}+|\d+")
 _CHUNK = re.compile(r"\S+")
 _WINDOW_END = re.compile(r"\S*(?:\s+\S+){0,4}")
 
@@ -315,13 +338,16 @@ class _Prefilter:
             self.starts.setdefault(run.group().lower(), []).append((rule.exact, pattern))
         # Runs that start a first token, in the lower-cased text: a letter run at a word
         # boundary or after a digit or "_", and a digit run not after a digit.
-        letters = [k for k in self.starts if not k[0].isdigit()]
+        cjk = [k for k in self.starts if re.fullmatch(_CJK_CHAR, k)]
+        letters = [k for k in self.starts if not k[0].isdigit() and k not in cjk]
         digits = [k for k in self.starts if k[0].isdigit()]
         self.scans: list[tuple[re.Pattern[str], int, bool]] = []  # pattern, group, check
         if letters:
+            # a letter run also ends (and starts) next to a Chinese or Japanese character
             trie = _trie_pattern(letters)
-            self.scans.append((re.compile(rf"\b{trie}(?![^\W\d_])"), 0, False))
-            self.scans.append((re.compile(rf"[\d_]({trie})(?![^\W\d_])"), 1, False))
+            self.scans.append((re.compile(rf"(?<!{_LETTER}){trie}(?!{_LETTER})"), 0, False))
+        if cjk:
+            self.scans.append((re.compile(_trie_pattern(cjk)), 0, False))
         if digits:
             self.scans.append((re.compile(rf"{_trie_pattern(digits)}(?!\d)"), 0, True))
         # lower-cased exception -> the pattern of it as a whole chunk or affix-stripped part
@@ -426,19 +452,19 @@ def _load_statistical(spacy_model: str) -> Any:
             import spacy
 
             nlp = spacy.load(name, exclude=["parser", "lemmatizer", "tagger", "attribute_ruler"])
-            log.info("unknown-organisation candidates on", extra={"classifier": "actors.v2"})
+            log.info("unknown-organisation candidates on", extra={"classifier": "actors.v3"})
         elif required:
             log.warning(
                 "spaCy pipeline %r is not installed; unknown-organisation candidates off "
                 "(install it or set LUMI_SPACY_MODEL=none)",
                 name,
-                extra={"classifier": "actors.v2"},
+                extra={"classifier": "actors.v3"},
             )
         else:
             # routine on a plain install; DEBUG so it does not clutter every command's stderr
             log.debug(
                 "no statistical spaCy pipeline; unknown-organisation candidates off",
-                extra={"classifier": "actors.v2"},
+                extra={"classifier": "actors.v3"},
             )
         _ner_cache[name] = nlp
         return nlp
@@ -446,7 +472,7 @@ def _load_statistical(spacy_model: str) -> Any:
 
 @register(
     "actors",
-    "v2",
+    "v3",
     labels=ACTOR_TYPES,
     output_key="actors",
     result_type=ActorMention,
@@ -454,7 +480,7 @@ def _load_statistical(spacy_model: str) -> Any:
     data_files=("actors.yaml",),
 )
 class ActorClassifier:
-    """Find the AI-model organisations an article mentions and their roles (``actors.v2``).
+    """Find the AI-model organisations an article mentions and their roles (``actors.v3``).
 
     Args:
         registry_path: the actor registry YAML (default: the shipped ``data/actors.yaml``).
@@ -468,7 +494,7 @@ class ActorClassifier:
     """
 
     name = "actors"
-    version = "v2"
+    version = "v3"
     labels: tuple[str, ...] = ACTOR_TYPES
     output_key = "actors"
 
@@ -551,7 +577,24 @@ class ActorClassifier:
                 else:
                     pending.append(mention)
         confirmed = {m.actor.name for m in accepted}
-        accepted.extend(m for m in pending if m.actor.name in confirmed)
+        # a research lab named in the sentence of a model ("working with X to integrate
+        # GPT-Rosalind", "behind Apertus are ETH and EPFL") is tied to AI work by it
+        with_model = {
+            (m.in_title, -1 if m.in_title else _sentence_index(starts, m.start))
+            for m in accepted
+            if m.rule.kind == "family"
+        }
+        accepted.extend(
+            m
+            for m in pending
+            if m.actor.name in confirmed
+            or (
+                m.actor.type == "research"
+                and m.text not in _LICENCE_NAMES
+                and (m.in_title, -1 if m.in_title else _sentence_index(starts, m.start))
+                in with_model
+            )
+        )
         accepted.sort(key=lambda m: (not m.in_title, m.start))
         return tuple(accepted)
 
@@ -861,25 +904,74 @@ _NAME_END = re.compile(
 # Where a cue starts right after a name ("X, a startup", "X has released its model") or
 # ends right before one ("startup X", "researchers at X"): only names next to these are
 # examined, so an article without cues costs two scans.
+_ORG_NOUN = (
+    r"(?:start-?up|company|lab|laboratory|firm|developer|maker|chipmaker|unicorn|institute"
+    r"|non-?profit|organi[sz]ation|provider|spin-?out|spin-?off|university|collective|group)"
+)
 _AFTER_NAME = re.compile(
-    r",\s+(?:a|an)\s|\s(?:released|releases|launched|launches|open-sourced|open-sources"
-    r"|unveiled|unveils|introduced|introduces|published|publishes|debuted|debuts|shipped|ships"
-    r"|trained|trains)\s+(?:its|their|an?)\s"
+    # one alternative per leading character: the scan tries each at every comma or space
+    r",\s+(?:an?\s|(?:which|that)\s+(?:also\s+|now\s+)?(?:trains?|develops?|builds?"
+    r"|releases?|makes?|trained|developed|built|released|open-sourced|open-sources)\s"
+    r"|the\s+(?:[\w-]+\s+){0,3}?" + _ORG_NOUN + r"s?\s+(?:that|which|behind|building|developing)\b)"
+    r"|['’]s\s+(?:new\s+|latest\s+|first\s+|own\s+)*"
+    r"(?:open[- ]weights?|open[- ]source|foundation|frontier|flagship|large\s+language|language"
+    r"|reasoning)\s+(?:models?|LLMs?)\b"
+    r"|\s(?:researchers\b|scientists\b|(?:released|releases|launched|launches|open-sourced"
+    r"|open-sources|unveiled|unveils|introduced|introduces|published|publishes|debuted|debuts"
+    r"|shipped|ships|trained|trains)\s+(?:its|their|an?)\s)"
 )
 _NOT_ORG_LABELS = frozenset({"GPE", "LOC", "NORP", "WORK_OF_ART", "EVENT"})
 _BEFORE_NAME = re.compile(
     r"(?<![\w-])(?:[Ss]tart-?up|chipmaker|company|lab|laboratory|firm|developer|maker|unicorn"
-    r"|institute|group|provider|organi[sz]ation|collective|at|from)(?:\s+the)?\s+(?=[A-Z0-9])"
+    r"|institute|group|provider|organi[sz]ation|collective|at|from|by|von|vom|par|por)"
+    r"(?:\s+(?:the|der|dem|la|le|el))?\s+(?=[A-Z0-9])"
+)
+_BY_HINT = re.compile(r"\s(?:by|von|vom|par|por)\s")
+_AT_HINT = re.compile(r"\s(?:at|from)\s", re.IGNORECASE)
+_LIST_WORDS = frozenset({"by", "von", "vom", "par", "por", "at", "from"})
+# between two names of a list ("X, Y and Z")
+_LIST_JOINT = re.compile(r",\s+(?:and\s+)?(?=[A-Z0-9])|\s+(?:and|et|y|und|&)\s+(?=[A-Z0-9])")
+# Names of universities and public research institutes: research organisations when their
+# sentence is about AI work (think tanks call themselves institutes too, so an "Institute"
+# also needs a research word).
+_INSTITUTION_NAME = re.compile(
+    r"(?<![\w.'’&-])(?:(?:[A-Z][\w.&'’-]*|of|for|de)\s+){0,4}?"
+    r"(?:University|Universit(?:ät|é|à|ad|eit|y)|Institute|Institut|College|Polytechnic"
+    r"|Polytechnique|National\s+Laborator(?:y|ies)|Hochschule)\b"
+    r"(?:,?\s+(?:of|for|de|du|des|für|di|del)\s+(?:the\s+)?[A-Z][\w.&'’-]*"
+    r"(?:\s+(?:and\s+)?[A-Z][\w.&'’-]*){0,4})?"
+)
+# regulators, safety and standards bodies and policy institutes are not research labs
+_NOT_RESEARCH = re.compile(r"\b(?:Security|Safety|Standards|Policy|Ethics|Governance|Progress)\b")
+_INSTITUTION_WORD = re.compile(r"(?:Universit|Institut|College|Polytechn|Laborator|Hochschule)")
+_RESEARCH_WORDS = re.compile(
+    r"\b(?:research\w*|scientists?|stud(?:y|ies)|papers?|developed|built|trained|released"
+    r"|open-sourced|published|created|lab|laboratory|team|project|forsch\w*|recherche\w*"
+    r"|investiga\w*)\b",
+    re.IGNORECASE,
 )
 _AI = (
     r"\b(?:AI|A\.I\.|artificial[- ]intelligence|models?|LLMs?|machine[- ]learning|deep[- ]learning"
     r"|neural[- ]networks?|foundation[- ]models?|generative|chips?|chipmakers?|GPUs?"
-    r"|semiconductors?|inference|open[- ]weights?)\b"
+    r"|semiconductors?|inference|open[- ]weights?|KI|IA|KI-\w+|intelligence\s+artificielle"
+    r"|inteligencia\s+artificial|künstliche[nr]?\s+Intelligenz|Sprachmodell\w*|modèles?"
+    r"|modelos?)\b"
 )
 _AI_WORDS = re.compile(_AI)
-_ORG_NOUN = (
-    r"(?:start-?up|company|lab|laboratory|firm|developer|maker|chipmaker|unicorn|institute"
-    r"|non-?profit|organi[sz]ation|provider|spin-?out|spin-?off|university|collective|group)"
+# AI evidence without the words that also name other things ("a document model", "chips")
+_AI_STRICT = re.compile(
+    r"\b(?:AI|A\.I\.|artificial[- ]intelligence|LLMs?|machine[- ]learning|deep[- ]learning"
+    r"|neural[- ]networks?|(?:foundation|language|AI|reasoning|open[- ]weights?|open[- ]source)"
+    r"[- ]models?|generative|open[- ]weights?|KI|IA|KI-\w+|intelligence\s+artificielle"
+    r"|inteligencia\s+artificial|künstliche[nr]?\s+Intelligenz|Sprachmodell\w*"
+    r"|modèles?\s+de\s+langage|modelos?\s+de\s+lenguaje)\b"
+)
+# a person's post at the institution ("professor of mathematics at X", "President, X"): the
+# person, not the institution, is in the story
+_AFFILIATION_BEFORE = re.compile(
+    r"\b(?:professor|lecturer|student|graduate|alumn\w*|dropout|dean|president|chancellor"
+    r"|provost|fellow|PhD\s+candidate)\b[^.;:]{0,60}?(?:\b(?:at|of|from)|,)\s+(?:the\s+)?\Z",
+    re.IGNORECASE,
 )
 _PERSON_NOUN = re.compile(
     r"\b(?:researcher|engineer|founder|co-?founder|professor|scientist|CEO|CTO|executive|partner"
@@ -889,16 +981,27 @@ _PERSON_NOUN = re.compile(
 )
 # "X, a French AI startup that trains models" (matched right after the name)
 _APPOSITIVE = re.compile(
-    rf",\s+(?:a|an)\s+(?P<desc>[^,.;:()\n]{{0,60}}?\b{_ORG_NOUN}s?\b"
+    rf",\s+(?P<article>a|an|the)\s+(?P<desc>[^,.;:()\n]{{0,60}}?\b{_ORG_NOUN}s?\b"
     r"(?:\s+(?:that|which|whose|building|developing|behind|known|focused|specialising"
     r"|specializing)\b[^,.;:\n]{0,80})?)"
 )
+_THE_ORG_CLAUSE = re.compile(rf"\b{_ORG_NOUN}s?\s+(?:that|which|behind|building|developing)\b")
 # "X released its open-weight model" (matched right after the name)
 _RELEASES_MODEL = re.compile(
     r"\s+(?:(?:has|have|just|today|quietly|officially|also)\s+)*(?:released|releases|launched"
     r"|launches|open-sourced|open-sources|unveiled|unveils|introduced|introduces|published"
     r"|publishes|debuted|debuts|shipped|ships|trained|trains)\s+(?P<desc>(?:its|their|an?)\s+"
     r"(?:[\w-]+\s+){0,4}?(?:models?|LLMs?|weights))\b"
+)
+# "X, which trains open-weight models" and "X's open-weight models" (right after the name)
+_WHICH_MAKES = re.compile(
+    r",\s+(?:which|that)\s+(?:also\s+|now\s+)?(?:trains?|develops?|builds?|releases?|makes?"
+    r"|trained|developed|built|released|open-sourced|open-sources)\s+(?:[\w-]+\s+){0,4}?"
+    r"(?:models?|LLMs?)\b"
+)
+_OWN_MODEL = re.compile(
+    r"['’]s\s+(?:new\s+|latest\s+|first\s+|own\s+)*(?:open[- ]weights?|open[- ]source"
+    r"|foundation|frontier|flagship|large\s+language|language|reasoning)\s+(?:models?|LLMs?)\b"
 )
 # "Paris-based AI startup X", "chipmaker X", "the government-backed AI lab X" (before the name)
 _DESCRIBED_BEFORE = re.compile(
@@ -916,8 +1019,35 @@ _STARTUP_VERB = re.compile(
 # "researchers at X", "a team from the X"
 _RESEARCH_BEFORE = re.compile(
     r"\b(?:researchers|scientists|engineers|a\s+team|teams?|the\s+team|authors|computer\s+"
-    r"scientists)\s+(?:at|from)\s+(?:the\s+)?\Z",
+    r"scientists)\s+(?:at|from)\s+(?:the\s+)?"
+    r"(?:[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*){0,4}(?:,\s+(?:and\s+)?|\s+and\s+)(?:the\s+)?){0,3}"
+    r"\Z",
     re.IGNORECASE,
+)
+# "developed by X", "built by X and Y", "entwickelt von X", "développé par X" (before the name)
+_BY_BEFORE = re.compile(
+    r"\b(?:developed|built|created|trained|released|made|designed|published|open-sourced"
+    r"|introduced|launched|maintained|produced|led|entwickelt|trainiert|veröffentlicht"
+    r"|(?:développ|conçu|cré|publi|entraîn|port)ée?s?|(?:desarroll|cre|lanz|entren)ad[oa]s?)"
+    r"\s+(?:jointly\s+|together\s+|mainly\s+|primarily\s+)?(?:by|von|vom|par|por)\s+"
+    r"(?:the\s+|der\s+|dem\s+|la\s+|le\s+|l['’]|el\s+)?"
+    r"(?:[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*){0,4}(?:,\s+(?:and\s+)?|\s+(?:and|et|y|&)\s+"
+    r"(?:the\s+|la\s+|le\s+|l['’])?)){0,3}\Z"
+)
+# a model in the sentence: making a benchmark, a method or a standard is not AI-model work
+_MODEL_WORDS = re.compile(
+    r"\b(?:models?|LLMs?|weights|checkpoints?|KI-Modell\w*|Sprachmodell\w*|Modell\w*|modèles?"
+    r"|modelos?)\b",
+    re.IGNORECASE,
+)
+# "X researchers" (right after the name; only for a university or institute by name)
+_RESEARCHERS_AFTER = re.compile(r"(?:['’]s)?\s+(?:researchers|scientists)\b")
+# A person's name ("John Smith") rather than an organisation's: two or three plain title-case
+# words with nothing that marks an organisation.
+_PERSON_LIKE = re.compile(r"[A-Z][a-z]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z]+){1,2}")
+_ORG_MARK = re.compile(
+    r"\b(?:AI|Labs?|Research|Technologies|Systems|Intelligence|Institute|University|Group"
+    r"|Foundation|Inc|Ltd|GmbH|SAS|Corp|Computing|Robotics|Analytics|Data|Cloud|Models?)\b"
 )
 _INSTITUTION = re.compile(
     r"\b(?:University|Universit[éä]t?|Institute|Institut|College|Laboratory|Laboratories"
@@ -998,8 +1128,24 @@ def _cued_names(text: str) -> list[tuple[int, int]]:
             spans.append((name.start(), name.end()))
     for cue in _BEFORE_NAME.finditer(text):
         name = _NAME.match(text, cue.end())
-        if name is not None:
-            spans.append((name.start(), name.end()))
+        if name is None:
+            continue
+        spans.append((name.start(), name.end()))
+        if cue.group().split()[0] in _LIST_WORDS:
+            # "built by X and Y", "researchers at X, Y and Z": the next names of the list
+            for _ in range(3):
+                joint = _LIST_JOINT.match(text, name.end())
+                name = _NAME.match(text, joint.end()) if joint is not None else None
+                if name is None:
+                    break
+                spans.append((name.start(), name.end()))
+    # institution names are rare: find their keyword, then the whole name around it
+    for keyword in _INSTITUTION_WORD.finditer(text):
+        found = _INSTITUTION_NAME.search(text, max(0, keyword.start() - 100), keyword.end() + 100)
+        while found is not None and found.end() <= keyword.start():
+            found = _INSTITUTION_NAME.search(text, found.end(), keyword.end() + 100)
+        if found is not None and found.start() <= keyword.start():
+            spans.append((found.start(), found.end()))
     return spans
 
 
@@ -1036,7 +1182,23 @@ def _cue(text: str, start: int, end: int, sentence: tuple[int, int]) -> tuple[st
     found = _cue_type(text, start, end, sentence)
     if found is not None and _INSTITUTION.search(text, start, end):
         return "research", found[1]
+    if found is None and _is_institution(text, start, end, sentence):
+        return "research", False
     return found
+
+
+def _is_institution(text: str, start: int, end: int, sentence: tuple[int, int]) -> bool:
+    """True when ``text[start:end]`` names a university or public research institute in a
+    sentence about AI work."""
+    name = _INSTITUTION_NAME.fullmatch(text, start, end)
+    if name is None or len(name.group().split()) < 2 or _NOT_RESEARCH.search(name.group()):
+        return False  # "the University said", "the AI Security Institute"
+    sentence_text = text[sentence[0] : sentence[1]]
+    if not _AI_STRICT.search(sentence_text):
+        return False
+    if _AFFILIATION_BEFORE.search(text, max(sentence[0], start - 90), start):
+        return False
+    return "Institut" not in name.group() or _RESEARCH_WORDS.search(sentence_text) is not None
 
 
 def _cue_type(
@@ -1047,13 +1209,18 @@ def _cue_type(
     appositive = _APPOSITIVE.match(text, end, s_end)
     if appositive and not _PERSON_NOUN.search(appositive["desc"].split(",")[0]):
         desc = appositive["desc"]
-        if _AI_WORDS.search(desc):
+        # "X, the company said" is no description: "the" needs "the lab behind/that ..."
+        defined = appositive["article"] != "the" or _THE_ORG_CLAUSE.search(desc)
+        if defined and _AI_WORDS.search(desc):
             after = appositive.end()
             then = text[after : after + 1] == "," and _STARTUP_VERB.match(text, after + 1, s_end)
             return _type_from(desc), bool(then)
     released = _RELEASES_MODEL.match(text, end, s_end)
     if released:
         return _type_from("releases " + released["desc"]), True
+    makes = _WHICH_MAKES.match(text, end, s_end) or _OWN_MODEL.match(text, end, s_end)
+    if makes and not _looks_like_person(text[start:end]):
+        return "model_maker", False
     described = _DESCRIBED_BEFORE.search(before)
     if described:
         subject = _STARTUP_VERB.match(text, end, s_end) is not None
@@ -1065,9 +1232,35 @@ def _cue_type(
         and _AI_WORDS.search(sentence_text)
     ):
         return "unknown", True
-    if _RESEARCH_BEFORE.search(before) and _AI_WORDS.search(sentence_text):
+    # (the hints skip the end-anchored searches, which try every position)
+    if (
+        _AT_HINT.search(before)
+        and _RESEARCH_BEFORE.search(before)
+        and _AI_WORDS.search(sentence_text)
+    ):
         return ("research" if _INSTITUTION.search(text, start, end) else "unknown"), False
+    if (
+        _RESEARCHERS_AFTER.match(text, end, s_end)
+        and _INSTITUTION.search(text, start, end)
+        and _AI_WORDS.search(sentence_text)
+    ):
+        return "research", False
+    by = _BY_BEFORE.search(before) if _BY_HINT.search(before) else None
+    if (
+        by
+        and _MODEL_WORDS.search(sentence_text)
+        and _AI_STRICT.search(sentence_text)
+        and not _looks_like_person(text[start:end])
+    ):
+        kind = "research" if _INSTITUTION.search(text, start, end) else "unknown"
+        return kind, by.group().split()[0].lower() in ("released", "launched", "introduced")
     return None
+
+
+def _looks_like_person(name: str) -> bool:
+    """True for a name shaped like a person's ("Jane Porter"): cue words such as "by"
+    precede people as often as organisations."""
+    return _PERSON_LIKE.fullmatch(name) is not None and _ORG_MARK.search(name) is None
 
 
 def _type_from(desc: str) -> str:

@@ -1,4 +1,4 @@
-"""license_events.v5: releases, relicensing and new license texts, per model version.
+"""license_events.v6: releases, relicensing and new license texts, per model version.
 
 Knowledge lives in ``data/licenses.yaml``: every license's id (SPDX where SPDX has one, else
 ``LicenseRef-…``), surface forms, commercial-use and OSI flags and key restrictions, plus the
@@ -52,6 +52,11 @@ form ("Databricks Open Model License"); model-card metadata (``license: mit``,
 ``license_name: yi-license``); hard line wraps; sized names outside the registry as a
 release's subject; benchmark rivals (in English, Spanish, French and German) as neither
 subject nor actor; and what "remains under" a license as no change.
+
+v6 is these rules reading the ``actors.v3`` registry (organisation and model names in
+Chinese, more research organisations): the same rules, with other actor and model
+attributions where the registry changed, so the archive's results move forward on
+``lumi reclassify``.
 
 Actor and model mentions come from the actor classifier's analysis of the same document, so
 the text is tokenized once for both classifiers.
@@ -1187,7 +1192,7 @@ class MentionCandidate:
 
 @register(
     "license_events",
-    "v5",
+    "v6",
     labels=LICENSE_EVENT_KINDS,
     output_key="license_events",
     result_type=LicenseEvent,
@@ -1195,7 +1200,7 @@ class MentionCandidate:
     data_files=("licenses.yaml", "actors.yaml"),
 )
 class LicenseEventClassifier:
-    """Find license events (``license_events.v5``) in a document.
+    """Find license events (``license_events.v6``) in a document.
 
     Args:
         table_path: the license table YAML (default: the shipped ``data/licenses.yaml``).
@@ -1209,7 +1214,7 @@ class LicenseEventClassifier:
     """
 
     name = "license_events"
-    version = "v5"
+    version = "v6"
     labels: tuple[str, ...] = LICENSE_EVENT_KINDS
     output_key = "license_events"
 

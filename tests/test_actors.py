@@ -1,4 +1,4 @@
-"""actors.v2: registry data, resolution of names and model families, false-hit avoidance,
+"""actors.v3: registry data, resolution of names and model families, false-hit avoidance,
 roles, the feed's publisher and organisations outside the registry."""
 
 from __future__ import annotations
@@ -420,6 +420,158 @@ def test_capitalised_ordinary_words_people_and_non_ai_firms_are_not_actors(
     assert found(actors, text) == {}
 
 
+# --- actors.v3: more cues, institutions, Chinese and French forms ----------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Lumen-7B is a 7B parameter language model built by Corvane and OpenQuill-Europe.",
+            {"Corvane": "unknown", "OpenQuill-Europe": "unknown"},
+        ),
+        (
+            "The open-weight AI model was developed by Brightmoor Labs under Apache 2.0.",
+            {"Brightmoor Labs": "unknown"},
+        ),
+        ("Le modèle de langage Lumen a été développé par Corvane.", {"Corvane": "unknown"}),
+        ("El modelo de lenguaje fue desarrollado por Corvane.", {"Corvane": "unknown"}),
+        ("Das Sprachmodell wurde entwickelt von Nordwerk.", {"Nordwerk": "unknown"}),
+        (
+            "The language model was trained by the Kestrel University lab in Wales.",
+            {"Kestrel University": "research"},
+        ),
+    ],
+)
+def test_the_maker_named_after_by_is_an_actor(
+    actors: ActorClassifier, text: str, expected: dict[str, str]
+) -> None:
+    assert found(actors, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The language model was released by Jane Porter last week.",
+        "Drone-Arena is a benchmark created by Quillon Labs to test AI agents.",
+        "The frugal AI methodology was developed by Normex, a standards body.",
+        "The weather model was built by Corvane for farmers.",
+    ],
+)
+def test_by_needs_an_ai_model_and_an_organisation(actors: ActorClassifier, text: str) -> None:
+    assert found(actors, text) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("A new language model from Kestrel University beats larger rivals.", "Kestrel University"),
+        (
+            "Kestrel University researchers trained a small language model for Welsh.",
+            "Kestrel University",
+        ),
+        (
+            "The Kestrel Institute of Technology built an AI model for Icelandic.",
+            "Kestrel Institute of Technology",
+        ),
+        (
+            "The University of Vandermeer released an open-weight language model.",
+            "University of Vandermeer",
+        ),
+    ],
+)
+def test_a_university_or_institute_doing_ai_work_is_research(
+    actors: ActorClassifier, text: str, name: str
+) -> None:
+    assert found(actors, text) == {name: "research"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bartek, a professor of maths at Kestrel University, used an AI chatbot to write an app.",
+        "The AI Security Institute of Freedonia tested the language model.",
+        "The Institute for Progress published a policy paper on AI.",
+        "An operating system designed at the University of Kestrel used a document model.",
+        "The University said the AI course is full.",
+    ],
+)
+def test_an_institution_that_is_a_regulator_an_affiliation_or_not_about_ai_is_not_an_actor(
+    actors: ActorClassifier, text: str
+) -> None:
+    assert found(actors, text) == {}
+
+
+def test_every_name_of_a_list_after_at_or_from_is_examined(actors: ActorClassifier) -> None:
+    text = "Researchers from Quillon and Brightmoor Labs described an AI method for invoices."
+    assert found(actors, text) == {"Quillon": "unknown", "Brightmoor Labs": "unknown"}
+    assert found(actors, "Visitors from Paris and London tried the AI demo.") == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Corvane, which trains open-weight language models for lawyers, hired ten people.",
+        "Corvane's open-weight models now speak Welsh.",
+    ],
+)
+def test_an_organisation_that_makes_models_is_a_model_maker(
+    actors: ActorClassifier, text: str
+) -> None:
+    assert found(actors, text) == {"Corvane": "model_maker"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jane Porter's language model course is popular.",
+        "Halden Foods, which makes bread, opened a bakery in Leeds.",
+    ],
+)
+def test_people_and_firms_that_make_no_models_are_not_model_makers(
+    actors: ActorClassifier, text: str
+) -> None:
+    assert found(actors, text) == {}
+
+
+def test_an_appositive_with_the_needs_a_defining_clause(actors: ActorClassifier) -> None:
+    text = "Kestrel, the startup behind the open-weight Lumen language models, raised $20 million."
+    assert found(actors, text) == {"Kestrel": "model_maker"}
+    assert found(actors, "Kestrel, the company said, will sell AI chips to farms.") == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("百度发布文心大模型4.5，腾讯混元同日开源。", {"Baidu", "Tencent"}),
+        ("OpenAI昨日宣布推出两款开源大语言模型。", {"OpenAI"}),
+        ("清华大学和北京大学发布了新的大模型。", {"Tsinghua University", "Peking University"}),
+        (
+            "Les modèles d'OpenAI et l’ETH Zürich entraînent un modèle de langage.",
+            {"OpenAI", "ETH Zurich"},
+        ),
+        ("ETH Zürich y EPFL lanzan un modelo de lenguaje abierto.", {"ETH Zurich", "EPFL"}),
+    ],
+)
+def test_chinese_names_and_french_elisions_are_matched(
+    actors: ActorClassifier, text: str, names: set[str]
+) -> None:
+    assert set(found(actors, text)) == names
+
+
+def test_a_research_lab_in_the_sentence_of_a_model_is_tied_to_ai_work(
+    actors: ActorClassifier,
+) -> None:
+    text = "We are working with Argonne National Laboratory to bring GPT-5 into its platform."
+    assert found(actors, text) == {
+        "OpenAI": "model_maker",
+        "Argonne National Laboratory": "research",
+    }
+    assert found(actors, "Argonne National Laboratory opened a new cafeteria.") == {}
+    # "MIT" next to a model is the licence
+    assert found(actors, "Qwen3 weights are published under MIT.") == {"Alibaba": "big_tech"}
+
+
 # --- real articles ---------------------------------------------------------------------
 
 
@@ -448,6 +600,7 @@ _PREFILTER_FRAGMENTS = [
     "\u53d1\u5e03Qwen3-Coder\u5728\u963f\u91cc\u5df4\u5df4 (Alibaba) \u4e0a\u7ebf\u3002",
     "x" * 600 + " OpenAI " + "y" * 300 + " Anthropic, Google DeepMind and NVIDIA.",
     "Nothing here names a lab: the weather was mild and the trains ran on time.",
+    "百度发布文心大模型4.5,腾讯混元和OpenAI昨日开源;Les modèles d'OpenAI et l’ETH Zürich.",
 ]
 
 

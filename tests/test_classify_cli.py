@@ -60,8 +60,8 @@ def test_classify_json_prints_one_contract_object_per_input_in_order(tmp_path):
         } <= set(obj)
         assert obj["classifiers"] == {
             "relevance": "v3",
-            "actors": "v2",
-            "license_events": "v5",
+            "actors": "v3",
+            "license_events": "v6",
             "risk_themes": "v4",
         }
         for item in obj["actors"] + obj["license_events"] + obj["risk_themes"]:

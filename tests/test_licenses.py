@@ -1,4 +1,4 @@
-"""license_events.v5: the license table and release / relicense / new-license detection."""
+"""license_events.v6: the license table and release / relicense / new-license detection."""
 
 from __future__ import annotations
 
