@@ -322,8 +322,14 @@ def local_cluster(workers: int) -> tuple[Any, Callable[[], None]]:
         "distributed.worker.profile.enabled": False,
     }
     with dask.config.set(settings):
+        # The scheduler's HTTP server (the dashboard when bokeh is installed) listens on a
+        # free loopback port: without an address it takes 8787, and a second cluster on the
+        # machine (another reclassify, a test run alongside) then fails to start.
         cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address="127.0.0.1:0",
         )
     client = Client(cluster)
 

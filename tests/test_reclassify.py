@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -291,6 +292,27 @@ def test_a_two_worker_dask_cluster_gives_the_same_results_as_one_process(
         close()
     assert _comparable(on_dask) == _comparable(local)
     assert _rows(sqlite_archive) == expected
+
+
+def test_a_cluster_starts_while_the_default_dashboard_port_is_taken() -> None:
+    pytest.importorskip("dask.distributed", reason="Dask: pip install 'lumi[dask]'")
+    from pipeline.reclassify import local_cluster
+
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", 8787))
+        holder.listen()
+    except OSError:
+        pass  # already taken by something else: the same situation
+    try:
+        client, close = local_cluster(1)
+        try:
+            assert len(client.nthreads()) == 1
+            assert client.scheduler_info()["services"].get("dashboard") != 8787
+        finally:
+            close()
+    finally:
+        holder.close()
 
 
 def _lumi(args: list[str], store: Store) -> subprocess.CompletedProcess[str]:
