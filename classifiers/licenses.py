@@ -1,4 +1,4 @@
-"""license_events.v6: releases, relicensing and new license texts, per model version.
+"""license_events.v7: releases, relicensing and new license texts, per model version.
 
 Knowledge lives in ``data/licenses.yaml``: every license's id (SPDX where SPDX has one, else
 ``LicenseRef-…``), surface forms, commercial-use and OSI flags and key restrictions, plus the
@@ -57,6 +57,14 @@ v6 is these rules reading the ``actors.v3`` registry (organisation and model nam
 Chinese, more research organisations): the same rules, with other actor and model
 attributions where the registry changed, so the archive's results move forward on
 ``lumi reclassify``.
+
+v7 adds licenses the table lacked and the forms German, French, Spanish and Chinese texts use
+for them: GPL 1.0 / 2.0 (only and "or later"), GPL 3.0 or later, LGPL 2.0 / 2.1, MPL 1.1,
+EUPL 1.1 / 1.2, Apache 1.1, Creative Commons 2.0 to 4.0 (with ND), CDLA 1.0, the PolyForm
+licenses, Commons Clause ("Apache v2.0, now with Commons Clause" is the combined license),
+Open WebUI License, BLOOM RAIL 1.0, Falcon-180B TII License, LTOL, ``lfm1.0`` and "FLUX.1
+[dev] License"; model-hub fields in Chinese ("开源协议: mit"); and a model card's
+``license_name:`` key where the metadata block is flattened into one line.
 
 Actor and model mentions come from the actor classifier's analysis of the same document, so
 the text is tokenized once for both classifiers.
@@ -344,9 +352,11 @@ _CHANGE_ANNOUNCED = re.compile(
     r"|re-?licens\w*)",
     re.IGNORECASE,
 )
-# "License: Apache 2.0", "开源协议：MIT": a model card's or a table's license line.
+# "License: Apache 2.0", "开源协议：MIT": a model card's or a table's license line; a model
+# card's ``license_name:`` key also where the metadata block is flattened into one line.
 _LICENSE_LABEL = re.compile(
-    r"(?:^|\n)\W*(?:licen[cs](?:e|ing)|lizenz|licencia|(?:开源)?(?:协议|许可证?))\s*[:：]",
+    r"(?:^|\n)\W*(?:licen[cs](?:e|ing)|lizenz|licencia|(?:开源)?(?:协议|许可证?))\s*[:：]"
+    r"|\blicense_name\s*:",
     re.IGNORECASE,
 )
 # A question or a list of examples talks about licenses in general: no release.
@@ -759,6 +769,25 @@ class LicenseTable:
             return dataclasses.replace(match, id=found[0].id)
         return match
 
+    def _with_condition(self, sentence: str, found: list[LicenseMatch]) -> list[LicenseMatch]:
+        """A license followed by "with Commons Clause" is the table's combined entry for the
+        pair ("Apache v2.0, now with Commons Clause" -> the Apache-2.0 + Commons Clause
+        license), when the table has one."""
+        out: list[LicenseMatch] = []
+        for match in found:
+            if out and match.id == _COMMONS_CLAUSE:
+                base = out[-1]
+                stem = base.id.removeprefix("LicenseRef-")
+                combined = self.get(f"LicenseRef-{stem}-Commons-Clause")
+                gap = _CONDITION_GAP.fullmatch(sentence, base.end, match.start)
+                if combined is not None and gap is not None:
+                    out[-1] = LicenseMatch(
+                        combined.id, base.start, match.end, sentence[base.start : match.end]
+                    )
+                    continue
+            out.append(match)
+        return out
+
     @property
     def _by_lower_id(self) -> dict[str, LicenseInfo]:
         return {i.id.lower(): i for i in self.licenses}
@@ -773,7 +802,7 @@ class LicenseTable:
             start, end = m.start("v"), m.end("v")
             if any(f.start < end and start < f.end for f in found):
                 continue
-            if m.group("field") == "license":
+            if m.group("field") != "license_name":
                 info = self._by_lower_id.get(value.lower())
                 if info is not None:
                     out.append(LicenseMatch(info.id, start, end, value))
@@ -865,6 +894,7 @@ class LicenseTable:
             self._with_policy(sentence, self._versioned(sentence, self._version_of(sentence, k)))
             for k in merged
         ]
+        kept = self._with_condition(sentence, kept)
         based = [bool(_BASED_ON.search(sentence[max(0, k.start - 40) : k.start])) for k in kept]
         out: list[LicenseMatch] = []
         for match, is_based in zip(kept, based, strict=True):
@@ -887,6 +917,7 @@ class LicenseTable:
         return out
 
 
+_COMMONS_CLAUSE = "LicenseRef-Commons-Clause"
 # licenses named only by their family ("a research license"); a vendor's possessive before
 # the words names the vendor's own text instead
 _FAMILY_IDS = frozenset({"LicenseRef-Research-Only", "LicenseRef-Non-Commercial"})
@@ -906,9 +937,18 @@ _COMPARED_BEFORE = re.compile(
     r"(?:(?:reconocido|famoso|célèbre)\s+)?(?:(?:modelo|modèle|Modell)\s+(?:de\s+|d['’]\s*)?)?$",
     re.IGNORECASE,
 )
-# A model card's metadata line: "license: mit", "| | license_name: modified-mit |".
+# A model card's metadata line: "license: mit", "| | license_name: modified-mit |", and the
+# Chinese field names of model-hub pages ("开源协议: mit", "许可协议：apache-2.0").
 _CARD_FIELD = re.compile(
-    r"(?m)^[\s|]*(?P<field>license|license_name)\s*:\s*(?P<v>[A-Za-z][\w.+-]*)\s*\|?\s*$"
+    r"(?m)^[\s|]*(?P<field>license|license_name|开源协议|许可协议|开源许可证?|许可证)"
+    r"\s*[:：]\s*(?P<v>[A-Za-z][\w.+-]*)\s*\|?\s*$"
+)
+# "Apache v2.0, now with Commons Clause attached", "Apache v2.0,并附加了 Commons Clause": a
+# license condition added to the license named just before it.
+_CONDITION_GAP = re.compile(
+    r"\s*[,，]?\s*(?:(?:now|but|and)\s+)?(?:with|plus|and|\+|[并並]?附加了?|[并並]?加上了?)\s*"
+    r"(?:the\s+|an?\s+)?",
+    re.IGNORECASE,
 )
 _UNLISTED_STOP_WORDS = re.compile(r"(?:the|a|an|its|their|our|this|new)?", re.IGNORECASE)
 _VERSION_OF_BEFORE = re.compile(
@@ -1192,7 +1232,7 @@ class MentionCandidate:
 
 @register(
     "license_events",
-    "v6",
+    "v7",
     labels=LICENSE_EVENT_KINDS,
     output_key="license_events",
     result_type=LicenseEvent,
@@ -1200,7 +1240,7 @@ class MentionCandidate:
     data_files=("licenses.yaml", "actors.yaml"),
 )
 class LicenseEventClassifier:
-    """Find license events (``license_events.v6``) in a document.
+    """Find license events (``license_events.v7``) in a document.
 
     Args:
         table_path: the license table YAML (default: the shipped ``data/licenses.yaml``).
@@ -1214,7 +1254,7 @@ class LicenseEventClassifier:
     """
 
     name = "license_events"
-    version = "v6"
+    version = "v7"
     labels: tuple[str, ...] = LICENSE_EVENT_KINDS
     output_key = "license_events"
 

@@ -1,4 +1,4 @@
-"""license_events.v6: the license table and release / relicense / new-license detection."""
+"""license_events.v7: the license table and release / relicense / new-license detection."""
 
 from __future__ import annotations
 
@@ -1507,3 +1507,117 @@ def test_a_license_the_model_is_said_not_to_have_is_no_release(
     )
     assert {e[4] for e in events(classifier, text)} == {"LicenseRef-Gemma-Terms"}
     assert events(classifier, "Qwen models are not released under the Apache 2.0 license.") == []
+
+
+# --- licenses and forms added in v7 ------------------------------------------------------
+
+
+def test_a_chinese_license_field_in_a_model_card_names_the_license(
+    classifier: LicenseEventClassifier,
+) -> None:
+    card = "开源协议: mit\nZorblax-3B 是一个拥有 30亿 参数的语言模型。"
+    assert [(e[0], e[4]) for e in events(classifier, card, title="Zorblax-3B 模型卡")] == [
+        ("release", "MIT")
+    ]
+    assert [m.id for m in load_license_table().find("许可协议：apache-2.0")] == ["Apache-2.0"]
+
+
+def test_a_french_licence_apache_phrase_is_apache(classifier: LicenseEventClassifier) -> None:
+    text = "Quillon AI publie son modèle Quillon-7B sous licence Apache 2.0."
+    assert [(e[0], e[4]) for e in events(classifier, text)] == [("release", "Apache-2.0")]
+
+
+def test_commons_clause_added_to_apache_is_the_combined_license(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "Acme Labs relicensed the modules of PebbleDB from AGPL to Apache v2.0, now with "
+        "Commons Clause attached."
+    )
+    assert events(classifier, text) == [
+        (
+            "relicense",
+            "Acme Labs",
+            "PebbleDB",
+            "AGPL-3.0-only",
+            "LicenseRef-Apache-2.0-Commons-Clause",
+        )
+    ]
+    table = load_license_table()
+    chinese = "我们将 PebbleDB 模块的许可协议从 AGPL 更改为 Apache v2.0,并附加了 Commons Clause。"
+    assert [m.id for m in table.find(chinese)] == [
+        "AGPL-3.0-only",
+        "LicenseRef-Apache-2.0-Commons-Clause",
+    ]
+    assert [m.id for m in table.find("Commons Clause is a license condition.")] == [
+        "LicenseRef-Commons-Clause"
+    ]
+
+
+def test_sspl_relicensing_of_a_database(classifier: LicenseEventClassifier) -> None:
+    text = (
+        "Acme Labs has relicensed PebbleDB from AGPLv3 to the Server Side Public License (SSPLv1)."
+    )
+    assert events(classifier, text) == [
+        ("relicense", "Acme Labs", "PebbleDB", "AGPL-3.0-only", "SSPL-1.0")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Grindle is released under GPLv2.", "GPL-2.0-only"),
+        ("Grindle is licensed under GPLv2 or later.", "GPL-2.0-or-later"),
+        ("GPL V1.0 就这样,在 1989 年 1 月诞生。", "GPL-1.0-only"),
+        ("the GNU Library General Public License", "LGPL-2.0-only"),
+        ("under the GNU Lesser General Public License v2.1", "LGPL-2.1-only"),
+        ("under the European Union Public Licence v1.2", "EUPL-1.2"),
+        ("the Apache License, Version 1.1", "Apache-1.1"),
+        ("photos under CC BY-ND 4.0", "CC-BY-ND-4.0"),
+        ("Inhalte stehen unter einer CC BY-SA 3.0 Lizenz.", "CC-BY-SA-3.0"),
+        ("Creative Commons Namensnennung 4.0 International", "CC-BY-4.0"),
+        ("知识共享署名-非商业性使用 4.0", "CC-BY-NC-4.0"),
+        ("Mit der neuen Open WebUI Lizenz kam eine Markenklausel.", "LicenseRef-Open-WebUI"),
+        ("FLUX.1 [dev] license updated today", "LicenseRef-FLUX-1-Dev-Non-Commercial"),
+        ("license: other license_name: lfm1.0 license_link: LICENSE", "LicenseRef-LFM-Open"),
+        (
+            "Zorblax was released under the BigScience BLOOM RAIL License v1.0.",
+            "LicenseRef-BigScience-BLOOM-RAIL-1.0",
+        ),
+        ("(以下、LTOLライセンス)", "LicenseRef-LTOL"),
+        ("the PolyForm Shield License 1.0.0", "LicenseRef-PolyForm-Shield-1.0.0"),
+        ("Elastic-Lizenz 2.0", "Elastic-2.0"),
+        ("Die Llama 3.1 Community-Lizenz erlaubt das", "LicenseRef-Llama-3.1-Community"),
+        ("该模型采用通义千问许可协议。", "LicenseRef-Qwen"),
+        ("Zorblax 遵循 Gemma 使用条款。", "LicenseRef-Gemma-Terms"),
+    ],
+)
+def test_licenses_and_forms_added_in_v7_are_found(text: str, expected: str) -> None:
+    assert [m.id for m in load_license_table().find(text)] == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The House of Commons clause on fishing rights passed its second reading.",
+        "Cherry trees bloom by the rail yards, and a limited time open house follows.",
+        "Open WebUI is a self-hosted interface that many teams use.",
+        "The ltol ratio and the polyform shield of the drone were measured.",
+        "我们讨论了协议：明天再谈。",
+        "The FLUX.1 [dev] model makes detailed images.",
+    ],
+)
+def test_forms_added_in_v7_do_not_fire_on_ordinary_sentences(text: str) -> None:
+    assert load_license_table().find(text) == []
+
+
+def test_a_flattened_model_card_license_name_is_a_release(
+    classifier: LicenseEventClassifier,
+) -> None:
+    card = (
+        "--- library_name: transformers license: other license_name: lfm1.0 "
+        "license_link: LICENSE --- # Zorblax-3B Zorblax-3B is a small model for phones."
+    )
+    assert [(e[0], e[4]) for e in events(classifier, card, title="Zorblax-3B")] == [
+        ("release", "LicenseRef-LFM-Open")
+    ]
