@@ -75,7 +75,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -711,6 +711,8 @@ class LicenseTable:
     vendor_forms: tuple[tuple[str, re.Pattern[str], str], ...] = ()
     #: every key of ``keys`` once, looked up once per sentence
     all_keys: frozenset[str] = frozenset()
+    #: per key of ``keys``, the patterns (by index) it lets run
+    by_key: Mapping[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)
     #: Chinese names of model families and organisations ("文心" -> ERNIE, "百度" -> Baidu)
     cjk_families: tuple[tuple[str, str], ...] = ()
     cjk_organisations: tuple[tuple[str, str], ...] = ()
@@ -825,10 +827,17 @@ class LicenseTable:
         sentence = _URL.sub(lambda m: " " * len(m.group(0)), sentence)
         found: list[LicenseMatch] = []
         low = sentence.lower()
-        present = {k for k in self.all_keys if k in low}
-        for n, (license_id, pattern) in enumerate(self.patterns):
-            if self.keys and present.isdisjoint(self.keys[n]):
-                continue
+        if self.keys:
+            # only the patterns one of whose keys the sentence holds, in table order
+            wanted: set[int] = set()
+            for key in self.all_keys:
+                if key in low:
+                    wanted.update(self.by_key[key])
+            order: Iterable[int] = sorted(wanted)
+        else:
+            order = range(len(self.patterns))
+        for n in order:
+            license_id, pattern = self.patterns[n]
             for m in pattern.finditer(sentence):
                 start = _license_start(m)
                 found.append(LicenseMatch(license_id, start, m.end(), sentence[start : m.end()]))
@@ -1161,7 +1170,16 @@ def load_license_table(path: Path = DATA_PATH) -> LicenseTable:
         keys=tuple(keys),
         vendor_forms=tuple(vendor_forms),
         all_keys=frozenset(k for ks in keys for k in ks),
+        by_key=_patterns_by_key(keys),
     )
+
+
+def _patterns_by_key(keys: Sequence[Sequence[str]]) -> dict[str, tuple[int, ...]]:
+    by_key: dict[str, list[int]] = {}
+    for n, ks in enumerate(keys):
+        for key in ks:
+            by_key.setdefault(key, []).append(n)
+    return {key: tuple(ns) for key, ns in by_key.items()}
 
 
 def model_name(family: str, following: str, table: LicenseTable) -> str:
