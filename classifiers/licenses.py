@@ -709,9 +709,8 @@ class LicenseTable:
     #: (organisation, pattern, id): a vendor license named without the vendor ("a revamped
     #: Community License" in a sentence naming Stability AI)
     vendor_forms: tuple[tuple[str, re.Pattern[str], str], ...] = ()
-    #: every key of ``keys`` once, looked up once per sentence
-    all_keys: frozenset[str] = frozenset()
-    #: per key of ``keys``, the patterns (by index) it lets run
+    #: every key of ``keys`` once, looked up once per sentence, with the patterns (by
+    #: index) it lets run
     by_key: Mapping[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)
     #: Chinese names of model families and organisations ("文心" -> ERNIE, "百度" -> Baidu)
     cjk_families: tuple[tuple[str, str], ...] = ()
@@ -830,9 +829,9 @@ class LicenseTable:
         if self.keys:
             # only the patterns one of whose keys the sentence holds, in table order
             wanted: set[int] = set()
-            for key in self.all_keys:
+            for key, patterns in self.by_key.items():
                 if key in low:
-                    wanted.update(self.by_key[key])
+                    wanted.update(patterns)
             order: Iterable[int] = sorted(wanted)
         else:
             order = range(len(self.patterns))
@@ -1169,7 +1168,6 @@ def load_license_table(path: Path = DATA_PATH) -> LicenseTable:
         trigger=trigger,
         keys=tuple(keys),
         vendor_forms=tuple(vendor_forms),
-        all_keys=frozenset(k for ks in keys for k in ks),
         by_key=_patterns_by_key(keys),
     )
 
