@@ -620,8 +620,8 @@ class _Sequence:
     tree.
 
     ``bare_extraction`` deep-copies a tree it is given before pruning it, so that the
-    caller's tree stays whole. The first pass here works on the page's own tree instead (the
-    copy costs about 2% of the extraction): it runs the same sequence with the same options
+    caller's tree stays whole. The passes here work on the page's own tree instead (the copy
+    costs about 2% of the extraction): it runs the same sequence with the same options
     and the same size checks, and serialises the result the same way. Used only while a
     digest of the source of ``bare_extraction`` and of the sequence it runs is the one this
     was written from; otherwise ``bare_extraction`` runs as it is.
@@ -640,8 +640,7 @@ class _Sequence:
 
     @staticmethod
     def options(url: str | None, *, favor_precision: bool) -> Extractor:
-        """The options ``bare_extraction`` builds from the arguments :func:`_main_text` gives
-        it."""
+        """The options ``bare_extraction`` builds from ``_BARE_ARGUMENTS`` and these."""
         return Extractor(
             config=_config,
             output_format="python",
@@ -682,29 +681,37 @@ class _Sequence:
 _SEQUENCE = _Sequence()
 
 
-def _main_text(tree: Any, url: str | None, *, favor_precision: bool, prune: bool = False) -> str:
+# The arguments Lumi gives ``bare_extraction`` (beside the tree, URL and precision flag).
+_BARE_ARGUMENTS: dict[str, Any] = {
+    "include_comments": False,
+    "include_tables": True,
+    "with_metadata": False,
+    "config": _config,
+}
+
+
+def _lines(text: str) -> str:
+    """``text`` without blank lines, each line's whitespace normalised."""
+    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+
+
+def _main_text(tree: Any, url: str | None, *, favor_precision: bool) -> str:
     """The page's main text, lines whitespace-normalised.
 
-    With ``prune``, the extractor works on ``tree`` itself and leaves it pruned of what
-    trafilatura removes before extracting (comment blocks and the like); otherwise on a
-    copy. A pruned tree gives the same text to a later pass: every pass begins with the
-    same prunes.
+    The extractor works on ``tree`` itself and leaves it pruned of what trafilatura removes
+    before extracting (comment blocks and the like); a pruned tree gives the same text to a
+    later pass, since every pass begins with the same prunes. While the installed
+    trafilatura is not the one :class:`_Sequence` mirrors, ``bare_extraction`` runs on a
+    copy of the tree instead.
     """
-    if prune and _SEQUENCE.active:
+    if _SEQUENCE.active:
         text = _SEQUENCE.text(tree, url, favor_precision=favor_precision) or ""
     else:
-        # bare_extraction copies a tree it is given before pruning it
         document = trafilatura.bare_extraction(
-            tree,
-            url=url,
-            favor_precision=favor_precision,
-            include_comments=False,
-            include_tables=True,
-            with_metadata=False,
-            config=_config,
+            tree, url=url, favor_precision=favor_precision, **_BARE_ARGUMENTS
         )
         text = getattr(document, "text", None) or ""
-    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+    return _lines(text)
 
 
 def extract_page(
@@ -760,11 +767,11 @@ def extract_page(
     hint = _page_language_hint(tree) or document.language
     etree.strip_elements(tree, *_NEVER_TEXT, with_tail=False)
     document = _body_metadata(tree, document)
-    text = _main_text(tree, url, favor_precision=True, prune=True)
+    text = _main_text(tree, url, favor_precision=True)
     if len(_words(text)) < TEASER_MAX_WORDS:
         # Precision mode sometimes keeps only a dateline of a page whose body it doubts;
         # the balanced mode then recovers the article. Keep whichever found more.
-        fallback_text = _main_text(tree, url, favor_precision=False, prune=True)
+        fallback_text = _main_text(tree, url, favor_precision=False)
         if len(_words(fallback_text)) > len(_words(text)):
             text = fallback_text
     word_count = len(_words(text))
