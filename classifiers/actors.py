@@ -908,15 +908,23 @@ _ORG_NOUN = (
     r"(?:start-?up|company|lab|laboratory|firm|developer|maker|chipmaker|unicorn|institute"
     r"|non-?profit|organi[sz]ation|provider|spin-?out|spin-?off|university|collective|group)"
 )
+# "which trains", "that also released" (after "X, ")
+_WHICH_VERB = (
+    r"(?:which|that)\s+(?:also\s+|now\s+)?(?:trains?|develops?|builds?|releases?|makes?"
+    r"|trained|developed|built|released|open-sourced|open-sources)"
+)
+# "'s open-weight models", "'s new reasoning LLM" (right after the name)
+_OWN_MODEL_PATTERN = (
+    r"['’]s\s+(?:new\s+|latest\s+|first\s+|own\s+)*(?:open[- ]weights?|open[- ]source"
+    r"|foundation|frontier|flagship|large\s+language|language|reasoning)\s+(?:models?|LLMs?)\b"
+)
 _AFTER_NAME = re.compile(
     # one alternative per leading character: the scan tries each at every comma or space
-    r",\s+(?:an?\s|(?:which|that)\s+(?:also\s+|now\s+)?(?:trains?|develops?|builds?"
-    r"|releases?|makes?|trained|developed|built|released|open-sourced|open-sources)\s"
+    r",\s+(?:an?\s|" + _WHICH_VERB + r"\s"
     r"|the\s+(?:[\w-]+\s+){0,3}?" + _ORG_NOUN + r"s?\s+(?:that|which|behind|building|developing)\b)"
-    r"|['’]s\s+(?:new\s+|latest\s+|first\s+|own\s+)*"
-    r"(?:open[- ]weights?|open[- ]source|foundation|frontier|flagship|large\s+language|language"
-    r"|reasoning)\s+(?:models?|LLMs?)\b"
-    r"|\s(?:researchers\b|scientists\b|(?:released|releases|launched|launches|open-sourced"
+    r"|"
+    + _OWN_MODEL_PATTERN
+    + r"|\s(?:researchers\b|scientists\b|(?:released|releases|launched|launches|open-sourced"
     r"|open-sources|unveiled|unveils|introduced|introduces|published|publishes|debuted|debuts"
     r"|shipped|ships|trained|trains)\s+(?:its|their|an?)\s)"
 )
@@ -994,15 +1002,8 @@ _RELEASES_MODEL = re.compile(
     r"(?:[\w-]+\s+){0,4}?(?:models?|LLMs?|weights))\b"
 )
 # "X, which trains open-weight models" and "X's open-weight models" (right after the name)
-_WHICH_MAKES = re.compile(
-    r",\s+(?:which|that)\s+(?:also\s+|now\s+)?(?:trains?|develops?|builds?|releases?|makes?"
-    r"|trained|developed|built|released|open-sourced|open-sources)\s+(?:[\w-]+\s+){0,4}?"
-    r"(?:models?|LLMs?)\b"
-)
-_OWN_MODEL = re.compile(
-    r"['’]s\s+(?:new\s+|latest\s+|first\s+|own\s+)*(?:open[- ]weights?|open[- ]source"
-    r"|foundation|frontier|flagship|large\s+language|language|reasoning)\s+(?:models?|LLMs?)\b"
-)
+_WHICH_MAKES = re.compile(r",\s+" + _WHICH_VERB + r"\s+(?:[\w-]+\s+){0,4}?(?:models?|LLMs?)\b")
+_OWN_MODEL = re.compile(_OWN_MODEL_PATTERN)
 # "Paris-based AI startup X", "chipmaker X", "the government-backed AI lab X" (before the name)
 _DESCRIBED_BEFORE = re.compile(
     r"(?P<desc>(?:\b[A-Z][\w]+(?:[ -][A-Z][\w]+)?-based\s+|\b[A-Z][a-z]+\s+)?"
