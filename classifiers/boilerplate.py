@@ -80,32 +80,43 @@ class Rule:
 class Rules:
     """A set of rules compiled for matching.
 
-    ``_by_limit[i]`` is one regular expression over every rule whose ``max_chars`` is at
-    least ``_limits[i]``: a unit of length ``n`` is matched against the first limit that is
-    ``>= n``, so a rule never removes a unit longer than it allows.
+    A unit of length ``n`` may be removed only by a rule whose ``max_chars`` is at least
+    ``n``. ``_any`` is one regular expression over every rule of the set this one was
+    narrowed from (see :meth:`for_language`): most units match none of them and are ruled
+    out by it alone. When its first matching rule is one this set may not apply to that
+    unit, the unit is matched again against ``_source[i]``, the alternation of this set's
+    rules whose ``max_chars`` is at least ``_limits[i]`` (the first limit ``>= n``),
+    compiled on first use: the large alternations cost more to compile than most
+    documents take to match.
     """
 
     rules: tuple[Rule, ...]
     _limits: tuple[int, ...] = dataclasses.field(repr=False, default=())
-    _by_limit: tuple[re.Pattern[str], ...] = dataclasses.field(repr=False, default=())
+    _source: tuple[str, ...] = dataclasses.field(repr=False, default=())
+    _any: re.Pattern[str] | None = dataclasses.field(repr=False, default=None)
     _trailing: re.Pattern[str] | None = dataclasses.field(repr=False, default=None)
     _followers: Mapping[str, re.Pattern[str]] = dataclasses.field(repr=False, default_factory=dict)
     _by_id: Mapping[str, Rule] = dataclasses.field(repr=False, default_factory=dict)
+    _by_limit: dict[int, re.Pattern[str]] = dataclasses.field(repr=False, default_factory=dict)
 
     @classmethod
-    def compile(cls, rules: Sequence[Rule]) -> Rules:
-        """Compile ``rules`` (in order: the first rule that matches a unit names it)."""
+    def compile(cls, rules: Sequence[Rule], within: Rules | None = None) -> Rules:
+        """Compile ``rules`` (in order: the first rule that matches a unit names it).
+
+        ``within`` is a rule set that holds every one of ``rules`` in the same order; its
+        screening expression is shared instead of compiling another.
+        """
         # rules that need a run of units come last, so a unit that is boilerplate on its
         # own is reported under the rule that removes it alone
         ordered = tuple(sorted(rules, key=lambda r: r.min_run > 1))
         limits = tuple(sorted({r.max_chars for r in ordered}))
-        by_limit = tuple(
-            re.compile(
-                "|".join(f"(?P<{r.id}>{r.pattern})" for r in ordered if r.max_chars >= limit),
-                _FLAGS,
-            )
+        source = tuple(
+            "|".join(f"(?P<{r.id}>{r.pattern})" for r in ordered if r.max_chars >= limit)
             for limit in limits
         )
+        screen = within._any if within is not None else None
+        if screen is None and source:
+            screen = re.compile(source[0], _FLAGS)
         trailing = [r for r in ordered if r.trailing]
         tail = None
         if trailing:
@@ -115,17 +126,28 @@ class Rules:
         followers = {
             r.id: re.compile(r.followed_by, _FLAGS) for r in ordered if r.followed_by is not None
         }
-        return cls(ordered, limits, by_limit, tail, followers, {r.id: r for r in ordered})
+        return cls(ordered, limits, source, screen, tail, followers, {r.id: r for r in ordered})
 
     def match(self, unit: str) -> Rule | None:
         """The rule that matches the whole of ``unit`` (whitespace-normalised), if any."""
         n = len(unit)
-        if not n:
+        if not n or self._any is None:
             return None
         i = bisect.bisect_left(self._limits, n)
         if i == len(self._limits):
             return None
-        found = self._by_limit[i].fullmatch(unit)
+        found = self._any.fullmatch(unit)
+        if found is None or found.lastgroup is None:
+            return None
+        rule = self._by_id.get(found.lastgroup)
+        if rule is not None and rule.max_chars >= n:
+            # the first rule of the wider set that matches is one of this set's and
+            # allowed at this length: no earlier rule of this set matches either
+            return rule
+        regex = self._by_limit.get(i)
+        if regex is None:
+            regex = self._by_limit[i] = re.compile(self._source[i], _FLAGS)
+        found = regex.fullmatch(unit)
         if found is None or found.lastgroup is None:
             return None
         return self._by_id[found.lastgroup]
@@ -161,10 +183,16 @@ def _primary(language: str | None) -> str | None:
 def _for_language(rules: Rules, language: str | None) -> Rules:
     if language is None or all(not r.languages for r in rules.rules):
         return rules
-    kept = [r for r in rules.rules if not r.languages or language in r.languages]
+    kept = tuple(r for r in rules.rules if not r.languages or language in r.languages)
     if len(kept) == len(rules.rules):
         return rules
-    return Rules.compile(kept)
+    return _compiled(rules, kept)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(rules: Rules, kept: tuple[Rule, ...]) -> Rules:
+    # every language without rules of its own keeps the same rules: compiled once for all
+    return Rules.compile(kept, within=rules)
 
 
 def _fail(path: Path, where: str, message: str) -> ClassifierNotConfigured:

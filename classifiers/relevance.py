@@ -186,17 +186,26 @@ class Lexicon:
     first: dict[str, tuple[_Entry, ...]]  # lower-cased first word -> entries
     first_exact: dict[str, tuple[_Entry, ...]]  # first word as written -> entries
     prefixes: tuple[tuple[str, str], ...]  # one-word "term*" entries: (prefix, group)
+    prefix_words: tuple[str, ...] = dataclasses.field(init=False, default=())
     exact_lower: frozenset[str] = frozenset()
     cjk: tuple[tuple[str, str], ...] = ()  # (term, group) found anywhere in the text
     ai_labs: frozenset[str] = frozenset()  # canonical names of the model makers
     _word_cache: dict[str, tuple[str, ...] | None] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # the prefixes alone, so that most words are ruled out by one str.startswith call
+        object.__setattr__(self, "prefix_words", tuple(p for p, _ in self.prefixes))
 
     def _groups(self, low: str) -> tuple[str, ...] | None:
         """The groups of the one-word prefix terms that the lower-cased word ``low`` starts
         with, or None when no term starts at ``low`` at all; cached per word."""
         if low in self._word_cache:
             return self._word_cache[low]
-        groups: tuple[str, ...] | None = tuple(g for p, g in self.prefixes if low.startswith(p))
+        groups: tuple[str, ...] | None = (
+            tuple(g for p, g in self.prefixes if low.startswith(p))
+            if low.startswith(self.prefix_words)
+            else ()
+        )
         if not groups and low not in self.first and low not in self.exact_lower:
             groups = None
         if len(self._word_cache) < 200_000:
@@ -214,13 +223,15 @@ class Lexicon:
             while at >= 0:
                 out.append((at, group, None))
                 at = lowered.find(term, at + len(term))
-        candidates = [w for w in set(_WORD.findall(lowered)) if self._groups(w) is not None]
-        if not candidates:
-            return out
-        alternatives = "|".join(re.escape(w) for w in sorted(candidates, key=len, reverse=True))
-        for m in re.finditer(rf"(?<!\w)(?:{alternatives})(?!\w)", lowered):
-            low, offset = m.group(0), m.start()
-            for group in self._word_cache.get(low) or self._groups(low) or ():
+        cache = self._word_cache
+        # every term starts at a whole word (a maximal run of word characters)
+        for m in _WORD.finditer(lowered):
+            low = m.group(0)
+            groups = cache[low] if low in cache else self._groups(low)
+            if groups is None:
+                continue
+            offset = m.start()
+            for group in groups:
                 out.append((offset, group, None))
             for pattern, group, actor in self.first.get(low, ()):
                 if pattern is None or pattern.match(lowered, offset):

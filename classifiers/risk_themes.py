@@ -77,6 +77,11 @@ N_RULE_FEATURES = 3 * len(RISK_THEMES)
 
 # (pattern number, compiled lower-case branch, the word starts one of which it needs)
 _Branch = tuple[int, re.Pattern[str], tuple[tuple[str, bool], ...] | None]
+# (whole word -> branches, (word start, branches), branches that always run): positions
+# in ``ThemeRules.branches``
+_BranchIndex = tuple[
+    dict[str, tuple[int, ...]], tuple[tuple[str, tuple[int, ...]], ...], tuple[int, ...]
+]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -100,6 +105,29 @@ class ThemeRules:
     regex: re.Pattern[str]
     branches: tuple[_Branch, ...] = ()
     context: re.Pattern[str] | None = None
+    _index: _BranchIndex = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # which branches a text's words call for, looked up by word instead of branch by
+        # branch
+        whole: dict[str, list[int]] = {}
+        prefixed: dict[str, list[int]] = {}
+        always: list[int] = []
+        for k, (_, _, starts) in enumerate(self.branches):
+            if starts is None:
+                always.append(k)
+                continue
+            for word, is_whole in starts:
+                (whole if is_whole else prefixed).setdefault(word, []).append(k)
+        object.__setattr__(
+            self,
+            "_index",
+            (
+                {w: tuple(ks) for w, ks in whole.items()},
+                tuple((w, tuple(ks)) for w, ks in prefixed.items()),
+                tuple(always),
+            ),
+        )
 
     def hits(
         self, text: str, lowered: str | None = None, heads: _Words | None = None
@@ -117,11 +145,20 @@ class ThemeRules:
             return _alternation_hits(self, text)
         if heads is None:
             heads = text_words(low)
+        whole, prefixed, always = self._index
+        run = set(always)
+        for w in whole.keys() & heads[0]:
+            run.update(whole[w])
+        ordered = heads[1]
+        for w, ks in prefixed:
+            k = bisect.bisect_left(ordered, w)
+            if k < len(ordered) and ordered[k].startswith(w):
+                run.update(ks)
         found: list[tuple[int, int, int]] = []
         word = _WORD_CHAR.match
-        for i, regex, starts in self.branches:
-            if starts is not None and not any(_may_occur(w, whole, heads) for w, whole in starts):
-                continue
+        branches = self.branches
+        for b in sorted(run):
+            i, regex, _ = branches[b]
             for m in regex.finditer(low):
                 start = m.start()
                 if start and word(low, start - 1):
@@ -148,15 +185,6 @@ def text_words(lowered: str) -> _Words:
     """The distinct words of ``lowered``, as a set and as a sorted list."""
     words = frozenset(_WORDS.findall(lowered))
     return words, sorted(words)
-
-
-def _may_occur(word: str, whole: bool, words: _Words) -> bool:
-    """Whether ``word`` occurs as a whole word (``whole``) or as the start of a word."""
-    if whole:
-        return word in words[0]
-    ordered = words[1]
-    k = bisect.bisect_left(ordered, word)
-    return k < len(ordered) and ordered[k].startswith(word)
 
 
 def _word_starts(prefixes: tuple[str, ...] | None) -> tuple[tuple[str, bool], ...] | None:
@@ -238,24 +266,34 @@ def literal_prefixes(pattern: str) -> tuple[str, ...] | None:
     from re import _parser  # type: ignore[attr-defined]
 
     def walk(items: Any) -> list[str] | None:
+        items = list(items)
         head: list[str] = []
-        for op, av in items:
+        for k, (op, av) in enumerate(items):
             name = str(op)
-            if name == "AT" and not head:
+            # anchors and look-arounds before the first literal consume nothing
+            if name in ("AT", "ASSERT", "ASSERT_NOT") and not head:
                 continue
             if name == "LITERAL":
                 head.append(chr(av).lower())
                 continue
             if name == "SUBPATTERN" and not head:
-                return walk(av[-1])
+                return walk([*av[-1], *items[k + 1 :]])
             if name == "BRANCH" and not head:
                 out: list[str] = []
                 for branch in av[1]:
-                    sub = walk(branch)
+                    sub = walk([*branch, *items[k + 1 :]])
                     if sub is None:
                         return None
                     out.extend(sub)
                 return out
+            if name in ("MAX_REPEAT", "MIN_REPEAT") and not head and av[0] == 0:
+                # an optional head ("(?:ai )?safety"): a match starts with it or with what
+                # follows it
+                present = walk([*av[2], *items[k + 1 :]]) if av[1] == 1 else None
+                absent = walk(items[k + 1 :])
+                if present is None or absent is None:
+                    return None
+                return present + absent
             break
         return ["".join(head)] if head else None
 

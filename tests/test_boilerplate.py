@@ -434,6 +434,43 @@ def test_rules_limited_to_a_language_apply_only_to_it():
     assert strip_boilerplate(text).text == LEAD
 
 
+def test_a_unit_a_language_rule_matches_first_is_still_removed_by_a_later_rule_for_all(tmp_path):
+    path = tmp_path / "boilerplate.yaml"
+    path.write_text(
+        "rules:\n"
+        "  - {id: de_share, kind: share, languages: [de], forms: [Teilen, Share this]}\n"
+        "  - {id: share, kind: share, forms: [Share this]}\n",
+        "utf-8",
+    )
+    rules = load_rules(path)
+    text = f"{LEAD}\n\nShare this"
+    assert strip_boilerplate(text, "de", rules).removed == (("de_share", "Share this"),)
+    assert strip_boilerplate(text, "en", rules).removed == (("share", "Share this"),)
+    assert strip_boilerplate(f"{LEAD}\n\nTeilen", "en", rules).removed == ()
+
+
+def test_a_unit_too_long_for_the_first_matching_rule_goes_to_a_later_rule_that_allows_it(
+    tmp_path,
+):
+    path = tmp_path / "boilerplate.yaml"
+    path.write_text(
+        "rules:\n"
+        "  - {id: short_promo, kind: promo, pattern: 'buy now.*', max_chars: 12}\n"
+        "  - {id: long_promo, kind: promo, pattern: 'buy now.*', max_chars: 60}\n",
+        "utf-8",
+    )
+    rules = load_rules(path)
+    short, long = "Buy now!", "Buy now and save on every plan this week"
+    assert strip_boilerplate(f"{LEAD}\n\n{short}", rules=rules).removed == (("short_promo", short),)
+    assert strip_boilerplate(f"{LEAD}\n\n{long}", rules=rules).removed == (("long_promo", long),)
+
+
+def test_languages_without_rules_of_their_own_share_one_compiled_rule_set():
+    rules = load_rules()
+    assert rules.for_language("en") is rules.for_language("es") is rules.for_language("ja")
+    assert rules.for_language("de") is not rules.for_language("en")
+
+
 def test_make_document_offsets_are_those_of_the_stripped_text():
     doc = make_document(f"{LEAD}\n\nShare on X\n\nThe company plans a larger model next year.")
     assert "Share on X" not in doc.text

@@ -19,6 +19,7 @@ from classifiers.risk_themes import (
     MODEL_PATH,
     RiskThemeClassifier,
     _alternation_hits,
+    literal_prefixes,
     load_theme_rules,
     rules_digest,
     theme_hits,
@@ -372,11 +373,30 @@ def test_fast_rule_matching_finds_exactly_what_the_alternation_finds():
         "JAILBREAKING, Prompt-Injection and the EU AI Act; H20 and H800 chips; GDPR; PII.",
         "Unregulated xsecurity; reexport controls; the Bureau of Industry and Security (BIS).",
         "İstanbul privacy rules and cyberattacks on data centers.",
+        # patterns that open with an optional word or a look-behind
+        "AI safety and safety; frontier model security and model security; user privacy "
+        "commitments and privacy requirements; credit card account numbers.",
+        "The policy and terms of use, then the terms of service; emotional reliance and reliance.",
         "",
     ]
     for text in texts:
         for rule in rules:
             assert rule.hits(text) == _alternation_hits(rule, text), (rule.theme, text)
+
+
+def test_a_pattern_is_screened_by_every_literal_text_a_match_can_start_with():
+    assert literal_prefixes("(?:ai )?safety") == ("ai safety", "safety")
+    assert literal_prefixes("(?:(?:frontier )?model) security") == (
+        "frontier model security",
+        "model security",
+    )
+    # a look-behind consumes nothing; a group after the first literal ends the prefix
+    assert literal_prefixes("(?<!policy and )terms of (?:use|service)") == ("terms of ",)
+    assert literal_prefixes(r"\bip\b") == ("ip",)
+    # a match that can start anywhere: the pattern always runs
+    assert literal_prefixes("(?:very )*safe") is None
+    assert literal_prefixes("(?:ai )?") is None
+    assert literal_prefixes("[a-z]+ safety") is None
 
 
 def test_grouped_folds_never_split_a_site():
