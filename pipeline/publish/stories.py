@@ -132,15 +132,17 @@ class TextSignature:
 
 
 def _shingle_hashes(text: str) -> np.ndarray:
-    words = _words(text)
+    # each word encoded once: a shingle's UTF-8 is its words' UTF-8 joined by spaces
+    words = [w.encode() for w in _words(text)]
     if len(words) < SHINGLE_WORDS:
-        grams = {" ".join(words)} if words else set()
+        grams = {b" ".join(words)} if words else set()
     else:
         grams = {
-            " ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)
+            b" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)
         }
     # each shingle's 8-byte BLAKE2b digest read as a big-endian integer, all in one buffer
-    digests = b"".join([hashlib.blake2b(g.encode(), digest_size=8).digest() for g in grams])
+    blake2b = hashlib.blake2b
+    digests = b"".join([blake2b(g, digest_size=8).digest() for g in grams])
     return np.frombuffer(digests, dtype=">u8").astype(np.uint64)
 
 

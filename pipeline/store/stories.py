@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select, update
@@ -183,13 +183,32 @@ def _host(url: str | None) -> str | None:
         return None
 
 
-def _site(article: ArticleRow, entry_url: str | None, feed_url: str | None) -> str | None:
+def _site(article: _MemberArticle, entry_url: str | None, feed_url: str | None) -> str | None:
     """The publisher as readers know it: the page's site name, else the article's domain
     (the feed's domain only when the article has no URL at all); never the feed's title or
     id, which name our subscription, not the publisher."""
     if article.site_name and article.site_name.strip():
         return article.site_name
     return _host(article.canonical_url or article.url or entry_url) or _host(feed_url)
+
+
+class _MemberArticle(NamedTuple):
+    """The columns of a story member's article that :func:`load_stories` reads."""
+
+    id: int
+    title: str
+    url: str | None
+    canonical_url: str | None
+    site_name: str | None
+
+
+_MEMBER_COLUMNS = (
+    ArticleRow.id,
+    ArticleRow.title,
+    ArticleRow.url,
+    ArticleRow.canonical_url,
+    ArticleRow.site_name,
+)
 
 
 def load_stories(session: Session, story_ids: Sequence[int]) -> list[Story]:
@@ -206,14 +225,16 @@ def load_stories(session: Session, story_ids: Sequence[int]) -> list[Story]:
     if not ids:
         return []
     stories = {row.id: row for row in session.scalars(select(StoryRow).where(StoryRow.id.in_(ids)))}
-    member_rows: dict[int, list[tuple[StoryArticleRow, ArticleRow]]] = {}
+    member_rows: dict[int, list[tuple[StoryArticleRow, _MemberArticle]]] = {}
+    # the article columns a story shows, not whole article rows (their texts are large)
     query = (
-        select(StoryArticleRow, ArticleRow)
+        select(StoryArticleRow, *_MEMBER_COLUMNS)
         .join(ArticleRow, ArticleRow.id == StoryArticleRow.article_id)
         .where(StoryArticleRow.story_id.in_(ids))
         .order_by(StoryArticleRow.published_at, StoryArticleRow.article_id)
     )
-    for member, article in session.execute(query):
+    for member, article_id, title, url, canonical_url, site_name in session.execute(query):
+        article = _MemberArticle(article_id, title, url, canonical_url, site_name)
         member_rows.setdefault(member.story_id, []).append((member, article))
     article_ids = [a.id for rows in member_rows.values() for _, a in rows]
     sources: dict[int, list[tuple[ArticleSourceRow, str | None]]] = {}
