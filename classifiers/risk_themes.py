@@ -590,8 +590,11 @@ class RiskThemeClassifier:
         for pair in bigrams.keys() & self._bigrams.keys():
             counts[self._bigrams[pair]] = bigrams[pair]
         if counts:
-            idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            # in index order: the set intersections above iterate in an order that changes
+            # with the process's string hashing, and so would the last bits of the sums
+            order = sorted(counts)
+            idx = np.fromiter(order, dtype=np.int64, count=len(order))
+            tf = np.fromiter(map(counts.__getitem__, order), dtype=np.float64, count=len(order))
             if self.sublinear_tf:
                 tf = np.log(tf) + 1.0
             values = tf * self.idf[idx]

@@ -557,3 +557,39 @@ def test_compliance_with_environmental_standards_is_not_regulation():
 def test_a_catastrophic_loss_in_battle_is_not_catastrophic_ai_risk():
     assert _theme_weight("Carriers exposed to catastrophic loss in the Pacific.", "safety") == 0
     assert _theme_weight("Models could contribute to catastrophic risks.", "safety") >= 3
+
+
+def test_scores_are_the_same_whatever_the_process_string_hashing(shared_data):
+    import os
+    import subprocess
+    import sys
+
+    # a news page whose terms, taken in hash order, once summed to different last bits
+    page = (
+        shared_data
+        / "extraction/scrapinghub-article-extraction-benchmark/html"
+        / "d605bdef2cde7308a9f2fbd1484d4a9c3da0167177245d346da61e455f42208d.html.gz"
+    )
+    script = (
+        "import gzip, sys\n"
+        "from classifiers import registry\n"
+        "from classifiers.base import make_document\n"
+        "from pipeline.ingest.extract import extract_page\n"
+        "page = extract_page(gzip.decompress(open(sys.argv[1], 'rb').read()))\n"
+        "(clf,) = registry.build_all(['risk_themes'], None).values()\n"
+        "doc = make_document(page.text, title=page.title or '', language=page.language)\n"
+        "print([(s.theme, repr(s.score)) for s in clf.classify(doc)])\n"
+    )
+    outputs = set()
+    for seed in ("1", "2", "3", "4"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(page)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    assert outputs.pop().startswith("[(")
