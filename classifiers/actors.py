@@ -1,15 +1,16 @@
-"""actors.v3: organisations that build or release AI models, with their role in the story.
+"""actors.v4: organisations that build or release AI models, with their role in the story.
 
 Knowledge lives in ``data/actors.yaml`` (names, aliases, model families, types, ambiguity
 rules). Matching uses spaCy's English tokenizer, with hyphens and letter/digit boundaries split
 so that ``Qwen2.5``, ``Llama-3.1-8B`` and ``DeepSeek-R1's`` all expose the family token (and
-every Chinese or Japanese character and a French elided article split off: ``百度发布``,
-``d'OpenAI``), and two ``PhraseMatcher`` objects: one on ``ORTH`` for forms that must match
-as written (short forms, ordinary words such as "Apple", "Meta" or "Zed") and one on ``LOWER``
-for the rest. A form marked ``needs_context`` counts only when a context word is in its
-sentence, when a version number follows it (``or_versioned``), or when the organisation is
-confirmed elsewhere in the article; a research lab's form also counts when another
-organisation's model family is in its sentence.
+every Chinese, Japanese or Korean character, a French elided article, a version after a dot
+and a name glued to a closing bracket split off: ``百度发布``, ``카카오가``,
+``d'OpenAI``, ``FLUX.1``, ``(High)GPT-5``), and two ``PhraseMatcher`` objects: one on
+``ORTH`` for forms that must match as written (short forms, ordinary words such as "Apple",
+"Meta" or "Zed") and one on ``LOWER`` for the rest. A form marked ``needs_context`` counts
+only when a context word is in its sentence, when a version number follows it
+(``or_versioned``), or when the organisation is confirmed elsewhere in the article; a
+research lab's form also counts when another organisation's model family is in its sentence.
 
 Every actor has a ``role``: ``subject`` when it releases, announces or is what the story is
 about (named in the title, the grammatical subject of a release or announce verb, the feed's
@@ -21,15 +22,32 @@ come first.
 ("we release ...", "our model") or names the publisher's products has the publisher as a
 subject even when its name is never written.
 
+A hub that hosts other organisations' models (``venue`` in the registry: Hugging Face) is
+no actor where it is only the place a model is put ("available on Hugging Face", "the
+Hugging Face Hub", "plataformas como Hugging Face"); "MIT" next to a licence word or another
+licence ("MIT许可证", "под лицензией MIT", "(Apache-2.0, MIT)") is the licence.
+
 Organisations outside the registry are found from cues in the text ("X, a startup that
 trains ...", "X, the lab behind ...", "X, which trains models", "X's open-weight models",
 "Paris-based AI lab X", "X released its open-weight model", "researchers at X and Y", "a
-language model built by X and Y", "développé par X"), from the names of universities and
-public research institutes in a sentence about AI work (``research``), and, when
-``ClassifierConfig.spacy_model`` loads a statistical pipeline, from its ORG entities next to
-such cues. They are typed from the cue's words when it says what they are
-("a chip company", "a government-backed lab"), else ``unknown``. Every other ORG entity of the
+language model built by X and Y", "développé par X", "sviluppato da X", "la startup
+française X", "das KI-Start-up X", "X, una startup que desarrolla modelos",
+"由X科技开发"), from the names of universities and public research institutes in a
+sentence about AI work (``research``), and, when ``ClassifierConfig.spacy_model`` loads a
+statistical pipeline, from its ORG entities next to such cues. They are typed from the cue's
+words when it says what they are ("a chip company", "a government-backed lab"), else
+``unknown``. Every other ORG entity of the
 statistical pipeline is reported by :meth:`ActorClassifier.candidates` for review.
+
+v4 reads names in Korean text and after circled numbers (``①LG``), names glued to a closing
+bracket in flattened tables and versions after a dot, Latin context words next to Chinese or
+Japanese characters ("したLLMの"), the cues above in French, Spanish, Italian, Portuguese,
+German and Chinese, a title's "X in Y" (Y, where X's model comes, is mentioned), drops
+Hugging Face named only as a hub and "MIT" named as a licence, and adds registry names from
+the development misses (xAI's SpaceXAI, GitHub Copilot and Copilot, Claude Mythos, Amazon
+Bedrock, Baidu's 文心, Korean names of Kakao and LG, short university names next to
+academic words, Chai Discovery, EvolutionaryScale, ELYZA, Xiaohongshu, the University of
+Tokyo and others).
 
 The matches are shared with ``license_events`` through :meth:`ActorClassifier.analyze`
 (cached per document object), so each document is matched once. Only windows of the text
@@ -89,6 +107,20 @@ _NORMALISE = tuple((c, " ") for c in _INVISIBLE) + tuple((c, "-") for c in _HYPH
 FormKind = Literal["name", "alias", "family"]
 # research-lab forms that are also licence names: next to a model they name the licence
 _LICENCE_NAMES = frozenset({"MIT"})
+# a licence word right after such a form, in any language ("MIT许可证", "MIT-style terms")
+_LICENCE_WORD = (
+    r"(?:licen[cs]|Lizenz|licença|лиценз|许可|許可|授权|授權|协议|協議|ライセンス"
+    r"|라이선스|라이센스)"
+)
+_LICENCE_AFTER = re.compile(rf"\s*(?:[-‐]?\s*style\s+)?{_LICENCE_WORD}", re.IGNORECASE)
+# ... or a licence word or another licence's id just before it ("под лицензией MIT",
+# "(Apache-2.0, MIT)")
+_LICENCE_BEFORE = re.compile(
+    rf"(?:{_LICENCE_WORD}\w*|\bApache(?:[- ]2\.0)?|\bBSD(?:-\d-Clause)?"
+    r"|\b[AL]?GPL(?:-?v?\d(?:\.\d)?)?)"
+    r"\s*(?:[,/]|\bor\b|\band\b|\bunder\b|\bde\b)?\s*\Z",
+    re.IGNORECASE,
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -101,6 +133,8 @@ class Actor:
     hf_org: str | None
     aliases: tuple[str, ...]
     families: tuple[str, ...]
+    #: a hub that hosts other organisations' models: "on Hugging Face" names a place
+    venue: bool = False
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -156,15 +190,25 @@ class Mention:
 
 
 def _words_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern that finds any of ``words`` as a whole word (only ever searched for
+    whether one occurs)."""
     alternatives = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
     if not alternatives:
         return None
     # Chinese and Japanese words have no word boundary: "百度" must count inside "百度发布".
+    # Words are grouped by the boundaries they need, so that the boundary class (whose
+    # large ranges take milliseconds to compile) is written once per group, not per word.
+    groups: dict[tuple[bool, bool], list[str]] = {}
+    for w in alternatives:
+        key = (not re.match(_CJK_CHAR, w), not re.search(rf"{_CJK_CHAR}\Z", w))
+        groups.setdefault(key, []).append(re.escape(w))
     body = "|".join(
-        ("" if re.match(_CJK_CHAR, w) else r"(?<![\w])")
-        + re.escape(w)
-        + ("" if re.search(rf"{_CJK_CHAR}\Z", w) else r"(?![\w])")
-        for w in alternatives
+        (f"(?<!{_BOUNDARY_CHAR})" if start else "")
+        + "(?:"
+        + "|".join(escaped)
+        + ")"
+        + (f"(?!{_BOUNDARY_CHAR})" if end else "")
+        for (start, end), escaped in groups.items()
     )
     return re.compile(f"(?:{body})", re.IGNORECASE)
 
@@ -213,6 +257,9 @@ def load_actor_registry(path: Path = DATA_PATH) -> ActorRegistry:
         country = entry.get("country")
         if not isinstance(country, str) or not re.fullmatch(r"[A-Z]{2}", country):
             raise ClassifierNotConfigured(f"{where}: field 'country' must be an ISO code")
+        venue = entry.get("venue", False)
+        if not isinstance(venue, bool):
+            raise ClassifierNotConfigured(f"{where}: field 'venue' must be true or false")
         raw_forms: list[tuple[FormKind, Any]] = [("name", name)]
         raw_forms += [("alias", f) for f in entry.get("aliases") or []]
         raw_forms += [("family", f) for f in entry.get("families") or []]
@@ -241,6 +288,7 @@ def load_actor_registry(path: Path = DATA_PATH) -> ActorRegistry:
             hf_org=entry.get("hf_org"),
             aliases=tuple(aliases),
             families=tuple(families),
+            venue=venue,
         )
         actors.append(actor)
         for form, (kind, spec) in specs.items():
@@ -284,7 +332,12 @@ def tokenizer() -> Any:
         r"-",
         r"(?<=[^\W\d_])(?=\d)",
         r"(?<=\d)(?=[^\W\d_])",
+        # a name glued to a closing bracket ("(High)GPT-5" in a flattened table) and a
+        # version after a dot ("FLUX.1")
+        r"(?<=[)\]])(?=[^\W\d_])",
+        r"(?<=[^\W\d_])\.(?=\d)",
         _CJK_CHAR,
+        r"(?<=[\u2460-\u24ff\u2776-\u2793])(?=\w)",  # a circled number starting a token
         r"(?<=\b[DdLlJjNnSsCcMmTt])['’](?=[^\W\d_])",
         r"(?<=\b[Qq]u)['’](?=[^\W\d_])",
     ]
@@ -298,8 +351,23 @@ def tokenizer() -> Any:
 # A run of letters or of digits: spaCy never starts a token inside one (hyphens, punctuation
 # and letter/digit boundaries are where it splits), except through a tokenizer exception.
 # A Chinese or Japanese character (or CJK punctuation): always a token of its own.
-_CJK_CHAR = r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff0f]"
-_LETTER = r"[^\W\d_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+# Korean syllables too: particles are written onto the noun ("카카오가", "LG의"); and the
+# circled numbers these texts number their points with ("①LG").
+_CJK_CHAR = (
+    r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff0f"
+    r"\u1100-\u11ff\u3130-\u318f\uac00-\ud7af\u2460-\u24ff\u2776-\u2793]"
+)
+_NOT_LATIN = (
+    r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u1100-\u11ff\u3130-\u318f"
+    r"\uac00-\ud7af\u2460-\u24ff\u2776-\u2793"
+)
+_LETTER = rf"[^\W\d_{_NOT_LATIN}]"
+# a word character of a script that separates words with spaces (a Latin word next to a
+# Chinese, Japanese or Korean character still has a word boundary: "したLLMの")
+_WORD_CHAR = rf"[^\W{_NOT_LATIN}]"
+# the same class, matched case-sensitively inside case-insensitive patterns: its members'
+# case variants are members too, and the case-folded form takes twice as long to compile
+_BOUNDARY_CHAR = f"(?-i:{_WORD_CHAR})"
 _RUN = re.compile(rf"{_CJK_CHAR}|{_LETTER}+|\d+")
 _CHUNK = re.compile(r"\S+")
 _WINDOW_END = re.compile(r"\S*(?:\s+\S+){0,4}")
@@ -452,19 +520,19 @@ def _load_statistical(spacy_model: str) -> Any:
             import spacy
 
             nlp = spacy.load(name, exclude=["parser", "lemmatizer", "tagger", "attribute_ruler"])
-            log.info("unknown-organisation candidates on", extra={"classifier": "actors.v3"})
+            log.info("unknown-organisation candidates on", extra={"classifier": "actors.v4"})
         elif required:
             log.warning(
                 "spaCy pipeline %r is not installed; unknown-organisation candidates off "
                 "(install it or set LUMI_SPACY_MODEL=none)",
                 name,
-                extra={"classifier": "actors.v3"},
+                extra={"classifier": "actors.v4"},
             )
         else:
             # routine on a plain install; DEBUG so it does not clutter every command's stderr
             log.debug(
                 "no statistical spaCy pipeline; unknown-organisation candidates off",
-                extra={"classifier": "actors.v3"},
+                extra={"classifier": "actors.v4"},
             )
         _ner_cache[name] = nlp
         return nlp
@@ -472,7 +540,7 @@ def _load_statistical(spacy_model: str) -> Any:
 
 @register(
     "actors",
-    "v3",
+    "v4",
     labels=ACTOR_TYPES,
     output_key="actors",
     result_type=ActorMention,
@@ -480,7 +548,7 @@ def _load_statistical(spacy_model: str) -> Any:
     data_files=("actors.yaml",),
 )
 class ActorClassifier:
-    """Find the AI-model organisations an article mentions and their roles (``actors.v3``).
+    """Find the AI-model organisations an article mentions and their roles (``actors.v4``).
 
     Args:
         registry_path: the actor registry YAML (default: the shipped ``data/actors.yaml``).
@@ -494,7 +562,7 @@ class ActorClassifier:
     """
 
     name = "actors"
-    version = "v3"
+    version = "v4"
     labels: tuple[str, ...] = ACTOR_TYPES
     output_key = "actors"
 
@@ -623,6 +691,11 @@ class ActorClassifier:
             before = tokens[span.start - 1].text if span.start > 0 else ""
             if after in rule.not_followed_by or before in rule.not_preceded_by:
                 continue
+            if rule.form in _LICENCE_NAMES and (
+                _LICENCE_AFTER.match(source, span.end_char)
+                or _LICENCE_BEFORE.search(source[max(0, span.start_char - 30) : span.start_char])
+            ):
+                continue
             mention = Mention(
                 rule=rule,
                 start=offset + span.start_char,
@@ -653,10 +726,12 @@ class ActorClassifier:
         text = doc.text[:MATCH_CHARS]
         grouped: dict[str, list[Mention]] = {}
         for mention in self.analyze(doc):
+            if mention.actor.venue and _as_venue(doc, mention):
+                continue  # the hub a model is on, not an actor in the story
             grouped.setdefault(mention.actor.name, []).append(mention)
         found: list[_Found] = []
         for mentions in grouped.values():
-            found.append(self._registry_actor(doc, starts, text, mentions))
+            found.append(self._registry_actor(doc, starts, text, mentions, grouped))
         publisher = self._publisher(doc, starts, text, grouped)
         if publisher is not None:
             found = [f for f in found if f.name != publisher.name]
@@ -686,9 +761,22 @@ class ActorClassifier:
         )
 
     def _registry_actor(
-        self, doc: Document, starts: list[int], text: str, mentions: list[Mention]
+        self,
+        doc: Document,
+        starts: list[int],
+        text: str,
+        mentions: list[Mention],
+        grouped: Mapping[str, list[Mention]] | None = None,
     ) -> _Found:
         actor = mentions[0].actor
+        # where other organisations are named in the title
+        others_in_title = [
+            o.start
+            for name, group in (grouped or {}).items()
+            if name != actor.name
+            for o in group
+            if o.in_title
+        ]
         in_text = [m for m in mentions if not m.in_title]
         named = [m for m in in_text if m.rule.kind != "family"]
         best = (named or in_text or mentions)[0]
@@ -712,6 +800,12 @@ class ActorClassifier:
             if _COMPARISON_BEFORE.search(source, line_start, m.start):
                 continue  # named in a comparison or a list: never what the story is about
             count += 1
+            if (
+                m.in_title
+                and any(o < m.start for o in others_in_title)
+                and _TITLE_PLACE_BEFORE.search(doc.title, 0, m.start)
+            ):
+                continue  # "Grok 4.5 in GitHub Copilot": where the subject's model goes
             if m.in_title or _RELEASE_AFTER.match(source, m.end):
                 subject = True
         first = mentions[0]
@@ -739,7 +833,7 @@ class ActorClassifier:
         first_person = in_text or _FIRST_PERSON.search(doc.title)
         announces = _ANNOUNCE_TITLE.match(doc.title) is not None
         if mentions:
-            found = self._registry_actor(doc, starts, text, mentions)
+            found = self._registry_actor(doc, starts, text, mentions, grouped)
             found.subject = True
             return found
         if not first_person and not announces:
@@ -808,6 +902,26 @@ class ActorClassifier:
                 subject=subject or name in doc.title,
                 count=_count(text, name),
                 order=(1, start),
+            )
+        for found in _CJK_BY.finditer(text) if "由" in text else ():
+            start, end = found.span("name")
+            index = bisect.bisect_left(known_starts, end) - 1
+            if (index >= 0 and known[index][1] > start) or "的" in found["name"]:
+                continue  # a registry name ("由百度公司开发") or "X的团队"
+            name = found["name"]
+            kind = "research" if _CJK_RESEARCH.search(name) else "unknown"
+            out.setdefault(
+                name.casefold(),
+                _Found(
+                    name=name,
+                    type=kind,
+                    evidence=_evidence(doc, starts, start, end),
+                    score=0.6,
+                    matched=(name,),
+                    subject=True,
+                    count=_count(text, name),
+                    order=(1, start),
+                ),
             )
         return list(out.values())
 
@@ -885,6 +999,13 @@ _RELEASE_AFTER = re.compile(
     + r"\b",
     re.IGNORECASE,
 )
+# before a title mention: another name, then a place it comes to ("Grok 4.5 in GitHub
+# Copilot", "Claude now on Amazon Bedrock")
+_TITLE_PLACE_BEFORE = re.compile(
+    r"\w[^:|–—]*?\s(?:now\s+)?(?:in|on|into|inside|via|to|comes\s+to|arrives\s+(?:in|on))\s+"
+    r"(?:the\s+)?\Z",
+    re.IGNORECASE,
+)
 # before a mention in its sentence: a comparison or a list of customers or partners
 _COMPARISON_BEFORE = re.compile(
     r"\b(?:outperform(?:s|ed|ing)?|beat(?:s|ing)?|surpass(?:es|ed|ing)?|exceed(?:s|ed|ing)?"
@@ -908,6 +1029,26 @@ _ORG_NOUN = (
     r"(?:start-?up|company|lab|laboratory|firm|developer|maker|chipmaker|unicorn|institute"
     r"|non-?profit|organi[sz]ation|provider|spin-?out|spin-?off|university|collective|group)"
 )
+# an adjective after such a noun ("française", "cinese", "d'IA"), not a preposition
+_INTL_ADJECTIVE = (
+    r"(?:d['’]IA|de\s+IA|di\s+IA|(?!(?:de|du|des|di|da|del|della|do|en|em|aus|in|a|au|à|von"
+    r"|basée?|based|et|y|e|o|ou|and|or|qui|que|che|est|es|è|ha|hat)\b)[a-zà-öø-ÿ]+)"
+)
+# the same nouns in French, Spanish, Italian and Portuguese before a name ("startup" after
+# an article of those languages, so that English "startup founder Jane" is left alone), and
+# German "KI-Start-up" (German writes every noun with a capital: only the compound marks an
+# organisation)
+_ORG_NOUN_ROMANCE = (
+    r"(?:(?i:la|una?|une|uma|il|lo|l['’])\s+start-?up|société|entreprise|empresa|compañía"
+    r"|azienda|società|laboratoire|laboratorio|laboratório)"
+)
+# a literal of each of those nouns: the end-anchored description is only tried after one
+_INTL_NOUN_HINT = re.compile(r"tart-?up|soci|entrepris|mpresa|ompañ|azienda|laborat|[KA]I-|IA-")
+_ORG_NOUN_KI = r"(?:KI|AI|IA)-(?:Start-?up|Startup|Firma|Unternehmen|Labor)"
+_ORG_NOUN_INTL = (
+    r"(?:start-?up|société|entreprise|empresa|compañía|azienda|società|laboratoire|laboratorio"
+    rf"|laboratório|{_ORG_NOUN_KI}|Unternehmen|Firma|Labor)"
+)
 # "which trains", "that also released" (after "X, ")
 _WHICH_VERB = (
     r"(?:which|that)\s+(?:also\s+|now\s+)?(?:trains?|develops?|builds?|releases?|makes?"
@@ -920,7 +1061,7 @@ _OWN_MODEL_PATTERN = (
 )
 _AFTER_NAME = re.compile(
     # one alternative per leading character: the scan tries each at every comma or space
-    r",\s+(?:an?\s|" + _WHICH_VERB + r"\s"
+    r",\s+(?:(?:an?|une?|una?|uma?|eine?)\s|" + _WHICH_VERB + r"\s"
     r"|the\s+(?:[\w-]+\s+){0,3}?" + _ORG_NOUN + r"s?\s+(?:that|which|behind|building|developing)\b)"
     r"|"
     + _OWN_MODEL_PATTERN
@@ -934,11 +1075,22 @@ _BEFORE_NAME = re.compile(
     r"|institute|group|provider|organi[sz]ation|collective|at|from|by|von|vom|par|por)"
     r"(?:\s+(?:the|der|dem|la|le|el))?\s+(?=[A-Z0-9])"
 )
-_BY_HINT = re.compile(r"\s(?:by|von|vom|par|por)\s")
+# the same in Italian, Portuguese and Dutch ("da X", "pela X", "door X"), and "la startup
+# française X", "il laboratorio cinese X", "das Münchner KI-Start-up X": scanned only in text
+# with letters English does not use (each alternative costs a test at every position)
+_BEFORE_NAME_INTL = re.compile(
+    # a leading space rather than a look-behind: the scan then skips to spaces
+    r"\s(?:(?:da|dalla|dal|pela|pelo|door)(?:\s+(?:la|il|lo|o|a|de))?"
+    rf"|{_ORG_NOUN_ROMANCE}(?:\s+{_INTL_ADJECTIVE}){{0,2}}|{_ORG_NOUN_KI})\s+(?=[A-Z0-9])"
+)
+_NOT_ENGLISH_LETTER = re.compile("[éèàçñãõäöüßìòùë]")
+_BY_HINT = re.compile(r"\s(?:by|von|vom|par|por|da|dalla|dal|pela|pelo|door)\s")
 _AT_HINT = re.compile(r"\s(?:at|from)\s", re.IGNORECASE)
-_LIST_WORDS = frozenset({"by", "von", "vom", "par", "por", "at", "from"})
+_LIST_WORDS = frozenset(
+    {"by", "von", "vom", "par", "por", "da", "dalla", "dal", "pela", "pelo", "door", "at", "from"}
+)
 # between two names of a list ("X, Y and Z")
-_LIST_JOINT = re.compile(r",\s+(?:and\s+)?(?=[A-Z0-9])|\s+(?:and|et|y|und|&)\s+(?=[A-Z0-9])")
+_LIST_JOINT = re.compile(r",\s+(?:and\s+)?(?=[A-Z0-9])|\s+(?:and|et|y|e|und|&)\s+(?=[A-Z0-9])")
 # Names of universities and public research institutes: research organisations when their
 # sentence is about AI work (think tanks call themselves institutes too, so an "Institute"
 # also needs a research word).
@@ -963,7 +1115,7 @@ _AI = (
     r"|neural[- ]networks?|foundation[- ]models?|generative|chips?|chipmakers?|GPUs?"
     r"|semiconductors?|inference|open[- ]weights?|KI|IA|KI-\w+|intelligence\s+artificielle"
     r"|inteligencia\s+artificial|künstliche[nr]?\s+Intelligenz|Sprachmodell\w*|modèles?"
-    r"|modelos?)\b"
+    r"|modelos?|modell[oi]|intelligenza\s+artificiale|inteligência\s+artificial)\b"
 )
 _AI_WORDS = re.compile(_AI)
 # AI evidence without the words that also name other things ("a document model", "chips")
@@ -972,7 +1124,8 @@ _AI_STRICT = re.compile(
     r"|neural[- ]networks?|(?:foundation|language|AI|reasoning|open[- ]weights?|open[- ]source)"
     r"[- ]models?|generative|open[- ]weights?|KI|IA|KI-\w+|intelligence\s+artificielle"
     r"|inteligencia\s+artificial|künstliche[nr]?\s+Intelligenz|Sprachmodell\w*"
-    r"|modèles?\s+de\s+langage|modelos?\s+de\s+lenguaje)\b"
+    r"|modèles?\s+de\s+langage|modelos?\s+de\s+lenguaje|intelligenza\s+artificiale"
+    r"|inteligência\s+artificial|modell[oi]\s+linguistic[oi]|modelos?\s+de\s+linguagem)\b"
 )
 # a person's post at the institution ("professor of mathematics at X", "President, X"): the
 # person, not the institution, is in the story
@@ -989,9 +1142,11 @@ _PERSON_NOUN = re.compile(
 )
 # "X, a French AI startup that trains models" (matched right after the name)
 _APPOSITIVE = re.compile(
-    rf",\s+(?P<article>a|an|the)\s+(?P<desc>[^,.;:()\n]{{0,60}}?\b{_ORG_NOUN}s?\b"
-    r"(?:\s+(?:that|which|whose|building|developing|behind|known|focused|specialising"
-    r"|specializing)\b[^,.;:\n]{0,80})?)"
+    rf",\s+(?P<article>a|an|the|une?|una?|uma?|eine?)\s+(?P<desc>[^,.;:()\n]{{0,60}}?"
+    rf"(?<![\w-])(?:{_ORG_NOUN}|{_ORG_NOUN_INTL})s?\b"
+    r"(?:(?:\s+[\w-]+){0,2}?\s+(?:that|which|whose|building|developing|behind|known|focused|specialising"
+    r"|specializing|qui|que|che|die|das|der|spécialisée?|especializad[oa]|specializzat[oa]"
+    r"|d['’]IA|de\s+IA|di\s+IA|para|pour)\b[^,.;:\n]{0,80})?)"
 )
 _THE_ORG_CLAUSE = re.compile(rf"\b{_ORG_NOUN}s?\s+(?:that|which|behind|building|developing)\b")
 # "X released its open-weight model" (matched right after the name)
@@ -1011,6 +1166,23 @@ _DESCRIBED_BEFORE = re.compile(
     r"|national)\s+)?(?:AI|artificial[- ]intelligence|LLM|foundation[- ]model|language[- ]model"
     r"|AI\s+chip|chip|robotics|AI\s+research)\s+" + _ORG_NOUN + r"|\bchipmaker)\s+\Z"
 )
+# "la startup française X", "il laboratorio cinese X", "das Münchner KI-Start-up X"
+_DESCRIBED_BEFORE_INTL = re.compile(
+    rf"(?P<desc>(?<![\w-])(?:{_ORG_NOUN_ROMANCE}(?:\s+{_INTL_ADJECTIVE}){{0,2}}|{_ORG_NOUN_KI}))"
+    r"\s+\Z"
+)
+# "X a publié", "X lanzó", "X hat ... veröffentlicht" (right after the name)
+_INTL_RELEASE_AFTER = re.compile(
+    r"(?:\s+[\w-]+){0,5}?\s+(?:publié|lancé|dévoilé|présenté|levé|annoncé|publicado|lanzado"
+    r"|lanzó|presentó|publicó|anunció|veröffentlicht|vorgestellt|angekündigt|rilasciato"
+    r"|lanciato|presentato|pubblicato|annunciato|lançou|lançado|apresentou|publicou|anunciou)\b"
+)
+# Chinese: "由深言科技开发", "由某某大学联合发布" (a name with an organisation's suffix)
+_CJK_BY = re.compile(
+    r"由(?P<name>[\u4e00-\u9fff]{1,10}?(?:科技|智能|公司|实验室|實驗室|研究院|研究所|大学|大學"
+    r"|集团|集團))(?:联合|聯合|共同|团队|團隊)?(?:开发|開發|研发|研發|推出|发布|發布|训练|訓練|开源|開源)"
+)
+_CJK_RESEARCH = re.compile(r"大学|大學|研究院|研究所|实验室|實驗室")
 # "startup X raised ..." (the name, then the verb)
 _STARTUP_BEFORE = re.compile(r"\bstart-?up\s+\Z", re.IGNORECASE)
 _STARTUP_VERB = re.compile(
@@ -1029,10 +1201,13 @@ _RESEARCH_BEFORE = re.compile(
 _BY_BEFORE = re.compile(
     r"\b(?:developed|built|created|trained|released|made|designed|published|open-sourced"
     r"|introduced|launched|maintained|produced|led|entwickelt|trainiert|veröffentlicht"
-    r"|(?:développ|conçu|cré|publi|entraîn|port)ée?s?|(?:desarroll|cre|lanz|entren)ad[oa]s?)"
-    r"\s+(?:jointly\s+|together\s+|mainly\s+|primarily\s+)?(?:by|von|vom|par|por)\s+"
+    r"|(?:développ|conçu|cré|publi|entraîn|port)ée?s?|(?:desarroll|cre|lanz|entren)ad[oa]s?"
+    r"|(?:sviluppat|creat|rilasciat|addestrat|realizzat)[oaie]|(?:desenvolvid|criad|lançad"
+    r"|treinad)[oa]s?|ontwikkeld|gemaakt)"
+    r"\s+(?:jointly\s+|together\s+|mainly\s+|primarily\s+)?"
+    r"(?:by|von|vom|par|por|da|dalla|dal|pela|pelo|door)\s+"
     r"(?:the\s+|der\s+|dem\s+|la\s+|le\s+|l['’]|el\s+)?"
-    r"(?:[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*){0,4}(?:,\s+(?:and\s+)?|\s+(?:and|et|y|&)\s+"
+    r"(?:[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*){0,4}(?:,\s+(?:and\s+)?|\s+(?:and|et|y|e|&)\s+"
     r"(?:the\s+|la\s+|le\s+|l['’])?)){0,3}\Z"
 )
 # a model in the sentence: making a benchmark, a method or a standard is not AI-model work
@@ -1067,7 +1242,8 @@ _TYPE_EVIDENCE: tuple[tuple[str, re.Pattern[str]], ...] = (
         "research",
         re.compile(
             r"\b(?:university|institute|non-?profit|academic|research\s+(?:lab|laboratory|group"
-            r"|institute|collective|organi[sz]ation))\b",
+            r"|institute|collective|organi[sz]ation)|universit(?:é|à|ät|ad)|instituto|istituto"
+            r"|gemeinnützig\w*)\b",
             re.IGNORECASE,
         ),
     ),
@@ -1085,7 +1261,8 @@ _TYPE_EVIDENCE: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:(?:trains?|training|builds?|building|develops?|developing|releases?|releasing"
             r"|makes?|making)\s+(?:\w+\s+){0,3}?(?:models?|LLMs?)"
             r"|(?:model|LLM)\s+(?:maker|developer)|foundation[- ]models?|language[- ]models?"
-            r"|AI\s+lab|open-weight|models?|LLMs?|weights)\b",
+            r"|AI\s+lab|open-weight|models?|LLMs?|weights|modèles?|modelos?|modell[oi]|Modelle?"
+            r"|\w*[Ss]prachmodell\w*|KI-Modell\w*)\b",
             re.IGNORECASE,
         ),
     ),
@@ -1097,6 +1274,56 @@ _TYPE_EVIDENCE: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+
+
+# Before a hub's name: where a model is put or found ("available on", "download from",
+# "auf", "sur la plateforme", "在"), a platform noun ("the AI repository", "platforms
+# like"), then possibly other places of a list ("on GitHub, Hugging Face and ...").
+_PLATFORM_NOUN = (
+    r"(?:platforms?|plateformes?|Plattform(?:en)?|plataformas?|piattaform[ae]|repositor(?:y|ies)"
+    r"|hubs?|sites?|websites?)"
+)
+_VENUE_BEFORE = re.compile(
+    r"(?:(?<![\w-])(?:on|onto|from|via|through|sur|auf|en|em|na|no|su|sulla|nella)\s+"
+    r"(?:(?:the|la|le|der|die|dem|el|a|o|des)\s+)?"
+    rf"(?:(?:[\w-]+\s+){{0,3}}?{_PLATFORM_NOUN}\s+)?"
+    rf"|(?<![\w-]){_PLATFORM_NOUN}(?:\s+(?!(?:by|par|von|por|from)\b)[\w-]+){{0,4}}?\s+"
+    r"|[在于於]\s*)"
+    r"(?:(?:like|such\s+as|wie|como|comme|come|including)\s+)?"
+    # other places of the same list before the name ("on GitHub, Hugging Face and ...")
+    r"(?:[\w.-]+(?:\s+[\w.-]+){0,2}\s*(?:,|、|/)\s*(?:(?:and|und|et|y|e)\s+)?){0,5}\Z",
+    re.IGNORECASE,
+)
+# a person's or team's "from" ("researchers from Hugging Face") is not a place
+_PEOPLE_FROM = re.compile(
+    r"\b(?:researchers|engineers|scientists|team|folks|people|staff|employees|colleagues"
+    r"|authors|someone|experts?)\s+from\s+(?:the\s+)?\Z",
+    re.IGNORECASE,
+)
+# After a hub's name: a part of the hub ("Hugging Face Hub", "token", "平台"), or another
+# place written with a slash ("Hugging Face/Azure Foundry").
+_VENUE_AFTER = re.compile(
+    r"\s*(?:(?:Model\s+)?Hub|hub|platform|plateforme|Plattform|plataforma|平台|上"
+    r"|tokens?|repository|repo|repos|mirror|model\s+cards?|Model\s+Cards?|model\s+pages?"
+    r"|Spaces)(?![\w-])|\s*/\s*[A-Z]"
+)
+
+
+def _as_venue(doc: Document, mention: Mention) -> bool:
+    """True when ``mention`` names a hub only as the place a model is hosted or downloaded
+    ("available on Hugging Face", "the Hugging Face Hub", "plataformas como Hugging Face")."""
+    if mention.rule.kind == "family":
+        return False
+    if mention.text.casefold().endswith("hub") or _VENUE_AFTER.match(
+        doc.title if mention.in_title else doc.text, mention.end
+    ):
+        return True
+    source = doc.title if mention.in_title else doc.text
+    before = source[max(0, mention.start - 80) : mention.start]
+    # the clause the name is in: a sentence or list boundary ends the search
+    cut = max(before.rfind(c) for c in ".;:!?()[]\n")
+    before = before[cut + 1 :]
+    return _VENUE_BEFORE.search(before) is not None and _PEOPLE_FROM.search(before) is None
 
 
 def _wordset(words: str) -> frozenset[str]:
@@ -1119,6 +1346,14 @@ _ROLE_WORDS = _wordset(
 )
 
 
+def _not_english(text: str) -> bool:
+    """True when the start of ``text`` writes letters English does not use often enough to be
+    in another language (one "café" in an English article is not enough)."""
+    end = min(len(text), 3000)
+    needed = max(1, end // 400)
+    return any(n >= needed for n, _ in enumerate(_NOT_ENGLISH_LETTER.finditer(text, 0, end), 1))
+
+
 def _cued_names(text: str) -> list[tuple[int, int]]:
     """Spans of capitalised names that a cue follows or precedes (before trimming)."""
     spans: list[tuple[int, int]] = []
@@ -1127,8 +1362,14 @@ def _cued_names(text: str) -> list[tuple[int, int]]:
         name = _NAME_END.search(text, window_start, cue.start())
         if name is not None:
             spans.append((name.start(), name.end()))
-    for cue in _BEFORE_NAME.finditer(text):
-        name = _NAME.match(text, cue.end())
+    cues: Iterable[re.Match[str]] = _BEFORE_NAME.finditer(text)
+    shift = 0
+    if _not_english(text):
+        # (a space in front, so that a cue at the start of the text is found too)
+        cues = [*cues, *_BEFORE_NAME_INTL.finditer(" " + text)]
+    for cue in cues:
+        shift = -1 if cue.string is not text else 0
+        name = _NAME.match(text, cue.end() + shift)
         if name is None:
             continue
         spans.append((name.start(), name.end()))
@@ -1227,6 +1468,14 @@ def _cue_type(
         subject = _STARTUP_VERB.match(text, end, s_end) is not None
         return _type_from(described["desc"]), subject
     sentence_text = text[s_start:s_end]
+    described_intl = (
+        _DESCRIBED_BEFORE_INTL.search(before) if _INTL_NOUN_HINT.search(before) else None
+    )
+    if described_intl and (
+        _AI_STRICT.search(sentence_text) or _AI_WORDS.search(described_intl["desc"])
+    ):
+        releases = _INTL_RELEASE_AFTER.match(text, end, s_end) is not None
+        return _type_from(described_intl["desc"]), releases
     if (
         _STARTUP_BEFORE.search(before)
         and _STARTUP_VERB.match(text, end, s_end)

@@ -1,4 +1,4 @@
-"""license_events.v7: releases, relicensing and new license texts, per model version.
+"""license_events.v8: releases, relicensing and new license texts, per model version.
 
 Knowledge lives in ``data/licenses.yaml``: every license's id (SPDX where SPDX has one, else
 ``LicenseRef-…``), surface forms, commercial-use and OSI flags and key restrictions, plus the
@@ -66,6 +66,33 @@ Open WebUI License, BLOOM RAIL 1.0, Falcon-180B TII License, LTOL, ``lfm1.0`` an
 [dev] License"; model-hub fields in Chinese ("开源协议: mit"); and a model card's
 ``license_name:`` key where the metadata block is flattened into one line.
 
+v8 reads Japanese, Korean, Portuguese, Polish, Italian and Dutch, and more Spanish and
+German: the license word as those languages write it after or before a name ("Apache
+2.0ライセンス", "MIT 라이선스", "licença MIT", "na licencji MIT", "licenza", "licentie"),
+their release verbs ("公開", "リリース", "공개", "출시", "lança", "disponibiliza",
+"udostępnia", "rilasciati sotto", "uitgebracht onder") and change verbs ("に変更", "로
+변경", "muda para", "passou a ser", "zmienia licencję", "stapt over op", "wechselt zur",
+"Umstellung auf", "bascule sous", "a partir de la versión 7.4") with the license they leave
+("XからYに", "X에서 Y로", "passou de X para Y"), a license text a Japanese
+or Korean sentence announces as its object ("「X License」というライセンスを発表"), "the
+license is X" ("ライセンスは…", "Xのライセンスは"), subjects left out ("Vengono
+rilasciati sotto", "Ambas versiones se publican bajo"), "based on" in those languages
+("basada en", "oparta na", "をベースに", "기반"), and model and organisation names in Korean and
+Japanese script ("카나나 세이프가드(Kanana Safeguard)" goes by its Latin name). It also reads
+the license a product had so far before the one it moves to ("bisher unter X ... unter Y"),
+"Licence" as "License" in every form, two versions of one license text as two events
+("EUPL 1.1 ... EUPL 1.2"), a license after "converts to" / "reverts to" as no release, a
+family of terms inside a named license ("Cambrian Non-Commercial License Agreement"), a
+vendor's generic form in another organisation's document ("this Open Model Licence" after
+"InstaDeep Open Model Licence"), the models of a license's own ";" clause, explainer
+headlines ("... licence terms compared"), "an evaluation of the X License" and "many models
+are released under ..." as no event, "has launched X, adopting Y" as a release, licenses a
+Chinese sentence says a model does not use ("并未采用 Apache 2.0 或 MIT"), and Chinese changes
+("向 … 许可证的过渡", "从 Redis 8 开始") and license texts born or published in a year ("在 1991
+年 6 月发布"). It reads the ``actors.v4`` registry.
+Sentences are keyed by the form word fewer sentences hold ("clause", not "3"), so fewer run
+the license patterns.
+
 Actor and model mentions come from the actor classifier's analysis of the same document, so
 the text is tokenized once for both classifiers.
 """
@@ -111,7 +138,12 @@ DATA_PATH = Path(__file__).parent / "data" / "licenses.yaml"
 _BASED_ON = re.compile(
     r"\b(?:based\s+on|derived\s+from|adapted\s+from|modell?ed\s+(?:on|after)|built\s+on"
     r"|(?:a\s+)?(?:modified|custom|variant|tweaked)\s+(?:version\s+)?of|variant\s+of"
-    r"|inspired\s+by)\s+(?:the\s+|an?\s+)?$",
+    r"|inspired\s+by)\s+(?:the\s+|an?\s+)?$"
+    # "basada en la Apache 2.0", "baseada na", "basata sulla", "oparta na licencji",
+    # "gebaseerd op de", "abgeleitet von der"
+    r"|\b(?:basad[ao]s?\s+en|basead[ao]s?\s+(?:em|n[ao]s?)|basat[ao]\s+su\w*|opart[aey]?\s+na"
+    r"|gebaseerd\s+op|abgeleitet\s+von|derivad[ao]s?\s+d[aeo]|inspirad[ao]s?\s+(?:en|em|n[ao]))\s+"
+    r"(?:(?:la|el|a|o|de|der|die|dem|het|licencji|licencia|licença|licenza)\s+){0,2}$",
     re.IGNORECASE,
 )
 _RELICENSE = re.compile(
@@ -121,16 +153,16 @@ _RELICENSE = re.compile(
     r"|relax(?:es|ed|ing)?\s+(?:\w+\s+){0,3}?(?:licen[cs]\w*|terms)"
     r"|(?:drop|remov|lift|scrap|abandon)\w*\s+(?:\w+\s+){0,2}?(?:non-?commercial|research[- ]only)"
     r"|updat(?:e|es|ed|ing)\s+(?:the\s+|its\s+|their\s+)licen[cs]\w*\s+(?:of|for|to)\b"
-    r"|wechsel\w*\s+(?:\w+\s+){0,4}?(?:zu|auf)\b|umgestellt|neu\s+lizenziert|relizenzier\w*"
+    r"|wechsel\w*\s+(?:[\w.-]+\s+){0,6}?(?:zu|zur|zum|auf)\b|umgestellt|neu\s+lizenziert|relizenzier\w*"
     # "künftig unter der AGPLv3 statt der MIT-Lizenz", "désormais sous", "en adelante bajo"
     r"|\b(?:statt|anstelle|anstatt)\b|\b(?:künftig|zukünftig|désormais|dorénavant)\b"
     r"|\bà\s+l['’]avenir\b|\ben\s+adelante\b|\ba\s+partir\s+de\s+ahora\b|\ben\s+lugar\s+de\b"
     r"|\bau\s+lieu\s+de\b"
     r"|(?:passe|passent|passé)\s+(?:\w+\s+){0,3}?(?:à|sous)\b|change\w*\s+de\s+licence"
-    r"|cambi\w*\s+(?:\w+\s+){0,3}?(?:a|de\s+licencia)\b|nueva\s+licencia"
+    r"|cambi\w*\s+(?:[\w.-]+\s+){0,5}?(?:a|al|de\s+licencia)\b|nueva\s+licencia"
     r"|(?:later|since)\s+(?:been\s+)?(?:updated|moved|changed|switched)\s+to\b"
     r"|now\s+(?:\w+\s+){0,2}?(?:ships?|shipping|released|licen[cs]ed|distributed"
-    r"|comes?|offered|published|covered|governed|uses?)\b[^.;:]{0,40}?\b(?:under|with)\b"
+    r"|comes?|offered|published|covered|governed|uses?)\b[^.;:]{0,40}?\b(?:under|with|by)\b"
     r"|now\s+uses?\b"
     r"|mov(?:e|es|ed|ing)\b(?:[^.;:]|\.(?=\d)){0,80}?\b(?:from|to|off)\b"
     r"|transition(?:s|ed|ing)?\b[^.;:]{0,120}?\bto\b"
@@ -141,7 +173,7 @@ _RELICENSE = re.compile(
     r"|return(?:s|ed|ing)?\b[^.;:]{0,60}?\bto\b|rather\s+than\s+(?:the\s+|an?\s+)?(?-i:[A-Z])"
     r"|modifi\w*\s+(?:leur|sa|son)\s+licence"
     r"|licen[cs](?:e|ing)\s+change"
-    r"|replac(?:e|es|ed|ing)\s+(?:[\w'’“”-]+\s+){0,6}?(?:licen[cs]e|terms)"
+    r"|replac(?:e|es|ed|ing)\s+(?:[\w.'’“”-]+\s+){0,6}?(?:licen[cs]e|terms)"
     r"|no\s+longer\s+(?:under|licen[cs]ed|released|available)"
     r"|previously\s+(?:\w+\s+){0,2}?(?:under|licen[cs]ed)"
     r"|adopt(?:s|ed|ing)?\b|instead\s+of\b|new\s+version\s+of\s+(?:our|its|their)\b|in\s+place\s+of\b|embrac\w*"
@@ -153,8 +185,39 @@ _RELICENSE = re.compile(
     # "The new license is the Business Source License": what the product now ships under
     r"|^\W*(?:the|our|its)\s+new\s+licen[cs]e\s+(?:is|will\s+be)\b"
     # "a new home and license (AGPL) for Synapse": a new license for a named product
-    r"|\bnew\s+(?:[\w-]+\s+(?:and|&)\s+)?licen[cs]e\s*(?:\([^)]*\)\s*)?for\s+(?:the\s+|its\s+)?(?-i:[A-Z]))"
-    r"|改为|更换为|更改为|改用|迁移至|迁移到|转为|切换到|切换为|变更为",
+    r"|\bnew\s+(?:[\w-]+\s+(?:and|&)\s+)?licen[cs]e\s*(?:\([^)]*\)\s*)?for\s+(?:the\s+|its\s+)?(?-i:[A-Z])"
+    # "starting with version 5.0", "a partir de la versión 7.4", "ab Version 8": what a
+    # product ships under from a version on
+    r"|\bstarting\s+(?:with|from)\s+(?:version\s+|v)?\d|\ba\s+partir\s+d[eao]\s+(?:la\s+)?(?:versi[oó]n|versão)\b"
+    r"|\bà\s+partir\s+de\s+la\s+version\b|\bab\s+(?:der\s+)?Version\b"
+    # Portuguese: "muda para", "passou a ser disponibilizada sob", "em vez de", "agora sob"
+    r"|\bmud(?:a|am|ou|aram|ando|ar)\s+(?:[\w.-]+\s+){0,5}?(?:para|de\s+licen[cç]a)\b"
+    r"|\bpass(?:a|am|ou|aram)\s+a\s+(?:ser\s+)?\w+|\bem\s+vez\s+d[aoe]\b|\bno\s+lugar\s+d[aoe]\b"
+    r"|\bagora\s+(?:\w+\s+){0,3}?sob\b|\brelicenci\w*"
+    # Spanish: "adopta la licencia", "optar ahora por la AGPL"
+    r"|\badopt(?:a|an|ar|ó|aron|ado)\b|\bopt(?:a|ar|ó|aron)\s+(?:ahora\s+)?por\b"
+    # Portuguese and Italian "adota", "adotta"; German "stellt ... auf MIT um"
+    r"|\badot(?:a|am|ou|aram|ar)\b|\badott(?:a|ano|ato|ata|are)\b"
+    r"|\bstell\w*\s+(?:[\w.-]+\s+){0,6}?auf\b(?=[^.;:]{0,60}\bum\b)"
+    # Italian: "passa alla licenza", "cambia licenza", "invece della", "d'ora in poi"
+    r"|\bpass(?:a|ano|ato|ata)\s+(?:\w+\s+){0,3}?(?:alla|al|sotto)\b|\bcambi\w*\s+(?:\w+\s+){0,2}?licenz\w*"
+    r"|\binvece\s+d(?:i|el|ella|ella)\b|\bal\s+posto\s+d\w*|\bd['’]ora\s+in\s+poi\b"
+    # Polish: "zmienia licencję", "przechodzi na licencję", "zamiast"
+    r"|\bzmie(?:nia|nił|niła|niło|nili|niły|niają|niać|nić|na)\s+(?:\w+\s+){0,2}?licencj\w*"
+    r"|\bzmienion[aey]\s+na\b|\bprzech\w*\s+na\b|\bprzeszł\w*\s+na\b|\bzamiast\b"
+    # Dutch: "stapt over op", "in plaats van", "voortaan"
+    r"|\bstap\w*\s+(?:[\w.-]+\s+){0,4}?over\s+(?:op|naar)\b|\bovergestapt\b|\bin\s+plaats\s+van\b|\bvoortaan\b"
+    # German: "verfügt nun über eine MIT-Lizenz", "Umstellung auf", "zur SSPL"; French
+    # "bascule sous licence"
+    r"|\b(?:nun|jetzt)\s+(?:\w+\s+){0,5}?(?:unter|über)\b|\bnur\s+noch\s+unter\b|\bUmstellung\s+auf\b|\bbascul\w*\s+(?:\w+\s+){0,3}?(?:sous|vers|à)\b)"
+    r"|改为|更换为|更改为|改用|迁移至|迁移到|转为|切换到|切换为|变更为"
+    # "已完成向 GNU AGPL v3 许可证的过渡", "现已在 AGPLv3 许可证下提供", "从 Redis 8 开始"
+    r"|改成|换成|換成|转向|轉向|重新开源|重新開源|现已采用|現已採用"
+    r"|(?:现已在|現已在)(?=[^。，,]{0,30}(?:许可证?|协议|授权|許可證?|協議|授權)下)"
+    r"|向(?=[^。；]{0,60}(?:过渡|過渡|迁移|遷移|转换|轉換))|(?:从|從)[^。；，,]{1,20}?(?:开始|開始)"
+    # Japanese and Korean: "に変更", "へ移行", "に切り替え", "로 변경", "로 전환"
+    r"|に変更|へ変更|を変更|に移行|へ移行|に切り替え|へ切り替え|に切替|乗り換え|に変わ|へ変わ"
+    r"|(?:으로|로)\s*(?:변경|전환|바꾸|바꿨|바뀌|바뀐|교체)",
     re.IGNORECASE,
 )
 # "adopts OpenMDW": an organisation taking up a license text; with no model in the sentence
@@ -182,17 +245,27 @@ _FROM_FAMILY_ZH = re.compile(r"(?:从|由)(?:原有的?|之前的?)?(?P<nc>非�
 _FROM_MARK = re.compile(
     r"\b(?:from|shift\w*\s+from|replacing|replaces|replaced|instead\s+of|rather\s+than|previously(?:\s+\w+)?"
     r"|abandon\w*|quitt\w*"
-    r"|statt|anstelle|anstatt|au\s+lieu\s+de|en\s+lugar\s+de|von|desde"
+    r"|statt|anstelle|anstatt|au\s+lieu\s+de|en\s+lugar\s+de|desde|replace"
+    # "zuvor unter einer nicht-kommerziellen Lizenz", "anteriormente sob", "em vez da"
+    r"|zuvor|vorher|früher|anteriormente|auparavant|in\s+precedenza|em\s+vez\s+d[aoe]"
+    r"|invece\s+d(?:i|el|ella)|zamiast|in\s+plaats\s+van"
     r"\s+under|no\s+longer\s+under|away\s+from|dropping|drops|abandoning|was\s+under"
     r"|were\s+under|formerly\s+under|formerly|off|(?:goodbye|farewell)\s+to)\s+"
     r"(?:the\s+|its\s+|their\s+|an?\s+|our\s+)?"
     r"(?:[\w-]+[\s:–—-]+){0,3}[“\"‘]?$"
     # "So far, the toolkit relied on the Apache 2.0 license": the state a change leaves
-    r"|\b(?:so\s+far|until\s+now|until\s+recently|up\s+to\s+now|bisher)\b[^.;:]{0,50}$",
+    # "von der Apache-2.0-Lizenz" (not "von MongoDB erstellten")
+    r"|\bvon\s+(?:der\s+|dem\s+|den\s+|einer\s+)?(?:[\w-]+\s+)?$"
+    r"|\b(?:so\s+far|until\s+now|until\s+recently|up\s+to\s+now|bisher|bislang"
+    r"|before\s+(?:this|it|that|they)\s+(?:was|were|had))\b[^.;:]{0,50}$",
     re.IGNORECASE,
 )
 _NEW_LICENSE_PHRASE = re.compile(
     r"\bnew\s+(?:version\s+of\s+(?:the\s+|its\s+)?)?(?:[\w.-]+\s+){0,4}?licen[cs]e\b"
+    # "przyjąć nową wersję EUPL", "a nova versão da licença", "la nueva versión de la licencia"
+    r"|\b(?:nową|zmienioną|nowa)\s+wersj\w*|\bnova\s+versão\b|\bnueva\s+versión\b"
+    r"|新协议|新協議|新许可证|新許可證|新的许可|新的許可"
+    r"|\bnuova\s+versione\b|\bnouvelle\s+version\b|\bneue\s+(?:Version|Fassung)\b"
     r"|\blicen[cs]e\s+text\b|\bversion\s+\d[\d.]*\s+of\s+(?:the|its|their|our)\b"
     r"|\b(?:an?|the)\s+(?:new\s+)?licen[cs]e\s+(?:[\w-]+\s+){0,6}?(?:called|named|dubbed|known\s+as)\b",
     re.IGNORECASE,
@@ -205,7 +278,14 @@ _NEW_VERB_BEFORE = re.compile(
     # versión 4.0 de la licencia"
     r"|\b(?:publi|présent|lanc|veröffentlich|introdu|dévoil)\w*\s+(?:la\s+|die\s+)?"
     r"(?:version|versión)\s+\d[\d.]*\s+(?:de\s+la\s+(?:licence|licencia)|de|der|des)\s+"
-    r"(?:[\w-]+\s+)?$",
+    r"(?:[\w-]+\s+)?$"
+    # "creó la Licencia Apache 1.1", "produced the Apache License 2.0", "criou a licença",
+    # "fez a nova versão da"; "改訂版「GPLv3」" (the revised edition)
+    r"|\b(?:produced|cre(?:ó|o|aron|ou|arono)|produjo|produziu|ha\s+creato|a\s+créé)\s+"
+    r"(?:[\w'’.-]+\s+){0,3}?$|(?:改訂版|新版|새\s*버전)\s*[「『“\"]?\s*(?:The\s+)?$"
+    # "przyjęła zmienioną wersję wspomnianej licencji (", "przyjąć nową wersję EUPL - "
+    r"|\b(?:nową|zmienioną|nowa|nova|nueva|nuova|nouvelle|neue)\s+(?:wersj\w*|versão|versión"
+    r"|versione|version|Fassung)\b[^.;:]{0,50}$",
     re.IGNORECASE,
 )
 # "ELv2 is the license that Elastic introduced", "X (FSL) was written by ...": a license
@@ -226,6 +306,10 @@ _DEFINED_AFTER = re.compile(
 # A draft is no published license text; a license named for compatibility is not the news.
 _NOT_NEW_BEFORE = re.compile(
     r"\bdrafts?\s+(?:[\w-]+\s+){0,2}?(?:of|for)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$"
+    # "The FSF has published its evaluation of the Llama 3.1 Community License": a text
+    # about the license, not the license
+    r"|\b(?:evaluation|review|analysis|critique|assessment|comparison|guide|FAQ|summary"
+    r"|explainer|overview)\s+of\s+(?:the\s+)?[“\"‘]?$"
     r"|\bcompatib\w*\s+with\s+(?:the\s+)?(?:[\w.-]+\s+){0,4}$",
     re.IGNORECASE,
 )
@@ -260,12 +344,28 @@ _NEW_VERB_AFTER = re.compile(
     r"(?:just\s+|now\s+|officially\s+)?(?:published|introduced|unveiled|launched|announced"
     r"|released|drafted|updated|revised|finali[sz]ed|created|proposed"
     # "hat die OpenMDW-Lizenz vorgestellt", "la licence ... présentée", "presentó la licencia"
-    r"|vorgestellt|eingeführt|präsentiert|présentée?|dévoilée?|presentad[ao])\b",
+    r"|vorgestellt|eingeführt|präsentiert|présentée?|dévoilée?|presentad[ao]"
+    # "L'AGPL v3.0, publiée le 19 novembre 2007", "publicada", "pubblicata", "opublikowana"
+    r"|publiée?|publicad[ao]|pubblicat[ao]|opublikowan[aey])\b"
+    # "GPL V2.0 在 1991 年 6 月发布时", "(..., 简称LGPL)也随之发布", "就这样...诞生"
+    r"|^\s*(?:[(（][^)）]*[)）]\s*)?(?:也|亦)?(?:随之|隨之|正式)?(?:发布|發布|推出|诞生|誕生|问世|問世)"
+    r"|^\s*在\s*\d{4}\s*年[^。，,]{0,10}?(?:发布|發布|诞生|誕生)|^[^。]{0,20}?(?:诞生|誕生|问世|問世)"
+    # Japanese and Korean put the verb after the license, which is its object (を, 를/을):
+    # "「X License」というライセンスを新しく発表", "「GPLv3」を…正式リリースする", "X 라이선스를
+    # 발표했다"; "MITライセンスで公開" (で: under) is a release
+    r"|^[」』”\"）)\s]*(?:という|と呼ばれる)?(?:新しい|新たな)?(?:ライセンス)?を[^。、]{0,30}?"
+    r"(?:新しく|新たに|正式に?)?(?:発表|公開|リリース|公表|策定)"
+    r"|^[’”\"）)\s]*(?:라는\s*)?(?:새로운\s*)?(?:라이[선센]스)?(?:를|을)\s*(?:새롭게\s*|새로\s*|정식\s*)?"
+    r"(?:발표|공개|출시)",
     re.IGNORECASE,
 )
 _UNDER_BEFORE = re.compile(
-    r"\b(?:under|licen[cs]ed|uses?|using|adopts?|adopted|ships?\s+with|with)\s+"
-    r"(?:the\s+|its\s+|an?\s+)?(?:[\w-]+\s+){0,2}$",
+    r"\b(?:under|licen[cs]ed|uses?|using|adopts?|adopted|ships?\s+with|with"
+    # "unter der", "sous la", "bajo la", "sob a", "sotto la", "onder de", "na licencji"
+    r"|unter|sous|bajo|sob|sotto|onder|na\s+licencji|con|com|mit|avec)\s+"
+    r"(?:the\s+|its\s+|an?\s+)?(?:[\w-]+\s+){0,2}$"
+    # "采用 Apache 2.0 协议发布": the license a model is put out under
+    r"|(?:采用|採用|使用|遵循|依照|根据|根據|基于|基於)\s*(?:[^\s。，,]{0,8})?\s*$",
     re.IGNORECASE,
 )
 # A release needs a verb that puts the model out under the license; "Under MIT, users may…"
@@ -290,8 +390,18 @@ _RELEASE_CUE = re.compile(
     # "Under its Microsoft Research license, Phi-2 ...", "with MIT licence", "grâce à leur licence"
     r"|^\W*under\s+(?:its|their)|with\s+(?:an?\s+)?(?:[\w.-]+\s+){0,2}licen[cs]e"
     r"|con\s+(?:una\s+|la\s+)?licencia|(?:grâce\s+à|avec)\s+(?:leur\s+|sa\s+|son\s+|une\s+|la\s+)?licence"
-    r"|mit\s+(?:einer\s+|der\s+)?(?:[\w-]+\s+)?Lizenz)\b"
-    r"|开源|发布|采用|使用|选择|遵循|授权|推出|许可下|适用|協議開放|协议开放|開源|發布|採用|授權",
+    r"|mit\s+(?:einer\s+|der\s+)?(?:[\w-]+\s+)?Lizenz|en\s+utilisant\s+la\s+licence"
+    # Portuguese, Italian, Polish and Dutch: "lança ... sob a licença", "disponibilizado",
+    # "rilasciati sotto la licenza", "udostępnia ... na licencji", "vrijgegeven onder"
+    r"|lanç\w*|disponibiliz\w*|sob\s+(?:a\s+)?licen[cç]a|com\s+(?:a\s+|uma\s+)?licen[cç]a"
+    r"|licenciad\w*|rilasci\w*|pubblica\w*|disponibil\w*|sotto\s+(?:la\s+)?licenza"
+    r"|con\s+(?:la\s+|una\s+)?licenza|udostępni\w*|opublikowa\w*|dostępn\w*|na\s+licencji"
+    r"|licencjonowan\w*|uitgebracht|vrijgegeven|beschikbaar|gepubliceerd"
+    r"|onder\s+(?:de\s+)?[^.;:]{0,30}?licentie)\b"
+    r"|开源|发布|采用|使用|选择|遵循|授权|推出|许可下|适用|協議開放|协议开放|開源|發布|採用|授權"
+    # Japanese and Korean: "公開", "リリース", "採用", "適用", "提供", "配布"; "공개", "출시",
+    # "적용", "배포", "제공"
+    r"|公開|リリース|発表|採用|適用|提供|配布|オープンソース化|で利用|공개|출시|적용|배포|제공|발표|채택",
     re.IGNORECASE,
 )
 _REVISED_BEFORE = re.compile(
@@ -329,7 +439,8 @@ _BREAK_START = re.compile(
 )
 _PAST_STATE = re.compile(
     r"^\W*(?:previously|formerly|originally|until\s+(?:now|then|recently)|so\s+far|in\s+the\s+past"
-    r"|bisher|auparavant|anteriormente)\b|^\W*(?:以前|此前)"
+    r"|bisher|auparavant|anteriormente|traditionally|historically|tradicionalmente"
+    r"|tradizionalmente|traditionnellement|traditionell|tradycyjnie|históricamente)\b|^\W*(?:以前|此前)"
     r"|^\W*(?:This|That|It)\s+(?:is|was|marks|marked|represents|represented)\s+(?:an?\s+)?"
     r"(?:[\w-]+\s+){0,2}?(?:break|departure)\s+from\b",
     re.IGNORECASE,
@@ -345,6 +456,16 @@ _PARTICIPLE_START = re.compile(
     # "We are releasing today the official phi-4 model! With MIT licence!!"
     r"|^\W*(?:With|Under|Avec|Sous|Mit|Unter|Con|Bajo)\s+(?:an?\s+|the\s+|la\s+|der\s+|una\s+)?"
     r"(?:[\w.-]+\s+){1,3}?(?:licen[cs]e|Lizenz|licencia)(?:\s*\((?:sic|sic!)\))?\W*$"
+    # a passive with the subject left out: "Vengono rilasciati sotto la licenza Apache 2.0",
+    # "Foram lançados sob", "Zostały udostępnione na licencji", "遵循 Apache 2.0 开源协议"
+    r"|^\W*(?i:Vengono|Viene|Sono|Son|Fue|Fueron|Foi|Foram|São|Zosta\w+|Został\w*|Są|Wurden|Wurde"
+    r"|Werden|Wird|Worden|Zijn|Werd|Werden)\s+(?:\w+\s+){0,2}?(?i:rilasciat\w*|pubblicat\w*"
+    r"|distribuit\w*|lanzad\w*|publicad\w*|liberad\w*|lançad\w*|disponibilizad\w*|licenciad\w*"
+    r"|veröffentlicht|bereitgestellt|lizenziert|udostępnion\w*|opublikowan\w*|uitgebracht"
+    r"|vrijgegeven|gepubliceerd)\b|^\W*(?:遵循|采用|採用)"
+    # "Y se liberó también con una licencia", "Si rilascia con licenza"
+    r"|^\W*(?:(?:Y|E|Ed)\s+)?(?i:se|si)\s+(?:\w+\s+)?(?i:liber|public|lanz|distribu|rilasc|pubblic"
+    r"|lanç|disponibiliz)\w*"
 )
 _CHANGE_ANNOUNCED = re.compile(
     r"\b(?:licen[cs](?:e|ing)\s+change|change\s+(?:to|in|of)\s+(?:its|their|our|the)\s+"
@@ -356,7 +477,11 @@ _CHANGE_ANNOUNCED = re.compile(
 # card's ``license_name:`` key also where the metadata block is flattened into one line.
 _LICENSE_LABEL = re.compile(
     r"(?:^|\n)\W*(?:licen[cs](?:e|ing)|lizenz|licencia|(?:开源)?(?:协议|许可证?))\s*[:：]"
-    r"|\blicense_name\s*:",
+    r"|\blicense_name\s*:"
+    # "ライセンスはApache 2.0で…", "Llama 2 のライセンスは、…です", "라이선스: MIT",
+    # "Licença: MIT" ("このライセンスは", this license, describes terms)
+    r"|(?:^|\n)\W*(?:ライセンス|라이[선센]스|licen[cç]a|licenza|licencja|licentie)\s*(?:は|는|[:：])"
+    r"|(?<![こそあど])(?:の|의)\s*(?:ライセンス|라이[선센]스)\s*(?:は|는)",
     re.IGNORECASE,
 )
 # A question or a list of examples talks about licenses in general: no release.
@@ -367,7 +492,22 @@ _GENERIC = re.compile(
     r"|\bexamples?\s*:|\btraditional\s+(?:open[- ]source\s+)?licen[cs]"
     r"|\b(?:comparable|similar|competing|rival)\s+(?:releases|models|offerings)\b"
     # "常见的协议包括 MIT、Apache 2.0 和 GPL 等", "例如", "比如", "诸如": examples
-    r"|常见的|例如|比如|诸如",
+    r"|常见的|例如|比如|诸如"
+    # the same in Japanese, Korean, Portuguese, Italian, Polish and Dutch: "例えば", "などの",
+    # "典型", "보통" (usually), "예를 들어", "다음과 같다" (as follows), "por exemplo"
+    r"|例えば|などの|典型|一般的な|보통|예를\s*들어|다음과\s*같|por\s+exemplo|tais\s+como"
+    r"|ad\s+esempio|per\s+esempio|na\s+przykład|takich\s+jak|bijvoorbeeld"
+    # the reader's own project: "あなたが…を適用すると", "만약", "se você", "jeśli", "wenn Sie"
+    r"|あなた|すると|すれば|당신|만약|경우에는|\bse\s+você\b|\bjeśli\b|\bsi\s+usted\b|\bwenn\s+Sie\b"
+    r"|\bals\s+(?:je|u)\b"
+    # "published its evaluation of the Llama 3.1 Community License": a text about a license
+    r"|\b(?:evaluation|review|analysis|critique|assessment)\s+of\s+(?:the\s+)?[“\"‘]?(?-i:[A-Z])"
+    # "Many models are released under ...", "Muitos modelos", "Viele Modelle": models in general
+    r"|^\W*(?:many|most|muitos|muitas|muchos|muchas|viele|molti|molte|wiele|veel)\s+(?:[\w-]+\s+){0,4}?"
+    r"(?:models|modelos|Modelle|modelli|modeli|modèles|modellen)\b"
+    # "unter offenen Lizenzen wie Apache 2.0", "licencias como", "licenças como"
+    r"|\b(?:licen[cs]es|Lizenzen|licencias|licenças|licenze|licencj\w+|licenties)\s+"
+    r"(?:\w+\s+)?(?:like|wie|como|comme|come|takich|zoals)\b",
     re.IGNORECASE,
 )
 # "The NVIDIA License is a proprietary license ...": the license is what the sentence is about.
@@ -409,25 +549,36 @@ _FIRST_PERSON = re.compile(
 )
 # What a license is attached to when it is not a model.
 _SOFTWARE_NOUN = (
-    r"SDK|librar(?:y|ies)|toolkits?|tools?|frameworks?|code\s*base|source\s+code"
+    r"oprogramowani[ea]|biblioteka|narzędzi[ea]|ferramenta|libreria|strumento|SDK|librar(?:y|ies)|toolkits?|tools?|frameworks?|code\s*base|source\s+code"
     r"|code|repositor(?:y|ies)|repos?|packages?|plugins?|extensions?"
     r"|runtimes?|software|modules|products|harness|database|editor|IDE|Programmcode|Quellcode"
-    r"|Bibliothek|Werkzeug|logiciel|bibliothèque|outil|código|biblioteca|herramienta"
+    r"|Bibliothek|Werkzeug|logiciel|bibliothèque|outil|biblioteca|herramienta"
+    # "código abierto", "código aberto": open source, not code
+    r"|código(?!\s+(?:abierto|aberto))"
 )
-_APP_NOUN = r"CLI|apps?|applications?|agents?|assistants?|chatbot|Anwendung|application|aplicación"
+_APP_NOUN = (
+    r"CLI|apps?|applications?|agents?|assistants?|chatbot|Anwendung|application|aplicación"
+    r"|aplicativo|aplicação|aplikacj[aię]|applicazione"
+)
 _DATASET_NOUN = (
     r"datasets?|data\s+sets?|corpus|corpora|training\s+data|benchmarks?|Datensatz"
-    r"|jeu\s+de\s+données|conjunto\s+de\s+datos"
+    r"|jeu\s+de\s+données|conjunto\s+de\s+datos|conjunto\s+de\s+dados|zbi[óo]r\w*\s+danych"
+    r"|set\s+di\s+dati|gegevensset"
 )
 _SUBJECT_NOUN = re.compile(
     rf"(?<![\w-])(?:(?P<app>{_APP_NOUN})|(?P<software>{_SOFTWARE_NOUN})|(?P<dataset>{_DATASET_NOUN}))"
     # "the Free Software Foundation", "the Open Source Initiative": an organisation's name
     r"(?![\w-])(?!\s+(?:Foundation|Council|Initiative|Project|Alliance|Conservancy|Institute"
-    r"|Association|Society|Group|Labs?|Inc|Corp|Company)\b)|(?P<zh_software>代码仓库|代码|框架|工具|软件)|(?P<zh_dataset>数据集)",
+    r"|Association|Society|Group|Labs?|Inc|Corp|Company)(?![A-Za-z]))|(?P<zh_software>代码仓库|代码|框架|工具|软件"
+    # ... and in Japanese and Korean
+    r"|ソフトウェア|ライブラリ|ツール|コード|소프트웨어|라이브러리|코드|도구)"
+    r"|(?P<zh_dataset>数据集|データセット|데이터셋|데이터\s*세트)|(?P<zh_app>アプリ|앱|애플리케이션)",
     re.IGNORECASE,
 )
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_CJK_BOUNDARY = re.compile(r"(?<=[。！？；])")
+_CJK_BOUNDARY = re.compile(r"(?<=[。！？；])|(?<=[\uac00-\ud7af][.!?])(?=\s)")
+# Text whose names may be written in Chinese, Japanese or Korean script ("百度", "カカオ", "카카오")
+_CJK_NAMES = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 # How far (characters) a license may follow a change cue and still be what the cue changes.
 _CUE_REACH = 60
 _NAME_AFTER_VERB = re.compile(
@@ -487,7 +638,11 @@ _REFERENCE_BEFORE = re.compile(
     r"|outperform\w*|beat(?:s|ing)?|surpass\w*|rival\w*|vs\.?|versus|like|face\s+à"
     r"|(?:answer|alternative|competitor|response|challenger)s?\s+to"
     r"|tel(?:le)?s?\s+que|frente\s+a|gegenüber|since(?:\s+the\s+release\s+of)?"
-    r"|following|successors?\s+(?:to|of)|après|tras|nach\s+(?:dem|der))\s+"
+    r"|following|successors?\s+(?:to|of)|après|tras|nach\s+(?:dem|der)"
+    # "unlike other models such as LLaMA", "a diferencia de otros modelos como LLaMA"
+    r"|unlike|a\s+diferencia\s+de(?:\s+otros\s+modelos)?(?:\s+como)?|ao\s+contrário\s+de"
+    r"|im\s+Gegensatz\s+zu|à\s+la\s+différence\s+de|diversamente\s+da"
+    r"|(?:otros|outros|altri|autres)\s+model\w*\s+(?:como|come|comme))\s+"
     r"(?:our\s+|the\s+|its\s+|their\s+)?$",
     re.IGNORECASE,
 )
@@ -563,6 +718,11 @@ _ORG_STOP = {
     "Once",
 }
 # "... | Mistral AI", "... - Elastic Blog": the byline at the end of a page title.
+# A headline that compares or explains licenses: "Llama, Mistral and Qwen licence terms
+# compared", "... explained", "X vs Y"
+_EXPLAINER = re.compile(
+    r"\b(?:compared|comparison|comparing|explained|explainer|vs\.?|versus)(?![\w-])", re.IGNORECASE
+)
 _TITLE_BYLINE = re.compile(r"\s[|–—-]\s+(?P<org>[A-Z][\w&. ]{1,30}?)(?:\s+(?:Blog|News))?\s*$")
 # "All models in the series ...", "The models are ...", "Both ...": every model just named.
 # "Furthermore, both ...": a discourse adverb before the sentence's subject
@@ -570,7 +730,8 @@ _LEAD = (
     r"^\W*(?:(?:Furthermore|Moreover|Additionally|Also|In\s+addition|Importantly|Notably),?\s+)?"
 )
 _PLURAL_START = re.compile(
-    _LEAD + r"(?:(?i:all|both)\b|(?:The|These|Those|Its|Their)\s+(?:[\w-]+\s+){0,2}?"
+    _LEAD + r"(?:(?i:all|both|ambos|ambas|entrambi|entrambe|beide|oba|obie)\b"
+    r"|(?:The|These|Those|Its|Their)\s+(?:[\w-]+\s+){0,2}?"
     r"(?:models|variants|versions|checkpoints|weights)\b|They\b|它们|这些模型)"
 )
 _SIBLING = re.compile(
@@ -584,6 +745,8 @@ _APPLIES_TO = re.compile(
 )
 _PRONOUN_START = re.compile(
     _LEAD + r"(?:(?:It|They|Both|All|Each|These|Those|(?-i:both|all))\b|它们|它|该模型|这些模型"
+    # "Ambas versiones", "Les deux", "Entrambi i modelli", "Beide Modelle"
+    r"|(?i:ambos|ambas|les\s+deux|entrambi|entrambe|beide|oba|obie)\b"
     # "此次开源采用 Apache 2.0": "this release" in Chinese, simplified and traditional
     r"|此次|本次|这次|這次|該模型|這些模型)"
 )
@@ -649,7 +812,8 @@ _UNLISTED_STOP = {
     "original",
 }
 _TOKEN = re.compile(
-    r"[ \t]*[-_ \u2011]?[ \t]*"
+    # "FLUX" + ".2": a version glued on with a dot
+    r"(?:\.(?=\d)|[ \t]*[-_ \u2011]?[ \t]*)"
     r"([A-Za-z]+\d*[A-Za-z]*|\d+x\d+(?:\.\d+)?[Bb]|\d+(?:\.\d+)*[A-Za-z]{0,3})"
 )
 # Parameter sizes (8B, 1.5B, 120b, 270M, A3B, 8x7B, e4b) collapse; versions (3.1, V4.1, H2,
@@ -703,8 +867,8 @@ class LicenseTable:
     drop_words: frozenset[str]
     patterns: tuple[tuple[str, re.Pattern[str]], ...]
     trigger: re.Pattern[str]
-    #: per pattern, the lower-cased first word of each form: one must occur in a sentence for
-    #: the pattern to match, so most patterns are skipped without running them
+    #: per pattern, the lower-cased longest word of each form: one must occur in a sentence
+    #: for the pattern to match, so most patterns are skipped without running them
     keys: tuple[tuple[str, ...], ...] = ()
     #: (organisation, pattern, id): a vendor license named without the vendor ("a revamped
     #: Community License" in a sentence naming Stability AI)
@@ -862,6 +1026,7 @@ class LicenseTable:
             found.append(LicenseMatch(ref, m.start(1), m.end(), m.group(0), listed=False))
         found += self._card_fields(sentence, found)
         found = self._named_owner_first(found)
+        found = _named_family_first(found)
         # listed licenses first, then the longest match wins an overlap
         kept: list[LicenseMatch] = []
         for match in sorted(found, key=lambda x: (not x.listed, x.start - x.end, x.start)):
@@ -931,6 +1096,27 @@ _COMMONS_CLAUSE = "LicenseRef-Commons-Clause"
 _FAMILY_IDS = frozenset({"LicenseRef-Research-Only", "LicenseRef-Non-Commercial"})
 
 
+def _named_family_first(found: list[LicenseMatch]) -> list[LicenseMatch]:
+    """A family of terms inside a longer license name that a name leads ("Cambrian
+    Non-Commercial License Agreement") is that named license, not the family."""
+    unlisted = [u for u in found if not u.listed]
+    if not unlisted:
+        return found
+    return [
+        match
+        for match in found
+        if not (
+            match.id in _FAMILY_IDS
+            and any(
+                u.start < match.start
+                and match.end <= u.end
+                and not _UNLISTED_STOP_WORDS.fullmatch(u.text[: match.start - u.start].strip())
+                for u in unlisted
+            )
+        )
+    ]
+
+
 def _owned_by(sentence: str, owner: str, start: int) -> bool:
     """Whether the words at ``start`` follow ``owner``'s possessive ("Microsoft's own ")."""
     before = sentence[max(0, start - 60) : start]
@@ -968,11 +1154,16 @@ _WITH_MARK = re.compile(r"\b(?:with|by)\s+(?:the\s+|an?\s+)?$", re.IGNORECASE)
 _REPLACED_AFTER = re.compile(
     r"\s*(?:\([^)]*\)\s*)?(?:was|were|is|are|has\s+been|have\s+been|being)\s+replaced\b", re.I
 )
+# Japanese and Korean mark the license a change leaves after it: "XからYに", "X에서 Y로".
+_FROM_AFTER = re.compile(r"\s*(?:ライセンス|라이[선센]스)?\s*(?:から|より|에서)")
 # "(Apache to SSPL)", "AGPL → SSPL": the first license of the pair is the one left behind.
-_PAIR_GAP = re.compile(r"\s*(?:to|→|->|=>|zu|à|a)\s+(?:the\s+|la\s+|der\s+)?", re.IGNORECASE)
+_PAIR_GAP = re.compile(
+    r"\s*(?:to|→|->|=>|zu|à|a|para|naar|na|op)\s+(?:the\s+|la\s+|der\s+|o\s+|de\s+)?", re.IGNORECASE
+)
 # "from non-commercial to Apache 2.0": the license right after "to" is the new one.
 _TO_MARK = re.compile(
-    r"(?:(?<!goodbye\s)(?<!farewell\s)\bto|\bzu|\bauf|\bà|\bal|为|至)\s*(?:the\s+|an?\s+|la\s+|der\s+|die\s+|den\s+)?$",
+    r"(?:(?<!goodbye\s)(?<!farewell\s)\bto|\bzu|\bzur|\bzum|\bauf|\bà|\bal|\bpor|\bpara|\bnaar|为|至)"
+    r"\s*(?:the\s+|an?\s+|la\s+|der\s+|die\s+|den\s+|o\s+)?$",
     re.I,
 )
 # "with a 36-month conversion time to Apache-2.0", "alongside its existing RSALv2": licenses a
@@ -982,6 +1173,7 @@ _NOT_TARGET = re.compile(
     # "The client SDKs will remain under Apache v2": what does not change
     r"|\b(?:remains?|stays?|continues?\s+to\s+be|kept)\s+(?:\w+\s+){0,2}?(?:under|with)\s+"
     r"(?:the\s+)?(?:[\w-]+\s+){0,2}$"
+    r"|\brevert\w*\s+(?:[\w-]+\s+){0,3}?to\s+(?:the\s+)?$"
     r"|\b(?:alongside|in\s+addition\s+to|besides)\s+(?:its\s+|the\s+|their\s+)?(?:existing\s+)?"
     r"(?:[\w-]+\s+(?:and\s+)?){0,3}$",
     re.IGNORECASE,
@@ -990,7 +1182,12 @@ _URL = re.compile(r"\bhttps?://[^\s)\]>]+|\]\([^)\s]*\)")
 _POLICY_AFTER = re.compile(r"[^.;\n]{0,120}?\bacceptable\s+use\s+polic", re.IGNORECASE)
 _ABBREVIATION_GAP = re.compile(r"\s*[(\[]\s*")
 # "an Apache-based license", "在OpenRAIL许可证基础上修改": based on, after the name.
-_BASED_AFTER = re.compile(r"[\s-]*(?:based|derived)\b|\s*(?:许可证?|协议)?\s*基础上", re.I)
+_BASED_AFTER = re.compile(
+    r"[\s-]*(?:based|derived)\b|\s*(?:许可证?|协议)?\s*基础上"
+    # "eine auf Apache 2.0 basierende Lizenz", "Apache 2.0をベースに", "Apache 2.0 기반의"
+    r"|[\s-]*basier\w*|\s*(?:を|の)?\s*(?:ベース|基に|元に|に基づ)|\s*기반",
+    re.I,
+)
 _FORM_SIZE = re.compile(r"(?:(?<=[ -])([A-Z])|[ -])\d+(?:\.\d+)?[BbMm]$")
 _LETTER_SIZE = re.compile(r" ([A-Z])(?=\d+(?:\.\d+)?[BbMm](?![\w+]))")
 _LETTER_VARIANT = re.compile(r"([ -])([A-Z]\+?)(?![\w+])")
@@ -999,16 +1196,30 @@ _VERSION_AFTER = re.compile(r"[\s\-‑]*[vV]?(\d+(?:\.\d+)+)(?![\w.])")
 _ID_VERSION = re.compile(r"-(\d+(?:\.\d+)*)$")
 
 
+_ID_INNER_VERSION = re.compile(r"-(\d+(?:\.\d+)*)-")
+
+
+def _plain_version(version: str) -> str:
+    """ "3.0" and "3" are one version."""
+    return re.sub(r"(?:\.0)+$", "", version)
+
+
 def license_stem(license_id: str) -> str:
     """A license id without ``LicenseRef-`` and without its version (``OpenMDW``)."""
     return _ID_VERSION.sub("", license_id.removeprefix("LicenseRef-"))
 
 
 def _with_version(table: LicenseTable, match: LicenseMatch, sentence: str) -> LicenseMatch:
-    if any(ch.isdigit() for ch in match.text) or not _ID_VERSION.search(match.id):
+    if any(ch.isdigit() for ch in match.text):
         return match
     m = _VERSION_AFTER.match(sentence, match.end)
     if m is None:
+        return match
+    if not _ID_VERSION.search(match.id):
+        # "AGPL v3.0": the version the id already holds ("AGPL-3.0-only") is part of the name
+        inner = _ID_INNER_VERSION.search(match.id)
+        if inner is not None and _plain_version(inner.group(1)) == _plain_version(m.group(1)):
+            return dataclasses.replace(match, end=m.end(), text=sentence[match.start : m.end()])
         return match
     stem, version = license_stem(match.id), m.group(1)
     known = table.get(f"{stem}-{version}") or table.get(f"LicenseRef-{stem}-{version}")
@@ -1020,6 +1231,9 @@ def _with_version(table: LicenseTable, match: LicenseMatch, sentence: str) -> Li
 # "Apache-2.0-Lizenz", "MIT 许可证", "Apache 2.0 协议".
 _LICENSE_WORD = (
     r"licen[cs](?:e|ed|ing)?\b|lizenz(?!iert)\w*|licencia\b|lesen\b|lisensi\b"
+    # "licença MIT", "licencji Apache 2.0", "licenza Apache 2.0", "licentie", "Apache
+    # 2.0ライセンス", "MIT 라이선스"
+    r"|licen[cç]a\b|licencj[aię]\b|licenz[ae]\b|licentie\b|ライセンス|라이[선센]스"
     r"|许可证?|协议|授权|許可證?|協議|授權"
 )
 # Where a short form ("MIT", "Apache") counts without a following "license": right after
@@ -1028,22 +1242,32 @@ _UNDER_LOOKBEHIND = (
     r"(?:(?<=\bunder\s)|(?<=\bunter\s)|(?<=\bsous\s)|(?<=\bbajo\s)|(?<=\blicence\s)"
     r"|(?<=\blicense\s)|(?<=\blicencia\s)|(?<=\bLizenz\s)|(?<=采用)|(?<=使用)|(?<=遵循)"
     r"|(?<=\blicense:\s)|(?<=\blicence:\s)|(?<=\bLizenz:\s)|(?<=\blicencia:\s)"
-    r"|(?<=采用\s)|(?<=使用\s)|(?<=遵循\s))"
-    r"(?:the\s+|an?\s+|der\s+|die\s+|la\s+|le\s+|el\s+|licen[cs]e\s+|licencia\s+"
-    r"|Lizenz\s+)*"
+    r"|(?<=采用\s)|(?<=使用\s)|(?<=遵循\s)"
+    # "sob a licença MIT", "na licencji MIT", "sotto licenza MIT", "onder de MIT-licentie",
+    # "ライセンスはMIT", "라이선스는 MIT"
+    r"|(?<=\bsob\s)|(?<=\bsotto\s)|(?<=\bonder\s)|(?<=\blicença\s)|(?<=\blicenza\s)"
+    r"|(?<=\blicencji\s)|(?<=\blicencja\s)|(?<=\blicentie\s)|(?<=ライセンスは)|(?<=ライセンス「)"
+    r"|(?<=ライセンスは\s)|(?<=라이선스는\s))"
+    r"(?:the\s+|an?\s+|der\s+|die\s+|la\s+|le\s+|el\s+|de\s+|licen[cs]e\s+|licencia\s+"
+    r"|Lizenz\s+|licen[cç]a\s+|licenza\s+|licencji\s+)*"
 )
 # "Apache-style", "MIT-like": a description of terms, never the license itself.
 _NOT_STYLE = (
     r"(?![\s\-]*(?:style|like|type|ish|esque|inspired|artige?n?)\b)"
     # "the Rail License Generator", "a license checker": a tool named after licenses
     r"(?![\s\-]*(?:generator|checker|scanner|wizard|chooser|picker|selector)s?\b)"
+    # "OpenRAIL系", "Apache 계열": a family of licenses like it
+    r"(?![\s\-]*(?:系|계열))"
 )
 
 
 def _form_regex(form: str) -> str:
     chunks = [c for c in re.split(r"[\s\-_]+", form.strip()) if c]
-    # "Apache‑2.0" is often written with a non-breaking hyphen (U+2011)
-    return r"[\s\-_\u2010\u2011]*".join(re.escape(c) for c in chunks)
+    # "Apache‑2.0" is often written with a non-breaking hyphen (U+2011); "Business Source
+    # Licence" is the British spelling of "Business Source License"
+    return r"[\s\-_\u2010\u2011]*".join(
+        r"licen[cs]e" if c.lower() in ("license", "licence") else re.escape(c) for c in chunks
+    )
 
 
 def _compile(forms: Sequence[dict[str, Any]]) -> re.Pattern[str]:
@@ -1069,8 +1293,12 @@ def _compile(forms: Sequence[dict[str, Any]]) -> re.Pattern[str]:
             # a field of its own in a catalogue line or a table row ("14B; MIT; ...",
             # "| MIT |")
             alternatives.append(rf"(?:(?<=;\s)|(?<=\|\s))(?P<lic{n}f>{core})(?=[ \t]*(?:[;|]|$))")
+            # ... and in the other languages: "a MIT.", "auf MIT.", "op MIT." ("in MIT," is
+            # also where people study)
             alternatives.append(
-                rf"(?:(?<=\bto\s)|(?<=\bthan\s))(?P<lic{n}d>{core})(?=\s*(?:$|[).,;:!?]))"
+                rf"(?:(?<=\bto\s)|(?<=\bthan\s)|(?<=\ba\s)|(?<=\bal\s)|(?<=\bpara\s)"
+                rf"|(?<=\bauf\s)|(?<=\bzu\s)|(?<=\bop\s)|(?<=\bnaar\s)|(?<=\bna\s))"
+                rf"(?P<lic{n}d>{core})(?=\s*(?:$|[).,;:!?]|um\b))"
             )
     body = "|".join(alternatives)
     return re.compile(
@@ -1097,7 +1325,17 @@ def load_license_table(path: Path = DATA_PATH) -> LicenseTable:
     data = read_knowledge(path, "licenses", "license table")
     licenses = []
     patterns = []
-    triggers = {r"licen[cs]", "lizenz", "许可", "协议", "許可", "協議"}
+    triggers = {
+        r"licen[cs]",
+        "lizenz",
+        "许可",
+        "协议",
+        "許可",
+        "協議",
+        "ライセンス",
+        "라이[선센]스",
+    }
+    triggers |= {"licença", "licenz", "licentie"}
     keys: list[tuple[str, ...]] = []
     for index, entry in enumerate(data["licenses"]):
         where = f"{path.name} license #{index} ({entry.get('id', '?')})"
@@ -1108,9 +1346,10 @@ def load_license_table(path: Path = DATA_PATH) -> LicenseTable:
         for spec in specs:
             words = re.split(r"[\s\-_]+", spec["form"].strip())
             if not any(re.match(r"licen[cs]|lizenz|许可", w, re.I) for w in words):
-                first = _form_regex(words[0])
+                word = _key_word(spec["form"])
+                chunk = re.escape(word)
                 exact = spec.get("case") == "exact" or len(spec["form"]) <= 4
-                triggers.add(f"(?-i:{first})" if exact else first)
+                triggers.add(f"(?-i:{chunk})" if exact else chunk)
         licenses.append(
             LicenseInfo(
                 id=str(entry["id"]),
@@ -1127,7 +1366,7 @@ def load_license_table(path: Path = DATA_PATH) -> LicenseTable:
             )
         )
         patterns.append((str(entry["id"]), _compile(specs)))
-        keys.append(tuple({re.split(r"[\s\-_]+", sp["form"].strip())[0].lower() for sp in specs}))
+        keys.append(tuple({_key_word(sp["form"]).lower() for sp in specs}))
     names = data.get("model_names") or {}
     vendor_forms = []
     for info in licenses:
@@ -1172,6 +1411,24 @@ def load_license_table(path: Path = DATA_PATH) -> LicenseTable:
     )
 
 
+def _key_word(form: str) -> str:
+    """The word of a license form that keys it (every match of the form holds it): the
+    first word, unless that is a number or a common word ("3" in "3-clause BSD", "open" in
+    "Open RAIL-M"); then the form's longest other word, which few sentences hold, so the
+    form's pattern is rarely run for nothing."""
+    words = [w for w in re.split(r"[\s\-_]+", form.strip()) if w]
+    if len(words) == 1 or not (words[0].isdigit() or words[0].lower() in _COMMON_FIRST):
+        return words[0]
+    others = [w for w in words[1:] if not re.match(r"licen[cs]|lizenz", w, re.I)]
+    best = max(others, key=len, default="")
+    # "modified MIT": "mit" is in more sentences than "modified"
+    return best if len(best) >= 4 else words[0]
+
+
+# first words of license forms that many sentences hold
+_COMMON_FIRST = frozenset({"open", "version", "modified", "conditions", "new", "general"})
+
+
 def _patterns_by_key(keys: Sequence[Sequence[str]]) -> dict[str, tuple[int, ...]]:
     by_key: dict[str, list[int]] = {}
     for n, ks in enumerate(keys):
@@ -1214,7 +1471,8 @@ def model_name(family: str, following: str, table: LicenseTable) -> str:
                 if "-" not in separator:
                     break  # "Grok 1 large language model": an adjective, not a variant
                 word = word[:1].upper() + word[1:]
-            out += ("-" if "-" in separator else " " if separator else "") + word
+            joint = "-" if "-" in separator else "." if separator == "." else separator and " "
+            out += joint + word
             pos = m.end()
             continue
         break
@@ -1248,7 +1506,7 @@ class MentionCandidate:
 
 @register(
     "license_events",
-    "v7",
+    "v8",
     labels=LICENSE_EVENT_KINDS,
     output_key="license_events",
     result_type=LicenseEvent,
@@ -1256,7 +1514,7 @@ class MentionCandidate:
     data_files=("licenses.yaml", "actors.yaml"),
 )
 class LicenseEventClassifier:
-    """Find license events (``license_events.v7``) in a document.
+    """Find license events (``license_events.v8``) in a document.
 
     Args:
         table_path: the license table YAML (default: the shipped ``data/licenses.yaml``).
@@ -1270,7 +1528,7 @@ class LicenseEventClassifier:
     """
 
     name = "license_events"
-    version = "v7"
+    version = "v8"
     labels: tuple[str, ...] = LICENSE_EVENT_KINDS
     output_key = "license_events"
 
@@ -1301,12 +1559,14 @@ class LicenseEventClassifier:
             f.form.lower(): f for f in actors.registry.forms if f.kind == "family"
         }
         latin = {f.form: f for f in actors.registry.forms if f.kind == "family"}
+        self._cjk_latin: dict[str, Any] = {}
         for chinese, family in self.table.cjk_families:
             if family in latin:
                 # "文心大模型4.5" -> "ERNIE 4.5": the family's own spelling, then its version
                 self._cjk_families[chinese.lower()] = dataclasses.replace(
                     latin[family], form=family + " "
                 )
+                self._cjk_latin[chinese.lower()] = self._cjk_families[chinese.lower()]
                 families.append(chinese)
         families.sort(key=len, reverse=True)
         self._cjk_family = re.compile(
@@ -1321,7 +1581,7 @@ class LicenseEventClassifier:
             for f in actors.registry.forms
             if f.kind != "family"
             and f.context is None
-            and (len(f.form) > 3 or (_CJK.search(f.form) and len(f.form) >= 2))
+            and (len(f.form) > 3 or (_CJK_NAMES.search(f.form) and len(f.form) >= 2))
         }
         names = {f.actor.name: f for f in actors.registry.forms if f.kind == "name"}
         for chinese, name in self.table.cjk_organisations:
@@ -1347,6 +1607,36 @@ class LicenseEventClassifier:
         for event in self._adopted_it(doc, spans):
             events.setdefault(event.identity(), event)
         return tuple(e for e in merge_events(list(events.values())) if self._reviewable(e))
+
+    def _named_elsewhere(
+        self, found: list[tuple[int, str, list[LicenseMatch]]], doc: Document
+    ) -> list[tuple[int, str, list[LicenseMatch]]]:
+        """A vendor's generic form ("this Open Model Licence") in a document that never names
+        the vendor but names another organisation's license of those words ("InstaDeep Open
+        Model Licence") is that organisation's license."""
+        unlisted = {m.text.lower(): m for _i, _t, ms in found for m in ms if not m.listed}
+        if not unlisted:
+            return found
+        everything = (doc.title + "\n" + doc.text).lower()
+        out = []
+        for index, text, matches in found:
+            kept = []
+            for m in matches:
+                info = self.table.get(m.id) if m.listed else None
+                words = " ".join(m.text.lower().split())
+                owner = next(
+                    (
+                        u
+                        for name, u in unlisted.items()
+                        if len(name) > len(words) and " ".join(name.split()).endswith(" " + words)
+                    ),
+                    None,
+                )
+                if info and info.actor and info.actor.lower() not in everything and owner:
+                    m = dataclasses.replace(m, id=owner.id, listed=False)
+                kept.append(m)
+            out.append((index, text, kept))
+        return out
 
     def _suite_events(self, doc: Document, spans: Sequence[tuple[int, int]]) -> list[LicenseEvent]:
         """New versions of a suite of licenses named only by number ("released version 4.0
@@ -1428,6 +1718,7 @@ class LicenseEventClassifier:
         owner: str | None = None
         speaker: str | None = None
         found_matches = [(index, text, self.table.find(text)) for index, text in candidates if text]
+        found_matches = self._named_elsewhere(found_matches, doc)
         versions = _document_versions([m for _i, _t, ms in found_matches for m in ms])
         out: list[MentionCandidate] = []
         for index, text, matches in found_matches:
@@ -1445,9 +1736,10 @@ class LicenseEventClassifier:
             found = self._rule_events(
                 doc, unit, text, matches, units, index, owner, speaker, first_person
             )
-            if index == -1 and not (unit.models or unit.actors):
+            if index == -1 and (not (unit.models or unit.actors) or _EXPLAINER.search(text)):
                 # a headline ("Apache 2.0: the open-model wave") is a release only of a
-                # model or by an organisation it names itself
+                # model or by an organisation it names itself, and an explainer's ("...
+                # licence terms compared") of none
                 found = [e for e in found if e.kind != "release"]
             seen: set[str] = set()
             for match in matches:
@@ -1704,7 +1996,10 @@ class LicenseEventClassifier:
                     probe += 1
                 base = start
                 text = doc.text[start:end]
-            if _CJK.search(text):
+            if _CJK_NAMES.search(text):
+                # "文心大模型5.0" found by the registry's own Chinese form: named as the table
+                # names the family ("ERNIE 5.0")
+                inside = [self._table_family(m, text, base) for m in inside]
                 if not any(m.rule.kind == "family" for m in inside):
                     inside += self._cjk_mentions(text, base, index == -1)
                 if not any(m.rule.kind != "family" for m in inside):
@@ -1728,6 +2023,21 @@ class LicenseEventClassifier:
                     reference_end = e
                     continue
                 found.append((m, s, e))
+            # "카나나 세이프가드(Kanana Safeguard)": the name in Latin letters after it is the
+            # one the model goes by
+            found = [
+                (m, s, e)
+                for m, s, e in found
+                if not (
+                    _CJK_NAMES.search(m.text)
+                    and any(
+                        o.actor.name == m.actor.name
+                        and e < os_ <= e + 30
+                        and ("(" in text[e:os_] or "（" in text[e:os_])
+                        for o, os_, _oe in found
+                    )
+                )
+            ]
             models = tuple(found)
             kept = {id(m) for m, _s, _e in models}
             actors = tuple(
@@ -1751,6 +2061,17 @@ class LicenseEventClassifier:
         return bool(_SIZE.match(word) or _VERSION.match(word)) or (
             word.lower() in self.table.keep_words and word[:1].isupper()
         )
+
+    def _table_family(self, mention: Mention, text: str, base: int) -> Mention:
+        """A family mention in Chinese script as the license table names it: "文心大模型5.0"
+        found as the registry's "文心" is "ERNIE" followed by its version."""
+        if mention.rule.kind != "family" or not _CJK.search(mention.text):
+            return mention
+        m = self._cjk_family.match(text, mention.start - base)
+        rule = self._cjk_latin.get(m.group(0).lower()) if m else None
+        if m is None or rule is None:
+            return mention
+        return dataclasses.replace(mention, rule=rule, end=base + m.end(), text=m.group(0))
 
     def _cjk_org_mentions(
         self, text: str, base: int, in_title: bool, known: Sequence[Mention]
@@ -1915,6 +2236,8 @@ class LicenseEventClassifier:
         kept_matches: list[LicenseMatch] = []
         negated: LicenseMatch | None = None
         for m in matches:
+            if _CONVERTS_BEFORE.search(text[max(0, m.start - 40) : m.start]):
+                continue  # "Two years after release, the code reverts to Apache 2.0"
             if _NEGATED_BEFORE.search(text[max(0, m.start - 80) : m.start]) or (
                 negated is not None and _LIST_OR.fullmatch(text, negated.end, m.start)
             ):
@@ -1973,6 +2296,10 @@ class LicenseEventClassifier:
             model, actor = self._nearby(unit, units, position, matches, owner)
             if weak and model is None:
                 continue  # a bare "MIT licensed." line about nothing the registry knows
+            if model is not None:
+                # "... FLUX.2 [turbo] under Apache 2.0, while [plus] uses ...": the tier
+                # named between the two licenses
+                model = _bracket_tier(model, text, matches, match.id)
             if actor is None:
                 info = self.table.get(match.id)
                 actor = info.actor if info else None
@@ -2048,6 +2375,8 @@ class LicenseEventClassifier:
             )
             or any(s < m.start and m.end < e for s, e in spans)
             or _REPLACED_AFTER.match(text, m.end) is not None
+            # "DeepSeek LicenseからMITライセンスに変更", "DeepSeek License에서 MIT로"
+            or _FROM_AFTER.match(text, m.end) is not None
             or any(n.start > m.end and _PAIR_GAP.fullmatch(text[m.end : n.start]) for n in matches)
             # "is changing the Apache 2.0-licensed source code ... to": what the code had
             or (
@@ -2060,6 +2389,17 @@ class LicenseEventClassifier:
             for m in matches
             if m.id not in from_ids and not _NOT_TARGET.search(text[max(0, m.start - 60) : m.start])
         ] or [None]
+        # "la falta de aceptación de la SSPL llevó a la compañía a optar ahora por la AGPL":
+        # where a license follows "to" / "por" / "auf", the ones named before it are not
+        # what the change moves to
+        direct = [
+            m.start
+            for m in matches
+            if m.id in to_ids and _TO_MARK.search(text[max(0, m.start - 20) : m.start])
+        ]
+        if direct:
+            later = {m.id for m in matches if m.start >= direct[0]}
+            to_ids = [i for i in to_ids if i in later] or to_ids
         from_license = from_ids[0] if from_ids else _from_family(text)
         events = []
         adopter = self._actor_in(unit, matches)
@@ -2149,6 +2489,12 @@ class LicenseEventClassifier:
         used: set[int] = set()
         for match in matches:
             before = [m for m in models if previous_end <= m[1] < match.start and id(m) not in used]
+            # "X is closed; Y is open-weight; and Z is released under Apache 2.0": the
+            # models of the license's own clause
+            clause = text.rfind(";", 0, match.start)
+            own = [m for m in before if m[1] > clause]
+            if clause >= 0 and own:
+                before = own
             if not before:
                 after = [m for m in models if m[1] >= match.end and id(m) not in used]
                 listed = bool(after) and _LIST_INTRO.search(text[match.end : after[0][1]])
@@ -2279,10 +2625,11 @@ class LicenseEventClassifier:
 
 
 def _spans(doc: Document) -> Sequence[tuple[int, int]]:
-    """The document's sentences, with CJK sentences ("。") split further and a sentence
-    broken by a hard line wrap ("under a standard permissive\nApache 2.0 license") joined."""
+    """The document's sentences, with CJK sentences ("。", a Korean "다. ") split further and a
+    sentence broken by a hard line wrap ("under a standard permissive\nApache 2.0 license")
+    joined."""
     sentences = _joined_wraps(doc.text, doc.sentences)
-    if not _CJK.search(doc.text):
+    if not _CJK_NAMES.search(doc.text):
         return sentences
     out: list[tuple[int, int]] = []
     for start, end in sentences:
@@ -2357,6 +2704,8 @@ _SOFTWARE_NAME = (
     ),
     # "... to become AGPL, like OTRS or POV-Ray", "comme OTRS ou POV-Ray ou Grafana"
     re.compile(
+        # ("plataformas como Hugging Face, Azure y AWS": where it is offered, no product)
+        r"(?<!platforms)(?<!plataformas)(?<!plateformes)(?<!Plattformen)(?<!piattaforme)"
         r",?\s+(?:like|such\s+as|including|comme|notamment|wie|etwa|como|tales\s+como)\s+"
         r"(?P<m>[A-Z][\w.+-]*(?:\s[A-Z][\w.+-]*)?(?:(?:\s*,\s*|\s+(?:and|or|et|ou|y|o|und|oder)\s+)"
         r"[A-Z][\w.+-]*(?:\s[A-Z][\w.+-]*)?)*)"
@@ -2465,10 +2814,13 @@ def _from_family(text: str) -> str | None:
 
 
 _DETERMINER = re.compile(
-    r"(?:\b(?:the|its|our|their|this|a|an|new|der|die|das|le|la|les|el|los|notre|nuestro)\s+)$",
+    r"(?:\b(?:the|its|our|their|this|a|an|new|der|die|das|le|la|les|el|los|notre|nuestro"
+    r"|o|os|as|il|lo|het|de|um|uma)\s+)$",
     re.IGNORECASE,
 )
 _PRODUCT_BEFORE = re.compile(r"((?:[A-Z][\w.+]*[\s-]+){1,3})$")
+# a Japanese or Korean case particle written onto a name ("Meta는", "Googleが")
+_PARTICLE_END = re.compile(r"(?<=[A-Za-z0-9])[는은가이를을의はがをもの]\s*$")
 _NOT_PRODUCT = {
     "The",
     "Its",
@@ -2494,6 +2846,12 @@ _NOT_PRODUCT = {
     "Los",
     "Las",
     "Su",
+    "O",
+    "Os",
+    "As",
+    "Il",
+    "Lo",
+    "Het",
     # quantifiers: "Several tools", "Many libraries" name no product
     "Several",
     "Many",
@@ -2534,17 +2892,19 @@ def _subject(
     noun = found.group(0)
     before = window[: found.start()]
     product = _PRODUCT_BEFORE.search(before)
+    if product is not None and _PARTICLE_END.search(product.group(1)):
+        product = None  # "Meta는 데이터셋을 ...": the sentence's subject, not the name
     named = _NAMED_SUBJECT.match(text)
     if not (
         noun[:1].isupper()
         or product
         or _DETERMINER.search(before)
-        or _CJK.match(noun)
+        or _CJK_NAMES.match(noun)
         or (named is not None and named.end() <= window_start + found.start())
     ):
         return None  # "supports tool use": not a named subject
     kind: SubjectKind = "software"
-    if found.group("app"):
+    if found.group("app") or found.group("zh_app"):
         kind = "app"
     elif found.group("dataset") or found.group("zh_dataset"):
         kind = "dataset"
@@ -2587,7 +2947,7 @@ def _described_subject(text: str) -> tuple[SubjectKind, str] | None:
     if noun is None or (model is not None and model.start() < noun.start()):
         return None
     kind: SubjectKind = "software"
-    if noun.group("app"):
+    if noun.group("app") or noun.group("zh_app"):
         kind = "app"
     elif noun.group("dataset") or noun.group("zh_dataset"):
         kind = "dataset"
@@ -2653,10 +3013,17 @@ _NEGATED_BEFORE = re.compile(
     r"|open\s+source|OSI-approved)\s+)*(?:licen[cs]es?\s+)?(?:(?:like|such\s+as)\s+)?$"
     r"|\bnot\b[^.;:]{0,70}\b(?:like|such\s+as)\s+$"
     r"|\b(?:nicht|kein\w*)\s+(?:unter\s+)?(?:der\s+|einer\s+)?$|\bn['’]est\s+pas\s+(?:sous\s+)?$"
-    r"|\bno\s+(?:es|está)\s+(?:bajo\s+)?$",
+    r"|\bno\s+(?:es|está)\s+(?:bajo\s+)?$"
+    # "并未采用完全开放的 Apache 2.0", "不采用 Apache 2.0", "não usa a", "non è sotto", "nie jest
+    # na licencji"
+    r"|(?:并未|並未|没有|沒有|未|不)(?:采用|採用|使用|选择|選擇|遵循)[^。，,；]{0,12}$"
+    r"|\b(?:não|non|nie|niet|geen)\s+(?:(?:é|è|jest|is|usa|utilizza|używa|gebruikt)\s+)?"
+    r"(?:(?:sob|sotto|na|onder)\s+)?(?:(?:a|la|de|licencji)\s+)?$",
     re.IGNORECASE,
 )
-_LIST_OR = re.compile(r"\s*(?:,\s*)?(?:or|and|oder|und|ou|et|o|y)?\s*(?:the\s+)?|\s*,\s*")
+_LIST_OR = re.compile(
+    r"\s*(?:,\s*)?(?:or|and|oder|und|ou|et|o|y|e|lub|of|或|和|与|、)?\s*(?:the\s+)?|\s*[,、]\s*"
+)
 _CUSTOM_WORD = re.compile(r"\b(?:custom|own|bespoke|proprietary)\b", re.IGNORECASE)
 _LICENSED_AFTER = re.compile(r"[\s-]*licen[cs]ed", re.IGNORECASE)
 _OBJECT_AFTER = re.compile(r"\s+(?:[\w-]+\s+){0,2}?(?:code|software|projects?)\b", re.IGNORECASE)
@@ -2682,14 +3049,21 @@ _NO_CHANGE_BEFORE = re.compile(
 )
 
 
+# "converts to Apache 2.0 after two years", "reverts to MIT": the license a source-available
+# license turns into at its change date, not one anything is released under now
+_CONVERTS_BEFORE = re.compile(
+    r"\b(?:conver(?:t|ts|ted|ting|sion)|revert(?:s|ed|ing)?|turns?\s+into)\s+(?:\w+\s+){0,2}?"
+    r"(?:to|into)\s+(?:the\s+|an?\s+)?(?:[\w-]+\s+){0,1}$",
+    re.IGNORECASE,
+)
 _SPECULATION = re.compile(r"\b(?:may|might|could|considers?|considering|if|whether)\b", re.I)
 _FROM_JUST_BEFORE = re.compile(
     r"\b(?:from|von|de|desde|从)\s*(?:the\s+|an?\s+|der\s+|den\s+|dem\s+|die\s+|la\s+|el\s+|les\s+|los\s+)?$",
     re.IGNORECASE,
 )
 _PAIR_GAP_FROM_TO = re.compile(
-    r"\s*(?:\([^)]{1,40}\)\s*)?(?:,\s*)?(?:to|zu|auf|à|a|al|到|为)\s*"
-    r"(?:the\s+|an?\s+|der\s+|la\s+|el\s+)?",
+    r"\s*(?:\([^)]{1,40}\)\s*)?(?:,\s*)?(?:to|zu|auf|à|a|al|para|naar|op|na|到|为)\s*"
+    r"(?:the\s+|an?\s+|der\s+|la\s+|el\s+|o\s+|de\s+)?",
     re.IGNORECASE,
 )
 
@@ -2749,6 +3123,32 @@ def _row_changes(text: str, matches: Sequence[LicenseMatch], evidence: str) -> l
     return out
 
 
+# A release told before "adopting": "has launched Gemma 4, adopting an Apache 2.0 license"
+_LAUNCHED_BEFORE = re.compile(
+    r"\b(?:launch(?:ed|es)|releas(?:ed|es)|unveil(?:ed|s)|introduc(?:ed|es)|debut(?:ed|s))\b"
+    r"[^.;:]{1,60},\s*$",
+    re.IGNORECASE,
+)
+# The state a product had so far, before a change: "bisher unter", "so far under", "until
+# now", "where before this was governed by"
+_PAST_BEFORE = re.compile(
+    r"\b(?:so\s+far|until\s+now|until\s+recently|up\s+to\s+now|bisher|bislang|zuvor|früher"
+    r"|previously|formerly|traditionally|tradicionalmente|anteriormente|hasta\s+ahora|até\s+agora"
+    r"|finora|dotychczas|wcześniej|tot\s+nu\s+toe|voorheen|auparavant|jusqu['’](?:à\s+présent|ici)"
+    r"|before\s+(?:this|it|that|they)\s+(?:was|were|had))\b[^.;:]{0,60}$",
+    re.IGNORECASE,
+)
+# A verb that makes a license text: the license after it is new, whatever change the
+# sentence also tells ("decidió abandonar el modelo BSD y produjo la Licencia Apache 2.0")
+_MADE_BEFORE = re.compile(
+    r"\b(?:produced|created|wrote|drafted|authored|cre(?:ó|ou|arono?)|produjo|produziu"
+    r"|ha\s+creato|a\s+créé|a\s+rédigé|erstellte|schuf|verfasste)\s+"
+    r"(?:the\s+|an?\s+|la\s+|el\s+|o\s+|die\s+|der\s+|le\s+)?(?:new\s+|nueva\s+|nuevo\s+)?"
+    r"(?:licen[cs]e\s+|licencia\s+|licença\s+|licenza\s+|Lizenz\s+)?$",
+    re.IGNORECASE,
+)
+
+
 # German change verbs stand at the end of the clause, after the license they move to
 _VERB_FINAL = re.compile(r"umgestellt|relizenzier|neu\s+lizenziert", re.IGNORECASE)
 
@@ -2765,11 +3165,26 @@ def _changes_license(text: str, matches: Sequence[LicenseMatch]) -> bool:
             and not _SPECULATION.search(text[max(0, first.start - 40) : first.start])
         ):
             return True
+        if (
+            first.id != second.id
+            and _PAST_BEFORE.search(text[max(0, first.start - 80) : first.start])
+            and not _SPECULATION.search(text[max(0, first.start - 40) : first.start])
+        ):
+            # "Nachdem die Software bisher unter der Apache-2.0-Lizenz bereitgestellt wurde,
+            # soll ... unter der SSPL erscheinen": the license so far, then another one
+            return True
     for cue in _RELICENSE.finditer(text):
         if _NO_CHANGE_BEFORE.search(text[max(0, cue.start() - 25) : cue.start()]):
             continue  # "7.4.x remain dual-licensed": a state, not a change
-        reach = _CUE_REACH * 2 if cue.group(0)[:3].lower() in ("rel", "re-") else _CUE_REACH
+        # "relicensed ...", "a partir de la versión 7.4, ... distribuirá su código bajo ...":
+        # cues whose license may come late in the clause
+        long_reach = cue.group(0)[:3].lower() in ("rel", "re-", "sta", "a p", "à p", "ab ")
+        reach = _CUE_REACH * 2 if long_reach else _CUE_REACH
+        if _ADOPT.fullmatch(cue.group(0)) and _LAUNCHED_BEFORE.search(text, 0, cue.start()):
+            continue  # "Google has launched Gemma 4, adopting an Apache 2.0 license": a release
         for lic in matches:
+            if _MADE_BEFORE.search(text[max(0, lic.start - 50) : lic.start]):
+                continue  # "abandonar el modelo BSD y produjo la Licencia Apache 2.0": a new text
             if cue.start() - 10 <= lic.start <= cue.end() + reach:
                 return True
             if (
@@ -2833,7 +3248,8 @@ def _name_near(actor: str, texts: Sequence[str], matches: Sequence[LicenseMatch]
     licenses = {m.text.lower() for m in matches}
     if actor:
         versioned = re.compile(
-            re.escape(actor) + r"(?P<sep>[- ])(?P<v>[Vv]?\d[\w.]*|[A-Z]\d[\w.]*)(?![\w-])"
+            re.escape(actor)
+            + r"(?P<sep>[- ])(?P<v>[Vv]?\d[A-Za-z0-9_.]*|[A-Z]\d[A-Za-z0-9_.]*)(?![A-Za-z0-9_-])"
         )
         for text in texts:
             m = versioned.search(text)
@@ -2923,15 +3339,22 @@ def merge_events(events: Sequence[LicenseEvent]) -> tuple[LicenseEvent, ...]:
         # nor a model is the license's own terms being described, not a model release.
         merged = [e for e in merged if e.kind != "release" or e.actor or e.model]
         # "OpenMDW 1.2 published" and "version 1.2 of … known as OpenMDW" are one event:
-        # the first (the title, when it names it) keeps its version.
-        seen: set[str] = set()
+        # the first (the title, when it names it) keeps its version. Another version its
+        # sentence writes out ("EUPL 1.1 ... EUPL 1.2", "Apache License 1.1 ... 2.0") is an
+        # event of its own.
+        seen: dict[str, set[str]] = {}
         kept: list[LicenseEvent] = []
         for e in merged:
             if e.kind == "new_license":
                 stem = license_stem(e.to_license or "")
                 if stem in seen:
-                    continue
-                seen.add(stem)
+                    version = _ID_VERSION.search(e.to_license or "")
+                    written = version is not None and re.search(
+                        rf"(?<![\d.]){re.escape(version.group(1))}(?![\d])", e.evidence
+                    )
+                    if e.to_license in seen[stem] or not written:
+                        continue
+                seen.setdefault(stem, set()).add(e.to_license or "")
             kept.append(e)
         merged = kept
     named = {

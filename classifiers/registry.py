@@ -78,11 +78,11 @@ _BUILTIN_ORDER = ("relevance", "actors", "license_events", "risk_themes")
 _LAZY: dict[str, tuple[str, str, tuple[str, ...], str, type, tuple[str, ...], str]] = {
     "classifiers.relevance": (
         "relevance",
-        "v3",
+        "v4",
         ("relevant",),
         "relevance",
         RelevanceScore,
-        ("relevance.v3.json", "relevance_lexicon.yaml", "actors.yaml"),
+        ("relevance.v4.json", "relevance_lexicon.yaml", "actors.yaml"),
         "RelevanceClassifier",
     ),
     "classifiers.risk_themes": (

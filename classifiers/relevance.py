@@ -1,4 +1,4 @@
-"""relevance.v3: is an item AI-industry news for Lumi's readers?
+"""relevance.v4: is an item AI-industry news for Lumi's readers?
 
 Relevant means the item is about AI models, labs or products; AI policy and regulation; AI
 safety or security; AI compute and chips; or the AI business. General tech news (a cloud
@@ -23,8 +23,13 @@ body shorter than :data:`SHORT_WORDS` words (a feed summary, a quoted passage) h
 terms than an article and its decision values spread differently; everything else is a
 ``body``. The calibrations and thresholds, the regularisation and the scale of the dense
 features are chosen on inner grouped folds (see :func:`classifiers.train.train_relevance`).
-The shipped model is plain JSON (``data/relevance.v3.json``); inference is numpy only,
+The shipped model is plain JSON (``data/relevance.v4.json``); inference is numpy only,
 nothing is unpickled.
+
+v4 is v3's model trained again, on the same labels and seed, with the lexicon the
+``actors.v4`` registry gives (its new organisations and forms count as AI names in the dense
+features); v3's model read with that lexicon would have scored items differently from how
+it was trained.
 
 An item with not one term the model knows, or whose body is a few words repeated
 (:func:`is_degenerate`), scores 0 and is not relevant. Evidence for a relevant item is the
@@ -84,7 +89,7 @@ __all__ = [
 ]
 
 DATA_DIR = Path(__file__).parent / "data"
-MODEL_PATH = DATA_DIR / "relevance.v3.json"
+MODEL_PATH = DATA_DIR / "relevance.v4.json"
 BUILD_COMMAND = "lumi train relevance --shared SHARED_DATA_DIR"
 MODEL_FORMAT = "lumi.relevance/3"
 #: Only this many leading characters of the body are read: whether an item is AI news shows
@@ -406,10 +411,10 @@ def regime_of(dense: np.ndarray) -> str:
 
 
 class RelevanceClassifier:
-    """Relevance classifier (``relevance.v3``), loaded from its JSON model.
+    """Relevance classifier (``relevance.v4``), loaded from its JSON model.
 
     Args:
-        model_path: the JSON model (default: the shipped ``data/relevance.v3.json``).
+        model_path: the JSON model (default: the shipped ``data/relevance.v4.json``).
         model: an already-parsed model dict (used instead of ``model_path``).
 
     Raises:
@@ -418,7 +423,7 @@ class RelevanceClassifier:
     """
 
     name = "relevance"
-    version = "v3"
+    version = "v4"
     labels: tuple[str, ...] = ("relevant",)
     output_key = "relevance"
 

@@ -1,4 +1,4 @@
-"""Training for risk_themes.v4 (and relevance.v3): reproducible, cross-validated, plain JSON.
+"""Training for risk_themes.v4 (and relevance.v4): reproducible, cross-validated, plain JSON.
 
 ``train_risk_themes`` materialises the labelled development set, fits one logistic
 regression per theme over word/bigram TF-IDF of the article body plus rule features, and
@@ -18,7 +18,7 @@ required). Figures are given overall, on the passages labelled relevant in
 A theme with fewer than ``MIN_POSITIVES`` labelled passages cannot be learned or
 calibrated; it falls back to its rules alone (fixed calibration on the rule feature).
 
-``train_relevance`` does the same for relevance.v3 (one logistic regression over word and
+``train_relevance`` does the same for relevance.v4 (one logistic regression over word and
 bigram TF-IDF of the title and body prefix), with every fold grouped by site.
 """
 
@@ -797,7 +797,7 @@ def format_train_report(report: TrainReport) -> str:
     return "\n".join(lines)
 
 
-# -- relevance.v3 ------------------------------------------------------------------------
+# -- relevance.v4 ------------------------------------------------------------------------
 #
 # ``train_relevance`` fits the relevance model on labelled items from three origins (corpus
 # feed entries, saved web pages, short passages found on the web). Every reported figure is
@@ -830,7 +830,7 @@ RELEVANCE_F1_TOLERANCE = 0.01
 #: An item's model input: its terms and its dense lexicon features.
 RelevanceInput = tuple[list[str], np.ndarray]
 #: The file ``lumi train relevance`` writes, in the current directory, when no output is named.
-RELEVANCE_DEFAULT_OUTPUT = Path("relevance.v3.trained.json")
+RELEVANCE_DEFAULT_OUTPUT = Path("relevance.v4.trained.json")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -1152,7 +1152,7 @@ def fit_relevance(
     model = {
         "format": MODEL_FORMAT,
         "name": "relevance",
-        "version": "v3",
+        "version": "v4",
         "sklearn_version": sklearn_version,
         "features": {
             **RELEVANCE_FEATURES,
@@ -1239,7 +1239,7 @@ def relevance_output_path(requested: Path | None, cwd: Path | None = None) -> Pa
         requested,
         cwd,
         default=RELEVANCE_DEFAULT_OUTPUT,
-        shipped="classifiers/data/relevance.v3.json",
+        shipped="classifiers/data/relevance.v4.json",
     )
 
 
@@ -1367,7 +1367,7 @@ def train_relevance(
 def format_relevance_report(report: RelevanceTrainReport) -> str:
     """A readable table of the cross-validated relevance figures."""
     lines = [
-        f"relevance.v3 trained on {report.examples} items from {report.sites} sites "
+        f"relevance.v4 trained on {report.examples} items from {report.sites} sites "
         f"({report.folds}-fold nested cross-validation grouped by site, seed {report.seed})",
         f"{'items':<24} {'n':>5} {'relevant':>8} {'predicted':>9} {'P':>6} {'R':>6} {'F1':>6}",
     ]

@@ -86,7 +86,7 @@ def build_dataset(shared: Path, out: Path) -> int:
     return count
 
 
-# -- relevance.v3 ------------------------------------------------------------------------
+# -- relevance.v4 ------------------------------------------------------------------------
 
 #: Label files of the relevance model in ``classifiers/data/devset``: corpus entries
 #: (references with an ``entry``) and saved web pages (references to an HTML file).

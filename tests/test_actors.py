@@ -1,4 +1,4 @@
-"""actors.v3: registry data, resolution of names and model families, false-hit avoidance,
+"""actors.v4: registry data, resolution of names and model families, false-hit avoidance,
 roles, the feed's publisher and organisations outside the registry."""
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ def test_an_organisation_confirmed_elsewhere_needs_no_local_context(
 def test_invisible_joiners_and_typographic_hyphens_do_not_hide_names(
     actors: ActorClassifier,
 ) -> None:
-    text = "Download it from Hugging Face\u2060 today. GPT\u2011Rosalind is new."
+    text = "Hugging Face\u2060 trained it. GPT\u2011Rosalind is new."
     assert {"Hugging Face", "OpenAI"} <= set(found(actors, text))
 
 
@@ -572,6 +572,182 @@ def test_a_research_lab_in_the_sentence_of_a_model_is_tied_to_ai_work(
     assert found(actors, "Qwen3 weights are published under MIT.") == {"Alibaba": "big_tech"}
 
 
+# --- actors.v4: more scripts, glued names, hubs, licences and cues in more languages ------
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("카카오가 새 AI 모델을 오픈소스로 공개했다.", {"Kakao"}),
+        ("①LG의 뚝심: 새 언어모델이 나왔다.", {"LG"}),
+        ("Grok 4 (High)GPT-5 (High)Claude Opus 4.1", {"xAI", "OpenAI", "Anthropic"}),
+        ("FLUX.1 [dev] license updated today.", {"Black Forest Labs"}),
+        ("Is Falcon 180B not based on Falcon 40B?", {"TII"}),
+        ("Its license excludes Europe for llama3.3.", {"Meta"}),
+    ],
+)
+def test_names_in_korean_after_numbers_brackets_or_before_a_version_are_matched(
+    actors: ActorClassifier, text: str, names: set[str]
+) -> None:
+    assert set(found(actors, text)) == names
+
+
+def test_a_falcon_rocket_is_not_a_model(actors: ActorClassifier) -> None:
+    assert found(actors, "A Falcon 9 rocket carried the AI satellite to orbit.") == {}
+
+
+def test_a_latin_context_word_next_to_japanese_text_counts(actors: ActorClassifier) -> None:
+    text = "東京大学の松尾研究室は公開したLLMの記述を削除した。"
+    assert found(actors, text) == {"University of Tokyo": "research"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The weights are published on Hugging Face under the MIT license.",
+        "Both models can be downloaded today from Hugging Face.",
+        "We are releasing the model weights on the Hugging Face Hub.",
+        "It is available on GitHub, HuggingFace, and ModelScope.",
+        "Die Modelle sind auf Plattformen wie Hugging Face und GitHub verfügbar.",
+        "Les deux modèles sont disponibles sur la plateforme Hugging Face.",
+        "Weights are gated and need authenticating with a HuggingFace token.",
+        "两款模型现已在Hugging Face平台开放下载。",
+    ],
+)
+def test_hugging_face_as_the_place_a_model_is_hosted_is_not_an_actor(
+    actors: ActorClassifier, text: str
+) -> None:
+    assert "Hugging Face" not in found(actors, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SmolLM3, released by Hugging Face, is a small language model.",
+        "Hugging Face launches a new open robotics model.",
+        "Researchers from Hugging Face trained the model on open data.",
+        "Bloom was built by BigScience and the French company Hugging Face.",
+    ],
+)
+def test_hugging_face_as_the_maker_is_an_actor(actors: ActorClassifier, text: str) -> None:
+    assert "Hugging Face" in found(actors, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "团队以MIT许可证开源了这个大模型。",
+        "Всё это в open-source под лицензией MIT, и модель уже доступна.",
+        "Model licences range from permissive (Apache-2.0, MIT) to bespoke AI terms.",
+        "To unlock the potential of open AI models, we need a new license.",
+    ],
+)
+def test_a_licence_named_mit_and_open_ai_models_are_not_organisations(
+    actors: ActorClassifier, text: str
+) -> None:
+    assert found(actors, text) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Grok 4.5 is now available in GitHub Copilot for developers.", {"xAI", "Microsoft"}),
+        ("Tori uses models from SpaceXAI to read market sentiment.", {"xAI"}),
+        (
+            "GPT-5.6 Sol is competitive with Mythos Preview on ExploitBench.",
+            {"OpenAI", "Anthropic"},
+        ),
+        ("Added support for Bedrock API keys.", {"Amazon"}),
+        ("Chai-1 predicts the 3D structure of biomolecules.", {"Chai Discovery"}),
+        ("ESM C models are available for commercial use.", {"EvolutionaryScale"}),
+        ("dots.llm1是小红书的技术团队开发的大语言模型。", {"Xiaohongshu"}),
+        (
+            "A paper co-authored with collaborators at Vanderbilt, Columbia, Oxford and "
+            "Cambridge tested GPT-5.",
+            {
+                "OpenAI",
+                "Vanderbilt University",
+                "Columbia University",
+                "University of Oxford",
+                "University of Cambridge",
+            },
+        ),
+    ],
+)
+def test_registry_names_added_from_development_misses_are_matched(
+    actors: ActorClassifier, text: str, names: set[str]
+) -> None:
+    assert set(found(actors, text)) == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The poet Francesca Gardner, from Cambridge’s English Faculty, wrote about mowing.",
+        "Portrait of Andrew Marvell at Trinity College, Cambridge, by the University of Cambridge.",
+        "Oxford-based founders raised money for an AI model.",
+    ],
+)
+def test_place_names_and_other_copilots_are_not_actors(actors: ActorClassifier, text: str) -> None:
+    assert found(actors, text) == {}
+
+
+def test_another_vendors_copilot_is_not_microsoft(actors: ActorClassifier) -> None:
+    assert found(actors, "Salesforce Einstein Copilot answers questions with AI.") == {
+        "Salesforce": "big_tech"
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("La startup française Vortal a publié son premier modèle de langage.", "Vortal"),
+        (
+            "Vortal, une startup parisienne qui développe des modèles de langage, a levé 20 M€.",
+            "Vortal",
+        ),
+        (
+            "Das Münchner KI-Start-up Nexlayer hat ein neues Sprachmodell veröffentlicht.",
+            "Nexlayer",
+        ),
+        (
+            "Lumora, una startup de Madrid que desarrolla modelos de IA, presentó su modelo.",
+            "Lumora",
+        ),
+        ("Il modello linguistico è stato sviluppato da Quantora e Brightmoor.", "Quantora"),
+        ("该模型由深言科技开发并开源。", "深言科技"),
+    ],
+)
+def test_cues_in_other_languages_find_organisations_outside_the_registry(
+    actors: ActorClassifier, text: str, name: str
+) -> None:
+    assert name in found(actors, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lumora, una startup de Madrid que vende zapatos, abrió una tienda.",
+        "Forschungseinrichtungen und Unternehmen können das Open-Source-Modell nutzen.",
+        "La startup de Madrid Lumora abrió una tienda de zapatos.",
+        "该模型由小红书的技术团队开发。",
+    ],
+)
+def test_cues_in_other_languages_need_an_ai_organisation(
+    actors: ActorClassifier, text: str
+) -> None:
+    names = set(found(actors, text))
+    assert not names - {"Xiaohongshu"}
+
+
+def test_the_place_a_subjects_model_comes_to_in_the_title_is_mentioned(
+    actors: ActorClassifier,
+) -> None:
+    doc = make_document("Grok 4.5 is available in Copilot.", title="Grok 4.5 in GitHub Copilot")
+    roles = {m.name: m.role for m in actors.classify(doc)}
+    assert roles == {"xAI": "subject", "Microsoft": "mentioned"}
+
+
 # --- real articles ---------------------------------------------------------------------
 
 
@@ -601,6 +777,7 @@ _PREFILTER_FRAGMENTS = [
     "x" * 600 + " OpenAI " + "y" * 300 + " Anthropic, Google DeepMind and NVIDIA.",
     "Nothing here names a lab: the weather was mild and the trains ran on time.",
     "百度发布文心大模型4.5,腾讯混元和OpenAI昨日开源;Les modèles d'OpenAI et l’ETH Zürich.",
+    "카카오가 공개했다. ①LG의 엑사원, (High)GPT-5 (High)Gemini 3 and FLUX.1 [dev] on Hugging Face.",
 ]
 
 

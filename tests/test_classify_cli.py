@@ -59,9 +59,9 @@ def test_classify_json_prints_one_contract_object_per_input_in_order(tmp_path):
             "classifiers",
         } <= set(obj)
         assert obj["classifiers"] == {
-            "relevance": "v3",
-            "actors": "v3",
-            "license_events": "v7",
+            "relevance": "v4",
+            "actors": "v4",
+            "license_events": "v8",
             "risk_themes": "v4",
         }
         for item in obj["actors"] + obj["license_events"] + obj["risk_themes"]:

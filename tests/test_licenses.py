@@ -1,4 +1,4 @@
-"""license_events.v7: the license table and release / relicense / new-license detection."""
+"""license_events.v8: the license table and release / relicense / new-license detection."""
 
 from __future__ import annotations
 
@@ -1621,3 +1621,406 @@ def test_a_flattened_model_card_license_name_is_a_release(
     assert [(e[0], e[4]) for e in events(classifier, card, title="Zorblax-3B")] == [
         ("release", "LicenseRef-LFM-Open")
     ]
+
+
+# --- license_events.v8: Japanese, Korean, Portuguese, Polish, Italian, Dutch ---------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Japanese: the license word after the name, release verbs after the object
+        (
+            "Microsoftは小型言語モデル「Phi-4」をMITライセンスで公開した。",
+            ("release", "Microsoft", "Phi-4", None, "MIT"),
+        ),
+        (
+            "Alibabaは「Qwen3」シリーズをApache 2.0ライセンスの下でリリースしました。",
+            ("release", "Alibaba", "Qwen3", None, "Apache-2.0"),
+        ),
+        # Korean: the license word with its particle, release verbs
+        (
+            "마이크로소프트는 Phi-4를 MIT 라이선스로 공개했다.",
+            ("release", "Microsoft", "Phi-4", None, "MIT"),
+        ),
+        # Portuguese
+        (
+            "A Alibaba lançou o Qwen3 sob a licença Apache 2.0.",
+            ("release", "Alibaba", "Qwen3", None, "Apache-2.0"),
+        ),
+        (
+            "A Mistral AI disponibiliza o Mistral Small 3.1 sob licença Apache 2.0.",
+            ("release", "Mistral AI", "Mistral Small 3.1", None, "Apache-2.0"),
+        ),
+        # Polish
+        (
+            "Mistral AI udostępnia model Mistral Small 3.1 na licencji Apache 2.0.",
+            ("release", "Mistral AI", "Mistral Small 3.1", None, "Apache-2.0"),
+        ),
+        # Italian
+        (
+            "Mistral AI pubblica Mistral Small 3.1 sotto licenza Apache 2.0.",
+            ("release", "Mistral AI", "Mistral Small 3.1", None, "Apache-2.0"),
+        ),
+        # Dutch
+        (
+            "Microsoft heeft Phi-4 uitgebracht onder de MIT-licentie.",
+            ("release", "Microsoft", "Phi-4", None, "MIT"),
+        ),
+    ],
+)
+def test_releases_written_in_more_languages_are_read(
+    classifier: LicenseEventClassifier, text: str, expected: tuple
+) -> None:
+    assert events(classifier, text) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "DeepSeekはDeepSeek-R1のライセンスをMITライセンスに変更した。",
+        "딥시크는 DeepSeek-R1의 라이선스를 MIT 라이선스로 변경했다.",
+        "A DeepSeek mudou a licença do DeepSeek-R1 para a licença MIT.",
+        "DeepSeek cambia la licencia de DeepSeek-R1 a MIT.",
+        "DeepSeek è passato alla licenza MIT per DeepSeek-R1.",
+        "DeepSeek stapt voor DeepSeek-R1 over op de MIT-licentie.",
+        "DeepSeek wechselt bei DeepSeek-R1 zur MIT-Lizenz.",
+    ],
+)
+def test_license_changes_written_in_more_languages_are_relicenses(
+    classifier: LicenseEventClassifier, text: str
+) -> None:
+    assert events(classifier, text) == [("relicense", "DeepSeek", "DeepSeek-R1", None, "MIT")]
+
+
+def test_a_german_model_that_now_has_a_license_had_another_before(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "Microsoft hat die Lizenz von Phi-2 auf die MIT-Lizenz umgestellt. Die Umstellung auf "
+        "die MIT-Lizenz ist wichtig, weil Phi-2 zuvor unter einer nicht-kommerziellen Lizenz "
+        "stand."
+    )
+    assert events(classifier, text) == [
+        ("relicense", "Microsoft", "Phi-2", "LicenseRef-Non-Commercial", "MIT")
+    ]
+
+
+def test_a_license_so_far_then_another_one_is_a_change(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "Nachdem die Datenbank bisher unter der Apache-2.0-Lizenz stand, soll die nächste "
+        "Version unter der SSPL erscheinen."
+    )
+    assert [(e[0], e[3], e[4]) for e in events(classifier, text)] == [
+        ("relicense", "Apache-2.0", "SSPL-1.0")
+    ]
+
+
+def test_a_product_relicensed_from_a_version_on_in_spanish(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "A partir de la versión 5.0, el proyecto distribuirá su código bajo la licencia "
+        "RSALv2 y la SSPLv1."
+    )
+    assert {(e[0], e[4]) for e in events(classifier, text)} == {
+        ("relicense", "LicenseRef-RSAL-2.0"),
+        ("relicense", "SSPL-1.0"),
+    }
+
+
+def test_a_japanese_license_announced_as_the_object_of_the_verb_is_a_new_text(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Stability AIは「Stability AI Community License」というライセンスを新しく発表した。"
+    assert events(classifier, text) == [
+        ("new_license", "Stability AI", None, None, "LicenseRef-Stability-AI-Community")
+    ]
+
+
+def test_japanese_and_korean_license_lines_name_the_models_license(
+    classifier: LicenseEventClassifier,
+) -> None:
+    japanese = "Googleは新しいモデル「Gemma 3」をリリースした。ライセンスはGemma利用規約である。"
+    assert events(classifier, japanese) == [
+        ("release", "Google", "Gemma 3", None, "LicenseRef-Gemma-Terms")
+    ]
+    korean = "카카오는 새 모델 ‘카나나 세이프가드(Kanana Safeguard)’를 공개했다. 라이선스는 MIT."
+    assert events(classifier, korean) == [("release", "Kakao", "Kanana Safeguard", None, "MIT")]
+
+
+def test_korean_names_of_organisations_and_families_are_read(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "네이버는 하이퍼클로바X 시드를 Apache 2.0 라이선스로 공개했다."
+    assert events(classifier, text) == [("release", "Naver", "HyperCLOVA X", None, "Apache-2.0")]
+
+
+def test_a_passive_with_the_subject_left_out_is_the_models_release(
+    classifier: LicenseEventClassifier,
+) -> None:
+    italian = (
+        "OpenAI ha presentato due modelli: gpt-oss-120b e gpt-oss-20b. Vengono rilasciati "
+        "sotto la licenza Apache 2.0."
+    )
+    assert events(classifier, italian) == [("release", "OpenAI", "gpt-oss", None, "Apache-2.0")]
+    spanish = (
+        "OpenAI presentó gpt-oss-120b y gpt-oss-20b. Ambas versiones se publican bajo la "
+        "licencia Apache 2.0."
+    )
+    assert [(e[0], e[2], e[4]) for e in events(classifier, spanish)] == [
+        ("release", "gpt-oss", "Apache-2.0")
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Google lanzó Gemma 3 con una licencia propia basada en Apache 2.0.",
+        "A nova licença da empresa é baseada na Apache 2.0.",
+        "Nowa licencja jest oparta na licencji Apache 2.0.",
+        "独自ライセンスはApache 2.0をベースにしています。",
+        "이 라이선스는 Apache 2.0 기반의 라이선스이다.",
+    ],
+)
+def test_based_on_apache_in_more_languages_is_never_apache(
+    classifier: LicenseEventClassifier, text: str
+) -> None:
+    assert all(e[4] != "Apache-2.0" for e in events(classifier, text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "MITライセンスは寛容なライセンスの一つです。",
+        "GPLとMITライセンスの違いを解説します。",
+        "あなたが作成したソフトウェアにApache License 2.0を適用すると、誰でも使えます。",
+        "MIT 라이선스는 상업적 이용을 허용한다.",
+        "A licença MIT é uma das mais permissivas.",
+        "Licencja MIT pozwala na użycie komercyjne.",
+        "La licenza MIT è una delle più permissive.",
+        "De MIT-licentie staat commercieel gebruik toe.",
+        "Ele estudou no MIT e depois foi para a Alibaba.",
+        "典型的なライセンスにはOpenRAIL系やLlama系のモデルライセンスがある。",
+        "Muitos modelos são lançados sob a licença MIT.",
+        "Viele Modelle werden unter der MIT-Lizenz veröffentlicht.",
+    ],
+)
+def test_license_descriptions_in_more_languages_are_no_event(
+    classifier: LicenseEventClassifier, text: str
+) -> None:
+    assert events(classifier, text) == []
+
+
+def test_a_dataset_or_an_app_in_more_languages_keeps_its_subject_kind(
+    classifier: LicenseEventClassifier,
+) -> None:
+    doc = make_document("MetaはデータセットをCC BY 4.0ライセンスで公開した。")
+    assert [(e.kind, e.subject_kind, e.to_license) for e in classifier.classify(doc)] == [
+        ("release", "dataset", "CC-BY-4.0")
+    ]
+    doc = make_document("Meta는 데이터셋을 CC BY 4.0 라이선스로 공개했다.")
+    assert [(e.subject_kind, e.model) for e in classifier.classify(doc)] == [("dataset", None)]
+    doc = make_document("O aplicativo Gemini CLI foi lançado pelo Google sob a licença Apache 2.0.")
+    assert [e.subject_kind for e in classifier.classify(doc)] == ["app"]
+
+
+def test_two_versions_of_one_license_text_are_two_new_licenses(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "Komisja Europejska przyjęła zmienioną wersję licencji (EUPL wersja 1.1). Należy "
+        "przyjąć nową wersję EUPL - EUPL wersja 1.2."
+    )
+    assert {(e[0], e[4]) for e in events(classifier, text)} == {
+        ("new_license", "EUPL-1.1"),
+        ("new_license", "EUPL-1.2"),
+    }
+
+
+def test_a_license_made_after_a_change_word_is_a_new_text(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "En 2004, la fundación decidió abandonar el modelo BSD y produjo la Licencia Apache 2.0."
+    assert [(e[0], e[4]) for e in events(classifier, text)] == [("new_license", "Apache-2.0")]
+
+
+def test_the_license_a_source_available_license_converts_to_is_no_release(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Two years after each release, the Zorbdb code reverts to Apache 2.0."
+    assert events(classifier, text) == []
+
+
+def test_licence_spelled_the_british_way_is_the_same_license(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "All future releases of Zorbkit will be covered by a new Business Source Licence."
+    assert [(e[0], e[4]) for e in events(classifier, text)] == [("relicense", "BUSL-1.1")]
+
+
+def test_a_family_of_terms_inside_a_named_license_is_that_license() -> None:
+    found = load_license_table().find("Weights use the Zorb Non-Commercial License Agreement.")
+    assert [m.id for m in found] == ["LicenseRef-Zorb-Non-Commercial"]
+
+
+def test_a_vendors_generic_form_in_another_organisations_document_is_theirs(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "Zorblab Open Model Licence. Please read this Open Model Licence before using the "
+        "Zorb-7B model, which is released under it."
+    )
+    assert all(e[4] != "LicenseRef-NVIDIA-Open-Model" for e in events(classifier, text))
+
+
+def test_the_models_of_a_licenses_own_clause_are_its_subjects(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "FLUX.1 [pro] is a closed model; FLUX.1 [dev] is an open-weight model; and "
+        "FLUX.1 [schnell] is released under the Apache 2.0 license."
+    )
+    assert [(e[2], e[4]) for e in events(classifier, text)] == [("FLUX.1 [schnell]", "Apache-2.0")]
+
+
+def test_a_headline_comparing_licenses_is_no_release(classifier: LicenseEventClassifier) -> None:
+    assert events(classifier, "", title="Llama and Qwen licence terms compared") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "「Qwen3」のライセンスがApache 2.0に変わった。",
+        "Qwen3의 라이선스가 Apache 2.0으로 바뀌었다.",
+        "A Alibaba adota a licença Apache 2.0 para o Qwen3.",
+        "Alibaba adotta la licenza Apache 2.0 per Qwen3.",
+    ],
+)
+def test_a_license_that_becomes_or_is_adopted_is_a_change(
+    classifier: LicenseEventClassifier, text: str
+) -> None:
+    assert events(classifier, text) == [("relicense", "Alibaba", "Qwen3", None, "Apache-2.0")]
+
+
+def test_a_german_separable_change_verb_moves_the_model(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Microsoft stellt die Lizenz von Phi-2 auf MIT um."
+    assert events(classifier, text) == [("relicense", "Microsoft", "Phi-2", None, "MIT")]
+
+
+def test_open_source_in_spanish_is_no_code_subject(classifier: LicenseEventClassifier) -> None:
+    doc = make_document("El modelo Phi-4 de Microsoft es de código abierto con licencia MIT.")
+    assert [(e.subject_kind, e.model) for e in classifier.classify(doc)] == [("model", "Phi-4")]
+
+
+def test_a_license_text_published_on_a_date_is_new_with_its_version_written_apart(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "L’AGPL v3.0, publiée le 19 novembre 2007, vise les logiciels serveurs."
+    assert [(e[0], e[4]) for e in events(classifier, text)] == [("new_license", "AGPL-3.0-only")]
+
+
+def test_models_released_under_licenses_like_apache_are_no_event(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Europäische Sprachmodelle werden unter offenen Lizenzen wie Apache 2.0 veröffentlicht."
+    assert events(classifier, text) == []
+
+
+def test_a_product_now_only_under_other_licenses_is_relicensed(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Jetzt aber gibt es Zorbdb nur noch unter der SSPL und der RSALv2."
+    assert {(e[0], e[4]) for e in events(classifier, text)} == {
+        ("relicense", "SSPL-1.0"),
+        ("relicense", "LicenseRef-RSAL-2.0"),
+    }
+
+
+def test_licenses_a_chinese_sentence_says_the_model_does_not_use_are_no_release(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Meta 并未采用 Apache 2.0 或 MIT 协议,而是为 Llama 3 使用了 Llama 3 Community License。"
+    assert [e[4] for e in events(classifier, text)] == ["LicenseRef-Llama-3-Community"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "随着新版本的发布,Zorbdb 已完成向 GNU AGPL v3 许可证的过渡。",
+        "从 Zorbdb 8 开始,Zorbdb 现已在 AGPLv3 开源许可证下提供。",
+    ],
+)
+def test_chinese_transitions_to_a_license_are_changes(
+    classifier: LicenseEventClassifier, text: str
+) -> None:
+    assert [(e[0], e[4]) for e in events(classifier, text)] == [("relicense", "AGPL-3.0-only")]
+
+
+def test_chinese_license_texts_born_or_published_in_a_year_are_new(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "GPL V1.0 就这样在 1989 年诞生。GPL V2.0 在 1991 年 6 月发布。"
+    assert {(e[0], e[4]) for e in events(classifier, text)} == {
+        ("new_license", "GPL-1.0-only"),
+        ("new_license", "GPL-2.0-only"),
+    }
+
+
+def test_a_model_put_out_under_a_chinese_license_phrase_is_no_new_text(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "该模型采用 Apache 2.0 协议发布。"
+    assert all(e[0] != "new_license" for e in events(classifier, text))
+
+
+def test_an_evaluation_of_a_license_is_neither_a_new_text_nor_a_release(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "The Zorb Foundation has published its evaluation of the Llama 3.1 Community License."
+    assert events(classifier, text) == []
+
+
+def test_a_model_launched_adopting_a_license_is_released_under_it(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Google has launched Gemma 4, adopting an Apache 2.0 license for the open models."
+    assert events(classifier, text) == [("release", "Google", "Gemma 4", None, "Apache-2.0")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "DeepSeekはDeepSeek-R1のライセンスをDeepSeek LicenseからMITライセンスに変更した。",
+        "딥시크는 DeepSeek-R1의 라이선스를 DeepSeek License에서 MIT 라이선스로 변경했다.",
+        "A licença do DeepSeek-R1 passou de DeepSeek License para MIT.",
+    ],
+)
+def test_the_license_a_change_leaves_is_read_in_more_languages(
+    classifier: LicenseEventClassifier, text: str
+) -> None:
+    assert events(classifier, text) == [
+        ("relicense", "DeepSeek", "DeepSeek-R1", "LicenseRef-DeepSeek-1.0", "MIT")
+    ]
+
+
+def test_a_polish_passive_change_is_a_relicense(classifier: LicenseEventClassifier) -> None:
+    text = "Licencja modelu DeepSeek-R1 została zmieniona na MIT."
+    assert events(classifier, text) == [("relicense", "DeepSeek", "DeepSeek-R1", None, "MIT")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Microsoftは「Phi-4」をオープンソースライセンス「MIT」で公開した。",
+        "마이크로소프트는 Phi-4에 MIT 라이선스를 채택했다.",
+    ],
+)
+def test_a_bracketed_japanese_license_and_a_korean_adopted_one_are_releases(
+    classifier: LicenseEventClassifier, text: str
+) -> None:
+    assert events(classifier, text) == [("release", "Microsoft", "Phi-4", None, "MIT")]

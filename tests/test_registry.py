@@ -46,18 +46,18 @@ def test_every_registration_declares_existing_data_files() -> None:
 
 def test_get_accepts_name_or_versioned_name_and_caches_the_instance() -> None:
     by_name = registry.get("actors")
-    assert registry.get("actors.v3") is by_name
+    assert registry.get("actors.v4") is by_name
     assert isinstance(by_name, Classifier)
-    assert (by_name.name, by_name.version) == ("actors", "v3")
+    assert (by_name.name, by_name.version) == ("actors", "v4")
 
 
 def test_build_returns_a_fresh_instance_with_overrides() -> None:
-    fresh = registry.build("actors.v3", spacy_model="none")
+    fresh = registry.build("actors.v4", spacy_model="none")
     assert fresh is not registry.get("actors")
 
 
 def test_unknown_names_list_what_is_registered() -> None:
-    with pytest.raises(UnknownClassifier, match=r"actors\.v3"):
+    with pytest.raises(UnknownClassifier, match=r"actors\.v4"):
         registry.get("sentiment")
     with pytest.raises(UnknownClassifier):
         registry.get("actors.v9")
@@ -66,14 +66,14 @@ def test_unknown_names_list_what_is_registered() -> None:
 def test_registering_a_second_factory_under_the_same_name_is_refused() -> None:
     with pytest.raises(ValueError, match="already registered"):
 
-        @registry.register("actors", "v3", labels=())
+        @registry.register("actors", "v4", labels=())
         class Impostor:  # pragma: no cover - never built
             pass
 
 
 def test_build_all_only_builds_what_is_asked() -> None:
     built = registry.build_all(only=["license_events"])
-    assert list(built) == ["license_events.v7"]
+    assert list(built) == ["license_events.v8"]
 
 
 def test_license_classifier_shares_the_actor_tokenization() -> None:
@@ -133,9 +133,9 @@ def test_classify_text_reports_every_classifier_in_the_contract_shape() -> None:
     assert data["actors"][0]["name"] == "Google"
     assert data["license_events"][0]["kind"] == "relicense"
     assert data["relevance"]["relevant"] is True and 0.5 <= data["relevance"]["score"] <= 1
-    assert data["classifiers"]["relevance"] == "v3"
-    assert data["classifiers"]["actors"] == "v3"
-    assert data["classifiers"]["license_events"] == "v7"
+    assert data["classifiers"]["relevance"] == "v4"
+    assert data["classifiers"]["actors"] == "v4"
+    assert data["classifiers"]["license_events"] == "v8"
     assert ("risk_themes" in data["classifiers"]) == _risk_themes_configured()
     json.dumps(data)
 
@@ -143,6 +143,6 @@ def test_classify_text_reports_every_classifier_in_the_contract_shape() -> None:
 def test_classify_document_with_only_runs_only_those() -> None:
     doc = make_document("Anthropic released Claude under no license at all.")
     report = classify_document(doc, only=["actors"], config=NO_MODEL)
-    assert dict(report.classifiers) == {"actors": "v3"}
+    assert dict(report.classifiers) == {"actors": "v4"}
     assert report.license_events == () and report.risk_themes == ()
     assert [a.name for a in report.actors] == ["Anthropic"]

@@ -1,4 +1,4 @@
-"""relevance.v3: the shipped model, its decisions on real items, evidence, registry and training."""
+"""relevance.v4: the shipped model, its decisions on real items, evidence, registry and training."""
 
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ def test_text_without_a_known_term_scores_zero_and_is_not_relevant(classifier):
 
 def test_registry_lists_relevance_first_without_building_it():
     rows = registry.describe()
-    assert rows[0]["fullname"] == "relevance.v3"
+    assert rows[0]["fullname"] == "relevance.v4"
     assert rows[0]["output_key"] == "relevance"
     assert registry.registration("relevance").result_type is RelevanceScore
 
@@ -116,7 +116,7 @@ def test_registry_lists_relevance_first_without_building_it():
     ["not json", "[]", json.dumps({"format": "lumi.relevance/1", "vocabulary": ["a"]})],
 )
 def test_malformed_model_file_raises_classifier_not_configured(tmp_path, content):
-    path = tmp_path / "relevance.v3.json"
+    path = tmp_path / "relevance.v4.json"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(ClassifierNotConfigured, match="lumi train relevance"):
         RelevanceClassifier(path)
@@ -166,7 +166,7 @@ def test_training_on_a_small_synthetic_set_writes_a_loadable_model(tmp_path):
 
 
 def test_shipped_model_is_the_default_path():
-    assert MODEL_PATH.name == "relevance.v3.json" and MODEL_PATH.is_file()
+    assert MODEL_PATH.name == "relevance.v4.json" and MODEL_PATH.is_file()
 
 
 def test_numpy_inference_reproduces_the_scikit_learn_scores():
