@@ -1,4 +1,4 @@
-"""license_events.v8: releases, relicensing and new license texts, per model version.
+"""license_events.v9: releases, relicensing and new license texts, per model version.
 
 Knowledge lives in ``data/licenses.yaml``: every license's id (SPDX where SPDX has one, else
 ``LicenseRef-…``), surface forms, commercial-use and OSI flags and key restrictions, plus the
@@ -93,6 +93,20 @@ Chinese sentence says a model does not use ("并未采用 Apache 2.0 或 MIT"), 
 Sentences are keyed by the form word fewer sentences hold ("clause", not "3"), so fewer run
 the license patterns.
 
+v9 reads Russian, Romanian and Indonesian and more Korean, Spanish and Portuguese: the license
+word ("лицензией Apache 2.0", "cu licență MIT") and a short form after it ("лицензию AGPLv3"),
+an adjective between the word and the name ("una licencia abierta MIT", "licenza open source
+AGPL"), "Apache Software License 2.0" and the Korean "아파치 라이선스 2.0", the GPL and LGPL
+named without a version (``LicenseRef-GPL``, ``LicenseRef-LGPL``; "a versão 3 da licença GPL"
+is GPL 3.0), model nouns in those languages ("модель", "modelli", "모델", "モデル") as a
+release's subject, "under the license" in Korean ("라이선스 아래", "하에") and "오픈소스화",
+release verbs ("выпустила", "опубликовала", "merilis", "lansat"), change verbs ("перешёл на",
+"сменил лицензию", "beralih dari X ke", "mengubah lisensi") with the license they leave, "based
+on" in Russian ("основанную на"), a license text "foi lançada" / "fue lanzada" as new. It
+reads a sentence that is only "Under Apache 2.0." after a model's, "Voxtral Realtime, is Apache
+2.0" (not "We are Apache 2.0"), "Todos ellos" / "Totul" as the models just named, "Xのライセンス
+であるY" as X's license, and "we're choosing X" as a first-person release.
+
 Actor and model mentions come from the actor classifier's analysis of the same document, so
 the text is tokenized once for both classifiers.
 """
@@ -143,7 +157,9 @@ _BASED_ON = re.compile(
     # "gebaseerd op de", "abgeleitet von der"
     r"|\b(?:basad[ao]s?\s+en|basead[ao]s?\s+(?:em|n[ao]s?)|basat[ao]\s+su\w*|opart[aey]?\s+na"
     r"|gebaseerd\s+op|abgeleitet\s+von|derivad[ao]s?\s+d[aeo]|inspirad[ao]s?\s+(?:en|em|n[ao]))\s+"
-    r"(?:(?:la|el|a|o|de|der|die|dem|het|licencji|licencia|licença|licenza)\s+){0,2}$",
+    r"(?:(?:la|el|a|o|de|der|die|dem|het|licencji|licencia|licença|licenza)\s+){0,2}$"
+    # Russian "основанную на лицензии", Indonesian "berdasarkan lisensi"
+    r"|(?:\bоснованн?\w*\s+на|\bberdasarkan)\s+(?:лицензи\w*\s+|lisensi\s+)?[«\"“]?$",
     re.IGNORECASE,
 )
 _RELICENSE = re.compile(
@@ -217,7 +233,12 @@ _RELICENSE = re.compile(
     r"|向(?=[^。；]{0,60}(?:过渡|過渡|迁移|遷移|转换|轉換))|(?:从|從)[^。；，,]{1,20}?(?:开始|開始)"
     # Japanese and Korean: "に変更", "へ移行", "に切り替え", "로 변경", "로 전환"
     r"|に変更|へ変更|を変更|に移行|へ移行|に切り替え|へ切り替え|に切替|乗り換え|に変わ|へ変わ"
-    r"|(?:으로|로)\s*(?:변경|전환|바꾸|바꿨|바뀌|바뀐|교체)",
+    r"|(?:으로|로)\s*(?:변경|전환|바꾸|바꿨|바뀌|바뀐|교체)"
+    # Russian: "перешёл на лицензию", "сменил лицензию", "вместо"
+    r"|\bпере(?:шёл|шел|шла|шли|ходит|ходят|йдёт|йдет|вёл|вел|вела|вели)\s+(?:\w+\s+){0,2}?на\b"
+    r"|\b(?:сменил|изменил|поменял)\w*\s+(?:\w+\s+){0,2}?лицензи\w*|\bвместо\b"
+    # Indonesian: "beralih dari ... ke", "mengubah lisensi", "alih-alih"
+    r"|\bberalih\b|\b(?:mengubah|mengganti)\s+(?:\w+\s+)?lisensi\w*|\balih-alih\b",
     re.IGNORECASE,
 )
 # "adopts OpenMDW": an organisation taking up a license text; with no model in the sentence
@@ -248,7 +269,7 @@ _FROM_MARK = re.compile(
     r"|statt|anstelle|anstatt|au\s+lieu\s+de|en\s+lugar\s+de|desde|replace"
     # "zuvor unter einer nicht-kommerziellen Lizenz", "anteriormente sob", "em vez da"
     r"|zuvor|vorher|früher|anteriormente|auparavant|in\s+precedenza|em\s+vez\s+d[aoe]"
-    r"|invece\s+d(?:i|el|ella)|zamiast|in\s+plaats\s+van"
+    r"|invece\s+d(?:i|el|ella)|zamiast|in\s+plaats\s+van|beralih\s+dari|вместо"
     r"\s+under|no\s+longer\s+under|away\s+from|dropping|drops|abandoning|was\s+under"
     r"|were\s+under|formerly\s+under|formerly|off|(?:goodbye|farewell)\s+to)\s+"
     r"(?:the\s+|its\s+|their\s+|an?\s+|our\s+)?"
@@ -340,13 +361,17 @@ _NEW_NEAR = re.compile(
     re.IGNORECASE,
 )
 _NEW_VERB_AFTER = re.compile(
-    r"^[\s,]*(?:\([^)]*\)\s*)?(?:,\s*)?(?:which\s+)?(?:was\s+|is\s+|has\s+been\s+|were\s+)?"
+    r"^[\s,]*(?:\([^)]*\)\s*)?(?:,\s*)?(?:which\s+)?(?:was\s+|is\s+|has\s+been\s+|were\s+"
+    r"|foi\s+|fue\s+|è\s+stat[ao]\s+)?"
     r"(?:just\s+|now\s+|officially\s+)?(?:published|introduced|unveiled|launched|announced"
     r"|released|drafted|updated|revised|finali[sz]ed|created|proposed"
     # "hat die OpenMDW-Lizenz vorgestellt", "la licence ... présentée", "presentó la licencia"
     r"|vorgestellt|eingeführt|präsentiert|présentée?|dévoilée?|presentad[ao]"
     # "L'AGPL v3.0, publiée le 19 novembre 2007", "publicada", "pubblicata", "opublikowana"
-    r"|publiée?|publicad[ao]|pubblicat[ao]|opublikowan[aey])\b"
+    r"|publiée?|publicad[ao]|pubblicat[ao]|opublikowan[aey]"
+    # "A versão 3 da licença GPL foi lançada", "fue lanzada", "è stata rilasciata" (a
+    # German verb after the license is as often a release: "unter Apache 2.0 veröffentlicht")
+    r"|lançad[ao]|lanzad[ao]|rilasciat[ao])\b"
     # "GPL V2.0 在 1991 年 6 月发布时", "(..., 简称LGPL)也随之发布", "就这样...诞生"
     r"|^\s*(?:[(（][^)）]*[)）]\s*)?(?:也|亦)?(?:随之|隨之|正式)?(?:发布|發布|推出|诞生|誕生|问世|問世)"
     r"|^\s*在\s*\d{4}\s*年[^。，,]{0,10}?(?:发布|發布|诞生|誕生)|^[^。]{0,20}?(?:诞生|誕生|问世|問世)"
@@ -384,9 +409,9 @@ _RELEASE_CUE = re.compile(
     r"(?:under|covered)|weights\s+(?:are\s+)?under|uses?(?!\s+of\b)|adopt\w*|offer\w*|provid\w*"
     r"|veröffentlich\w*|unter\s+(?:der|die|einer)|steht\s+unter|steh(?:t|en)\b[^.;]{0,60}?\bunter\b|lizenziert|verfügbar"
     r"|bereitgestellt|publi\w*|sous\s+licence|disponible\w*|distribu\w*|lanc\w*|lanz\w*"
-    r"|bajo\s+(?:la\s+)?licencia|libera\w*|(?:es|son)\s+de\s+licencia"
+    r"|bajo\s+(?:la\s+|una\s+)?licencia|libera\w*|(?:es|son)\s+de\s+licencia"
     # Malay / Indonesian: "dilepaskan di bawah lesen Apache-2.0"
-    r"|di\s*bawah\s+(?:lesen|lisensi)|dilepaskan|dirilis|diluncurkan"
+    r"|di\s*bawah\s+(?:lesen|lisensi)|dilepaskan|dirilis|diluncurkan|merilis|meluncurkan"
     # "Under its Microsoft Research license, Phi-2 ...", "with MIT licence", "grâce à leur licence"
     r"|^\W*under\s+(?:its|their)|with\s+(?:an?\s+)?(?:[\w.-]+\s+){0,2}licen[cs]e"
     r"|con\s+(?:una\s+|la\s+)?licencia|(?:grâce\s+à|avec)\s+(?:leur\s+|sa\s+|son\s+|une\s+|la\s+)?licence"
@@ -401,7 +426,18 @@ _RELEASE_CUE = re.compile(
     r"|开源|发布|采用|使用|选择|遵循|授权|推出|许可下|适用|協議開放|协议开放|開源|發布|採用|授權"
     # Japanese and Korean: "公開", "リリース", "採用", "適用", "提供", "配布"; "공개", "출시",
     # "적용", "배포", "제공"
-    r"|公開|リリース|発表|採用|適用|提供|配布|オープンソース化|で利用|공개|출시|적용|배포|제공|발표|채택",
+    r"|公開|リリース|発表|採用|適用|提供|配布|オープンソース化|で利用|공개|출시|적용|배포|제공|발표|채택"
+    # Korean "under the license" (하에, 아래) and "open-sourced" (오픈소스화)
+    r"|라이[선센]스\s*(?:하에|아래)|오픈\s?소스화"
+    # "Why we're choosing GNU AGPLv3" (with a first-person subject only: see the anchor)
+    r"|(?i:\b(?:choos(?:e|es|ing)|chose)\b)"
+    # Romanian "cu licență", "lansat"
+    # "Voxtral Realtime, is Apache 2.0": the license right after "is" (blanked here)
+    r"|(?<!we\s)(?<!they\s)\b(?:is|are)\s+(?:now\s+|also\s+)?\s{3}"
+    r"|(?i:cu\s+licen[țt]\w*)|(?i:\blansa\w*|\blansat\w*)"
+    # Russian "с лицензией", "под лицензией", "выпустила", "опубликовала", "открыла"
+    r"|(?i:(?:с|под)\s+лицензи\w*)|(?i:выпуст\w*|выпущен\w*|опубликова\w*|представил\w*"
+    r"|открыл\w*|доступн\w*|распространя\w*|лицензией)",
     re.IGNORECASE,
 )
 _REVISED_BEFORE = re.compile(
@@ -454,6 +490,8 @@ _PARTICIPLE_START = re.compile(
     r"^\W*(?:Released|Licen[cs]ed|Distributed|Published|Available|Shipped|Open-sourced"
     r"|Veröffentlicht|Publié|Distribué|Publicado|Lanzado|Distribuido)\b"
     # "We are releasing today the official phi-4 model! With MIT licence!!"
+    # "Mistral Small 4: 119B parameters. Under Apache 2.0.": the sentence is the license
+    r"|^\W*(?:Under|Sous|Unter|Bajo|Sob|Sotto)\s+(?:the\s+|la\s+|der\s+|a\s+)?(?:[\w.-]+\s*){1,3}[.!]?\s*$"
     r"|^\W*(?:With|Under|Avec|Sous|Mit|Unter|Con|Bajo)\s+(?:an?\s+|the\s+|la\s+|der\s+|una\s+)?"
     r"(?:[\w.-]+\s+){1,3}?(?:licen[cs]e|Lizenz|licencia)(?:\s*\((?:sic|sic!)\))?\W*$"
     # a passive with the subject left out: "Vengono rilasciati sotto la licenza Apache 2.0",
@@ -481,7 +519,9 @@ _LICENSE_LABEL = re.compile(
     # "ライセンスはApache 2.0で…", "Llama 2 のライセンスは、…です", "라이선스: MIT",
     # "Licença: MIT" ("このライセンスは", this license, describes terms)
     r"|(?:^|\n)\W*(?:ライセンス|라이[선센]스|licen[cç]a|licenza|licencja|licentie)\s*(?:は|는|[:：])"
-    r"|(?<![こそあど])(?:の|의)\s*(?:ライセンス|라이[선센]스)\s*(?:は|는)",
+    r"|(?<![こそあど])(?:の|의)\s*(?:ライセンス|라이[선센]스)\s*(?:は|는)"
+    # "Nemotron 3のライセンスであるX" ("X, which is Nemotron 3's license"), "의 라이선스인"
+    r"|(?<![こそあど])の\s*ライセンスである|(?<![이그저])의\s*라이[선센]스인",
     re.IGNORECASE,
 )
 # A question or a list of examples talks about licenses in general: no release.
@@ -627,7 +667,9 @@ _NOT_A_MODEL = {
 }
 _MODEL_NOUN = re.compile(
     r"\b(?:models?|weights|checkpoints?|LLMs?|SLMs?|open[- ]weights?|Modell(?:e|en)?|Gewichte"
-    r"|modèles?|poids|modelos?|pesos)\b|模型|权重",
+    r"|modèles?|poids|modelos?|pesos"
+    # Italian, Dutch, Romanian, Indonesian and Russian model nouns
+    r"|modell[io]|modellen|modele(?:le)?|modelul|модел[ьиейяюм]\w*)\b|模型|权重|모델|モデル",
     re.IGNORECASE,
 )
 _MODEL_NOUN_AFTER = re.compile(r"^[\s-]*(?:licen[cs]ed\s+)?(?:models?|weights|checkpoints?)\b")
@@ -747,6 +789,10 @@ _PRONOUN_START = re.compile(
     _LEAD + r"(?:(?:It|They|Both|All|Each|These|Those|(?-i:both|all))\b|它们|它|该模型|这些模型"
     # "Ambas versiones", "Les deux", "Entrambi i modelli", "Beide Modelle"
     r"|(?i:ambos|ambas|les\s+deux|entrambi|entrambe|beide|oba|obie)\b"
+    # "Todos ellos", "Tutti i modelli", "Tous les modèles", "Alle Modelle", "Все модели"
+    r"|(?i:todos|todas|tutti|tutte|tous|toutes|alle|все|wszystkie)\b"
+    # "Totul e publicat pe GitHub", "Tudo é publicado", "Tutto è rilasciato", "Всё"
+    r"|(?i:totul|tudo|tutto|alles|всё)\b"
     # "此次开源采用 Apache 2.0": "this release" in Chinese, simplified and traditional
     r"|此次|本次|这次|這次|該模型|這些模型)"
 )
@@ -1146,7 +1192,8 @@ _CONDITION_GAP = re.compile(
 )
 _UNLISTED_STOP_WORDS = re.compile(r"(?:the|a|an|its|their|our|this|new)?", re.IGNORECASE)
 _VERSION_OF_BEFORE = re.compile(
-    r"\b(?:version|versión)\s+(\d+(?:\.\d+)*)\s+(?:of\s+(?:the\s+)?|der\s+|des\s+|de\s+(?:la\s+)?)$",
+    r"\b(?:version|versión|versão|versione|wersj[aię])\s+(\d+(?:\.\d+)*)\s+(?:of\s+(?:the\s+)?|der\s+"
+    r"|des\s+|de\s+(?:la\s+)?|d[ao]\s+|della\s+)(?:licen[cç]a\s+|licencia\s+|licenza\s+)?$",
     re.I,
 )
 _WITH_MARK = re.compile(r"\b(?:with|by)\s+(?:the\s+|an?\s+)?$", re.IGNORECASE)
@@ -1235,6 +1282,8 @@ _LICENSE_WORD = (
     # 2.0ライセンス", "MIT 라이선스"
     r"|licen[cç]a\b|licencj[aię]\b|licenz[ae]\b|licentie\b|ライセンス|라이[선센]스"
     r"|许可证?|协议|授权|許可證?|協議|授權"
+    # Russian "лицензия Apache 2.0", Romanian "licență MIT"
+    r"|лицензи[яиейюя]\w*|licen[țţ][aăe]\b"
 )
 # Where a short form ("MIT", "Apache") counts without a following "license": right after
 # "under (the)", "unter (der)", "sous (la) licence", "bajo (la) licencia", "采用" ...
@@ -1247,9 +1296,13 @@ _UNDER_LOOKBEHIND = (
     # "ライセンスはMIT", "라이선스는 MIT"
     r"|(?<=\bsob\s)|(?<=\bsotto\s)|(?<=\bonder\s)|(?<=\blicença\s)|(?<=\blicenza\s)"
     r"|(?<=\blicencji\s)|(?<=\blicencja\s)|(?<=\blicentie\s)|(?<=ライセンスは)|(?<=ライセンス「)"
-    r"|(?<=ライセンスは\s)|(?<=라이선스는\s))"
+    r"|(?<=ライセンスは\s)|(?<=라이선스는\s)"
+    # "лицензией MIT", "лицензию AGPLv3", "cu licență MIT"
+    r"|(?<=лицензия\s)|(?<=лицензии\s)|(?<=лицензией\s)|(?<=лицензию\s)|(?<=licență\s))"
     r"(?:the\s+|an?\s+|der\s+|die\s+|la\s+|le\s+|el\s+|de\s+|licen[cs]e\s+|licencia\s+"
-    r"|Lizenz\s+|licen[cç]a\s+|licenza\s+|licencji\s+)*"
+    r"|Lizenz\s+|licen[cç]a\s+|licenza\s+|licencji\s+"
+    # "una licencia abierta MIT", "licença aberta", "licenza open source AGPL"
+    r"|abiert[ao]\s+|abert[ao]\s+|apert[ao]\s+|libre\s+|open[\s-]source\s+)*"
 )
 # "Apache-style", "MIT-like": a description of terms, never the license itself.
 _NOT_STYLE = (
@@ -1506,7 +1559,7 @@ class MentionCandidate:
 
 @register(
     "license_events",
-    "v8",
+    "v9",
     labels=LICENSE_EVENT_KINDS,
     output_key="license_events",
     result_type=LicenseEvent,
@@ -1514,7 +1567,7 @@ class MentionCandidate:
     data_files=("licenses.yaml", "actors.yaml"),
 )
 class LicenseEventClassifier:
-    """Find license events (``license_events.v8``) in a document.
+    """Find license events (``license_events.v9``) in a document.
 
     Args:
         table_path: the license table YAML (default: the shipped ``data/licenses.yaml``).
@@ -1528,7 +1581,7 @@ class LicenseEventClassifier:
     """
 
     name = "license_events"
-    version = "v8"
+    version = "v9"
     labels: tuple[str, ...] = LICENSE_EVENT_KINDS
     output_key = "license_events"
 

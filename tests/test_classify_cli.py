@@ -61,7 +61,7 @@ def test_classify_json_prints_one_contract_object_per_input_in_order(tmp_path):
         assert obj["classifiers"] == {
             "relevance": "v4",
             "actors": "v4",
-            "license_events": "v8",
+            "license_events": "v9",
             "risk_themes": "v4",
         }
         for item in obj["actors"] + obj["license_events"] + obj["risk_themes"]:

@@ -1,4 +1,4 @@
-"""license_events.v8: the license table and release / relicense / new-license detection."""
+"""license_events.v9: the license table and release / relicense / new-license detection."""
 
 from __future__ import annotations
 
@@ -2024,3 +2024,156 @@ def test_a_bracketed_japanese_license_and_a_korean_adopted_one_are_releases(
     classifier: LicenseEventClassifier, text: str
 ) -> None:
     assert events(classifier, text) == [("release", "Microsoft", "Phi-4", None, "MIT")]
+
+
+# --- license_events.v9: Russian, Romanian, Indonesian, more Korean and Spanish -----------
+
+
+def test_russian_release_verb_and_instrumental_license_word_make_a_release(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Компания Acme выпустила модель Falcon-40B под лицензией Apache 2.0."
+    assert [e[0] for e in events(classifier, text)] == ["release"]
+    assert events(classifier, text)[0][4] == "Apache-2.0"
+
+
+def test_russian_change_verb_is_a_relicense(classifier: LicenseEventClassifier) -> None:
+    text = "Проект Grafana перешёл на лицензию AGPLv3."
+    assert [(e[0], e[4]) for e in events(classifier, text)] == [("relicense", "AGPL-3.0-only")]
+
+
+def test_russian_license_described_without_a_subject_is_no_event(
+    classifier: LicenseEventClassifier,
+) -> None:
+    assert events(classifier, "Лицензия MIT разрешает коммерческое использование.") == []
+
+
+def test_indonesian_switch_away_from_a_license_is_a_relicense_leaving_it(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Meta merilis model DINOv3. Meta beralih dari lisensi Apache 2.0 ke lisensi komersial."
+    assert [(e[0], e[1], e[3]) for e in events(classifier, text)] == [
+        ("relicense", "Meta", "Apache-2.0")
+    ]
+
+
+def test_adjective_between_license_word_and_short_form_still_names_the_license(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "DeepSeek lanzó su modelo DeepSeek-R1 bajo una licencia abierta MIT."
+    assert events(classifier, text) == [("release", "DeepSeek", "DeepSeek-R1", None, "MIT")]
+
+
+def test_romanian_license_word_and_release_verb_make_a_release(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "OpenAI a lansat modelele gpt-oss cu licență Apache 2.0."
+    assert events(classifier, text) == [("release", "OpenAI", "gpt-oss", None, "Apache-2.0")]
+
+
+def test_korean_transliterated_apache_under_the_license_open_sourced(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "xAI는 Grok-1 모델을 아파치 라이선스 2.0 하에 오픈소스화했다."
+    assert events(classifier, text) == [("release", "xAI", "Grok-1", None, "Apache-2.0")]
+
+
+def test_apache_software_license_is_apache_2_0() -> None:
+    table = load_license_table()
+    found = table.find("It ships under the Apache Software License 2.0 today.")
+    assert [m.id for m in found] == ["Apache-2.0"]
+
+
+def test_sentence_that_is_only_under_a_license_is_the_previous_models_release(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Mistral Small 4 has 119B parameters and a 256K context. Under Apache 2.0."
+    assert events(classifier, text) == [
+        ("release", "Mistral AI", "Mistral Small 4", None, "Apache-2.0")
+    ]
+
+
+def test_model_that_is_a_license_is_released_under_it(classifier: LicenseEventClassifier) -> None:
+    text = "The speech model, Voxtral Realtime, is Apache 2.0 and free for commercial use."
+    assert events(classifier, text) == [
+        ("release", "Mistral AI", "Voxtral Realtime", None, "Apache-2.0")
+    ]
+
+
+def test_we_are_a_license_is_a_commitment_not_a_release(
+    classifier: LicenseEventClassifier,
+) -> None:
+    assert events(classifier, "We are Apache 2.0 today and will stay Apache 2.0.") == []
+
+
+def test_spanish_all_of_them_under_a_license_is_a_release(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "Mistral lanza el modelo Mistral Large 3. Todos ellos bajo una licencia Apache 2.0."
+    assert events(classifier, text) == [
+        ("release", "Mistral AI", "Mistral Large 3", None, "Apache-2.0")
+    ]
+
+
+def test_japanese_the_license_of_a_model_names_its_release(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        "NVIDIAが公開したNemotron 3のライセンスであるNVIDIA Open Model License Agreementは"
+        "商用利用を認める。"
+    )
+    assert events(classifier, text) == [
+        ("release", "NVIDIA", "Nemotron 3", None, "LicenseRef-NVIDIA-Open-Model")
+    ]
+
+
+def test_versionless_gpl_and_lgpl_are_their_own_ids_and_a_version_before_picks_one() -> None:
+    table = load_license_table()
+    assert [m.id for m in table.find("The project is licensed under the GPL.")] == [
+        "LicenseRef-GPL"
+    ]
+    assert [m.id for m in table.find("It moved to the GNU Lesser General Public License.")] == [
+        "LicenseRef-LGPL"
+    ]
+    assert [m.id for m in table.find("It ships under GPLv3 and LGPL 2.1.")] == [
+        "GPL-3.0-only",
+        "LGPL-2.1-only",
+    ]
+    assert [m.id for m in table.find("A versão 3 da licença GPL é nova.")] == ["GPL-3.0-only"]
+
+
+def test_portuguese_license_version_launched_is_a_new_license_of_its_steward(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "A versão 3 da licença GPL foi lançada pela Free Software Foundation."
+    assert events(classifier, text) == [
+        ("new_license", "Free Software Foundation", None, None, "GPL-3.0-only")
+    ]
+
+
+def test_russian_based_on_makes_the_base_no_license_of_its_own(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = (
+        'Проект Acme перешёл на лицензию "Fair Use License", '
+        'основанную на "Sustainable Use License".'
+    )
+    assert [(e[0], e[4]) for e in events(classifier, text)] == [
+        ("relicense", "LicenseRef-Fair-Use")
+    ]
+
+
+def test_romanian_everything_published_with_a_license_is_the_named_models_release(
+    classifier: LicenseEventClassifier,
+) -> None:
+    text = "OpenAI a publicat modelele gpt-oss. Totul e publicat pe GitHub, cu licență Apache 2.0."
+    assert events(classifier, text) == [("release", "OpenAI", "gpt-oss", None, "Apache-2.0")]
+
+
+def test_choosing_a_license_is_a_release_only_in_the_first_person(
+    classifier: LicenseEventClassifier,
+) -> None:
+    assert [
+        (e[0], e[4]) for e in events(classifier, "Why we're choosing GNU AGPLv3 for our tools")
+    ] == [("release", "AGPL-3.0-only")]
+    assert events(classifier, "Many developers are choosing MIT for small libraries.") == []

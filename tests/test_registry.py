@@ -73,7 +73,7 @@ def test_registering_a_second_factory_under_the_same_name_is_refused() -> None:
 
 def test_build_all_only_builds_what_is_asked() -> None:
     built = registry.build_all(only=["license_events"])
-    assert list(built) == ["license_events.v8"]
+    assert list(built) == ["license_events.v9"]
 
 
 def test_license_classifier_shares_the_actor_tokenization() -> None:
@@ -135,7 +135,7 @@ def test_classify_text_reports_every_classifier_in_the_contract_shape() -> None:
     assert data["relevance"]["relevant"] is True and 0.5 <= data["relevance"]["score"] <= 1
     assert data["classifiers"]["relevance"] == "v4"
     assert data["classifiers"]["actors"] == "v4"
-    assert data["classifiers"]["license_events"] == "v8"
+    assert data["classifiers"]["license_events"] == "v9"
     assert ("risk_themes" in data["classifiers"]) == _risk_themes_configured()
     json.dumps(data)
 
