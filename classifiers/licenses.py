@@ -1396,10 +1396,12 @@ def load_license_table(path: Path = DATA_PATH) -> LicenseTable:
             if field not in entry:
                 raise ClassifierNotConfigured(f"{where}: field '{field}' is required")
         specs = [{"form": f} if isinstance(f, str) else dict(f) for f in entry["forms"]]
+        form_keys = []
         for spec in specs:
+            word = _key_word(spec["form"])
+            form_keys.append(word.lower())
             words = re.split(r"[\s\-_]+", spec["form"].strip())
             if not any(re.match(r"licen[cs]|lizenz|许可", w, re.I) for w in words):
-                word = _key_word(spec["form"])
                 chunk = re.escape(word)
                 exact = spec.get("case") == "exact" or len(spec["form"]) <= 4
                 triggers.add(f"(?-i:{chunk})" if exact else chunk)
@@ -1419,7 +1421,7 @@ def load_license_table(path: Path = DATA_PATH) -> LicenseTable:
             )
         )
         patterns.append((str(entry["id"]), _compile(specs)))
-        keys.append(tuple({_key_word(sp["form"]).lower() for sp in specs}))
+        keys.append(tuple(dict.fromkeys(form_keys)))
     names = data.get("model_names") or {}
     vendor_forms = []
     for info in licenses:
